@@ -1,0 +1,76 @@
+// Package dojo holds the domain types of the dojo suite: environments,
+// their specs, observations, actions, steps, reward parts, agents and the
+// registry that makes environments by id. It depends on nothing else in the
+// module; every environment family, the runner, the protocol and the CLI are
+// built on these types.
+//
+// The contract follows Gymnasium's: Reset(seed) starts an episode
+// deterministically, Step(action) advances it and reports Terminated (a
+// terminal state was reached) separately from Truncated (a step or time limit
+// cut the episode short). A bad action by the agent is not an error: the env
+// answers with an observation that explains the problem and sets
+// Info.Invalid. Misuse by the caller (stepping before Reset or after the end)
+// is an error with code CodeState.
+package dojo
+
+import (
+	"context"
+	"image"
+)
+
+// Env is an environment. Implementations are not safe for concurrent use;
+// parallel episodes use one Env each.
+//
+// Observations, reward parts and metrics returned by Reset and Step may live
+// in buffers owned by the env that stay valid until the next call to Step or
+// Reset. A caller that keeps them longer copies them (see Step.Clone).
+type Env interface {
+	// Spec describes the env as configured: its id, spaces, reward
+	// components, options and limits.
+	Spec() Spec
+	// Reset starts a new episode. The same id, options and seed give a
+	// byte-identical first observation, and the same actions afterwards
+	// give byte-identical steps.
+	Reset(ctx context.Context, seed uint64) (Obs, Info, error)
+	// Step applies an action. It returns an error only on misuse (no
+	// episode in progress, canceled context) or an internal failure;
+	// an invalid action is reported in the returned Step's Info.
+	Step(ctx context.Context, a Action) (Step, error)
+}
+
+// Renderer is implemented by envs that can draw their current state.
+type Renderer interface {
+	Frame() image.Image
+}
+
+// Oracle is implemented by envs that know a good action in the current
+// state: the gold solution of a task, a shortest path, or an optimal policy
+// computed on the exact model. On deterministic envs (Spec.Stochastic false)
+// following the oracle from Reset must succeed.
+type Oracle interface {
+	OracleAction(ctx context.Context) (Action, error)
+}
+
+// Model is implemented by envs with a finite, exactly known transition
+// model, as Gymnasium's toy-text envs expose it in P.
+type Model interface {
+	MDP() *MDP
+}
+
+// MDP is an exact finite Markov decision process in Gymnasium's layout:
+// P[s][a] lists the outcomes of action a in state s.
+type MDP struct {
+	NS                  int           `json:"nS"`
+	NA                  int           `json:"nA"`
+	P                   [][][]Outcome `json:"P"`
+	InitialStateDistrib []float64     `json:"initial_state_distrib"`
+}
+
+// Outcome is one possible result of an action: Gymnasium's
+// (prob, next_state, reward, terminated) tuple.
+type Outcome struct {
+	Prob       float64
+	Next       int
+	Reward     float64
+	Terminated bool
+}

@@ -1,0 +1,3 @@
+module github.com/dojo-rl/dojo
+
+go 1.26
