@@ -1,0 +1,120 @@
+package dojotest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
+)
+
+// walk is a small corridor env: move right (1) to reach cell n, left (0)
+// moves back. bugs turns on deliberate contract violations, so the tests
+// show that each check can fail.
+type walk struct {
+	n, pos, t int
+	started   bool
+	done      bool
+	parts     []dojo.Part
+	bug       string
+	calls     int
+}
+
+func (w *walk) Spec() dojo.Spec {
+	return dojo.Spec{
+		ID: "test/Walk-v0", Description: "walk right to the end of a corridor",
+		Observation: dojo.Discrete(w.n + 1), Action: dojo.Discrete(2, "left", "right"),
+		MaxSteps: 20, DefaultProfile: "shaped",
+		Rewards: []dojo.Component{{Name: "success", Shaped: 1}, {Name: "invalid", Shaped: 0.1}},
+	}
+}
+
+func (w *walk) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
+	w.calls++
+	w.pos, w.t, w.started, w.done = 0, 0, true, false
+	if w.bug == "nondeterministic" {
+		w.pos = w.calls % 3
+	}
+	w.parts = []dojo.Part{{Name: "success", Weight: 1}, {Name: "invalid", Weight: 0.1}}
+	return dojo.Obs{Value: w.pos}, dojo.Info{Parts: w.parts}, nil
+}
+
+func (w *walk) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
+	if !w.started {
+		if w.bug == "step-before-reset" {
+			return dojo.Step{}, nil
+		}
+		return dojo.Step{}, dojo.ErrNotReset
+	}
+	if w.done {
+		return dojo.Step{}, dojo.ErrEnded
+	}
+	w.t++
+	w.parts[0].Value, w.parts[1].Value = 0, 0
+	var info dojo.Info
+	if a.Kind == dojo.ActText {
+		switch a.Text {
+		case "left":
+			a = dojo.IndexAction(0)
+		case "right":
+			a = dojo.IndexAction(1)
+		}
+	}
+	switch {
+	case a.Kind != dojo.ActIndex || a.Index < 0 || a.Index > 1:
+		if w.bug != "silent-invalid" {
+			info.Invalid, info.Error = true, "want left or right"
+		}
+		w.parts[1].Value = -1
+	case a.Index == 1:
+		w.pos++
+	case w.pos > 0:
+		w.pos--
+	}
+	s := dojo.Step{Obs: dojo.Obs{Value: w.pos}, Terminated: w.pos == w.n, Truncated: w.t >= 20}
+	if s.Terminated {
+		w.parts[0].Value = 1
+		info.Success = true
+	}
+	w.done = s.Done()
+	info.Parts = w.parts
+	s.Info = info
+	s.Reward = dojo.Sum(w.parts)
+	if w.bug == "bad-sum" {
+		s.Reward += 0.5
+	}
+	return s, nil
+}
+
+func (w *walk) OracleAction(ctx context.Context) (dojo.Action, error) {
+	if w.bug == "bad-oracle" {
+		return dojo.IndexAction(0), nil
+	}
+	return dojo.IndexAction(1), nil
+}
+
+func TestCheckEnvPassesGoodEnv(t *testing.T) {
+	dojotest.CheckEnv(t, &walk{n: 3})
+}
+
+func TestCheckFindsEachBug(t *testing.T) {
+	tests := []struct{ bug, want string }{
+		{"step-before-reset", "Step before Reset"},
+		{"nondeterministic", "different episode"},
+		{"silent-invalid", "not reported as invalid"},
+		{"bad-sum", "parts sum to"},
+		{"bad-oracle", "oracle failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.bug, func(t *testing.T) {
+			err := dojotest.Config{Seeds: 3, OracleEpisodes: 3}.Check(&walk{n: 3, bug: tc.bug})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want a problem mentioning %q", err, tc.want)
+			}
+		})
+	}
+	if err := (dojotest.Config{}).Check(&walk{n: 3}); err != nil {
+		t.Errorf("good env: %v", err)
+	}
+}
