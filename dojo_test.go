@@ -370,3 +370,13 @@ func FuzzActionUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestMetricsFloatsFormatLikeEncodingJSON(t *testing.T) {
+	for _, f := range []float64{0, 1, -2.5, 1e-7, 3.2e-9, 1e21, 123456789012, 0.1 + 0.2, -1e-300} {
+		want, _ := json.Marshal(map[string]float64{"x": f})
+		got, err := json.Marshal(dojo.Metrics{{"x", f}})
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%v: got %s, %v; want %s", f, got, err, want)
+		}
+	}
+}

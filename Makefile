@@ -1,0 +1,57 @@
+# dojo — common tasks. `make demo` runs the main job; `make test` runs the tests.
+GO      ?= go
+PKGS    ?= ./...
+BENCH   ?= .
+COUNT   ?= 1
+
+.PHONY: all build demo test race short cover bench fuzz lint fmt nocgo clean
+
+all: lint test
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/dojo ./cmd/dojo
+
+demo:
+	$(GO) run ./cmd/dojo demo
+
+# The test command CI runs: vet, then every test with the race detector
+# (the race detector needs cgo and a C compiler; `make short` does without).
+test: lint
+	$(GO) test -race -count=1 $(PKGS)
+
+race: test
+
+# Tests without the race detector, as on a machine without a C compiler.
+short:
+	CGO_ENABLED=0 $(GO) test -count=1 $(PKGS)
+
+cover:
+	$(GO) test -coverprofile=cover.out $(PKGS) && $(GO) tool cover -func=cover.out | tail -1
+
+# Benchmarks; compare runs with benchstat (go run golang.org/x/perf/cmd/benchstat@latest old.txt new.txt).
+bench:
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count=$(COUNT) $(PKGS)
+
+# A short run of every fuzz target (go test runs one target at a time);
+# FUZZTIME is a count of inputs (time limits stall on some VMs).
+FUZZTIME ?= 20000x
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+# gofmt, go vet, and a build without cgo (everything but the viewer must build so).
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	CGO_ENABLED=0 $(GO) build $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin cover.out
