@@ -1,0 +1,61 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dojo-rl/dojo"
+)
+
+// BenchmarkRunnerWorkers runs 64 episodes of a CPU-bound env (each step
+// burns about 20µs) with 1 and 2 workers, without an output file (whose
+// fsync at the end is a fixed cost that BenchmarkRunnerOverhead shows): the
+// ratio of their episodes/s is the runner's parallel speedup.
+func BenchmarkRunnerWorkers(b *testing.B) {
+	const episodes = 64
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			reg, _ := chainRegistry()
+			cfg := Config{
+				Registry: reg, Env: "test/Chain-v0", Options: dojo.Options{"length": 8, "work": 20000},
+				Agent: walker(0.8), AgentName: "walker", Episodes: episodes, Workers: w,
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(context.Background(), cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(episodes*b.N)/b.Elapsed().Seconds(), "episodes/s")
+		})
+	}
+}
+
+// BenchmarkRunnerOverhead measures what the runner adds to each step of a
+// trivial env: recording a step (copying observation and parts) and
+// marshalling the record, or neither with NoSteps.
+func BenchmarkRunnerOverhead(b *testing.B) {
+	for _, noSteps := range []bool{false, true} {
+		b.Run(fmt.Sprintf("nosteps=%v", noSteps), func(b *testing.B) {
+			reg, _ := chainRegistry()
+			cfg := Config{
+				Registry: reg, Env: "test/Chain-v0", Options: dojo.Options{"length": 50, "slip": 0},
+				Agent: walker(1), Episodes: 100, Workers: 1, NoSteps: noSteps,
+				Out: filepath.Join(b.TempDir(), "bench.jsonl"),
+			}
+			b.ReportAllocs()
+			steps := 0
+			for b.Loop() {
+				os.Remove(cfg.Out)
+				if _, err := Run(context.Background(), cfg); err != nil {
+					b.Fatal(err)
+				}
+				steps += 100 * 49
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/step")
+		})
+	}
+}

@@ -1,0 +1,188 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/dojo-rl/dojo"
+)
+
+// Episode is the record of one episode: one line of the output file. It
+// holds everything needed to replay and render the episode without the env:
+// the env id and resolved options, the seed, the reset observation and every
+// step.
+//
+// Records of the same run are identical whatever the number of workers,
+// except WallMS.
+type Episode struct {
+	Episode int          `json:"episode"` // index within the run, from 0
+	Env     string       `json:"env"`
+	Options dojo.Options `json:"options"` // every option of the env, defaults filled in
+	Seed    uint64       `json:"seed"`    // Config.Seed + Episode
+	Agent   string       `json:"agent"`
+	// Reset is the first observation and info; Steps are the steps in
+	// order. Both are left out with Config.NoSteps.
+	Reset *ResetRecord `json:"reset,omitempty"`
+	Steps []StepRecord `json:"steps,omitempty"`
+	// Return is the sum of the rewards; Success is the env's verdict on
+	// the last step; Length is the number of steps taken.
+	Return     float64 `json:"return"`
+	Success    bool    `json:"success"`
+	Length     int     `json:"length"`
+	Terminated bool    `json:"terminated"`
+	Truncated  bool    `json:"truncated"`
+	WallMS     float64 `json:"wall_ms"` // wall-clock time of the episode in milliseconds
+	// Error says why the episode failed (the agent or the env returned an
+	// error or panicked, a deadline passed); ErrorCode classifies it.
+	Error     string    `json:"error,omitempty"`
+	ErrorCode dojo.Code `json:"error_code,omitempty"`
+}
+
+// ResetRecord is the observation and info returned by Reset.
+type ResetRecord struct {
+	Obs  dojo.Obs  `json:"observation"`
+	Info dojo.Info `json:"info"`
+}
+
+// StepRecord is one step: the action taken and what the env returned. The
+// reward parts are in Info.Parts, as in the protocol's env/step result.
+type StepRecord struct {
+	Step       int         `json:"step"` // 1 for the first step
+	Action     dojo.Action `json:"action"`
+	Obs        dojo.Obs    `json:"observation"`
+	Reward     float64     `json:"reward"`
+	Terminated bool        `json:"terminated"`
+	Truncated  bool        `json:"truncated"`
+	Info       dojo.Info   `json:"info"`
+}
+
+// ReadEpisodes reads an episode file written by Run, one record per line,
+// in file order. A last line without its newline (a run killed while
+// writing it) is skipped, as Run's resume does; any other line that is not
+// a record is an error naming its line number.
+func ReadEpisodes(r io.Reader) ([]Episode, error) {
+	var out []Episode
+	_, err := scanLines(r, func(n int, line []byte) error {
+		var ep Episode
+		if err := json.Unmarshal(line, &ep); err != nil {
+			return dojo.Errorf(dojo.CodeInvalid, "line %d is not an episode record: %v", n, err)
+		}
+		out = append(out, ep)
+		return nil
+	})
+	return out, err
+}
+
+// scanLines calls fn with each complete, non-blank line of r (without its
+// newline) and its 1-based number. It returns the number of bytes of
+// complete lines, so the caller can cut off a partial last line.
+func scanLines(r io.Reader, fn func(n int, line []byte) error) (complete int64, err error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if err == io.EOF {
+			return complete, nil // a partial last line, if any, is not counted
+		}
+		if err != nil {
+			return complete, err
+		}
+		complete += int64(len(line))
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if err := fn(n, line); err != nil {
+			return complete, err
+		}
+	}
+}
+
+// snapshotStep copies a step out of the env's buffers.
+func snapshotStep(s dojo.Step) dojo.Step {
+	s.Obs = snapshotObs(s.Obs)
+	s.Info = snapshotInfo(s.Info)
+	return s
+}
+
+// snapshotObs copies an observation so that it stays valid after the env's
+// next Step or Reset. Value is copied by dojo.CloneValue when it is one of
+// the common slice types; any other composite value is frozen as its JSON.
+func snapshotObs(o dojo.Obs) dojo.Obs {
+	if o.Messages != nil {
+		msgs := make([]dojo.Message, len(o.Messages))
+		for i, m := range o.Messages {
+			m.ToolCalls = cloneCalls(m.ToolCalls)
+			msgs[i] = m
+		}
+		o.Messages = msgs
+	}
+	o.Value = snapshotValue(o.Value)
+	return o
+}
+
+func snapshotInfo(i dojo.Info) dojo.Info {
+	i = i.Clone()
+	for k, v := range i.Extra {
+		i.Extra[k] = snapshotValue(v)
+	}
+	return i
+}
+
+func snapshotAction(a dojo.Action) dojo.Action {
+	a.ToolCalls = cloneCalls(a.ToolCalls)
+	return a
+}
+
+func cloneCalls(calls []dojo.ToolCall) []dojo.ToolCall {
+	if calls == nil {
+		return nil
+	}
+	out := make([]dojo.ToolCall, len(calls))
+	for i, c := range calls {
+		c.Arguments = append(json.RawMessage(nil), c.Arguments...)
+		out[i] = c
+	}
+	return out
+}
+
+func snapshotValue(v any) any {
+	switch x := v.(type) {
+	case nil, bool, string, int, int8, int16, int32, int64, uint, uint16, uint32, uint64, float32, float64:
+		return v
+	case json.RawMessage:
+		return append(json.RawMessage(nil), x...)
+	case []int, []int8, []uint8, []float64, []float32, interface{ CloneValue() any }:
+		return dojo.CloneValue(v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v // the record will fail to marshal and say why
+	}
+	return json.RawMessage(b)
+}
+
+// marshalLine encodes the record as one line. A record that does not
+// marshal (an env put NaN or a channel in an observation) is written
+// without its steps, failed with an error saying why.
+func marshalLine(ep *Episode) []byte {
+	b, err := json.Marshal(ep)
+	if err != nil {
+		ep.Reset, ep.Steps = nil, nil
+		if ep.Error == "" {
+			ep.Error = fmt.Sprintf("the episode record does not marshal to JSON: %v", err)
+			ep.ErrorCode = dojo.CodeInternal
+		}
+		if !finite(ep.Return) {
+			ep.Return = 0
+		}
+		if b, err = json.Marshal(ep); err != nil {
+			// Only the options could still fail, and they are checked
+			// before the run starts.
+			panic(fmt.Sprintf("runner: episode record does not marshal: %v", err))
+		}
+	}
+	return append(b, '\n')
+}

@@ -1,0 +1,563 @@
+// Package runner runs episodes of an env with an agent, in parallel, and
+// records them.
+//
+// Run plays Config.Episodes episodes over Config.Workers workers. Each
+// worker makes one env and reuses it across its episodes through Reset;
+// episode i always gets seed Config.Seed+i and a fresh agent from the
+// AgentMaker, so every episode's record is the same whatever the number of
+// workers (except its wall time) as long as the agent's randomness derives
+// from EpisodeStart.Seed.
+//
+// # Agents
+//
+// The AgentMaker is asked for each episode's agent after the worker's env
+// was Reset with the episode's seed. EpisodeStart.Env is that env (for the
+// oracle agent; agents must not step it) and EpisodeStart.NewEnv makes a
+// private env with the same id and options, which the agent closes (with
+// dojo.Close) when done. Agents implementing dojo.EpisodeEnder hear how
+// their episode ended, even when the run is being canceled.
+//
+// # Output file
+//
+// With Config.Out set, each finished episode is appended to that file as one
+// line of JSON (an Episode: env id, resolved options, seed, agent, the reset
+// observation, every step with its action, observation, reward, reward parts
+// and flags, the return, success, length, wall time and error), in the order
+// episodes finish. Each line is written with a single write as soon as its
+// episode ends, so killing the process loses no finished episode; the file
+// is fsync'd every second and at the end.
+//
+// An existing file is resumed: its records are read, the episodes they
+// cover are skipped, and the summary covers old and new episodes together. A
+// partial last line (the process was killed while writing it) is cut off
+// and that episode runs again. A record of another run (another env,
+// options, agent name or seed base) is an error, so runs never mix.
+//
+// # Failures
+//
+// An error or panic in the agent or the env fails that episode, which is
+// recorded with the error (Episode.Error, Episode.ErrorCode), and the run
+// goes on; after a panic the worker makes a fresh env. Config.EpisodeTimeout
+// and Config.ActionTimeout bound an episode and each Act call through their
+// contexts, which the env and agent must honour: an env or agent that
+// ignores its context delays the deadline to the end of the call, where it
+// is then enforced. Act errors with code dojo.CodeUnavailable are retried
+// Config.Retries times with exponential backoff. One error stops the run
+// instead: an AgentMaker error with code dojo.CodeInvalid, which says the
+// agent cannot play this env at all (the oracle agent on an env without an
+// oracle), so it is returned once rather than recorded for every episode.
+//
+// # Cancellation
+//
+// When ctx is canceled (SIGINT in the CLI) no new episode starts; episodes
+// in flight see their context canceled, and those that fail because of it
+// are not recorded (they run again on resume). The file is synced and
+// closed, holding complete lines only, and Run returns the summary so far
+// with an error wrapping ctx.Err().
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/dojo-rl/dojo"
+)
+
+// Config configures a run. The zero value of every field but Registry, Env
+// and Agent works: one episode, seed 0, GOMAXPROCS workers, no file, no
+// deadlines, no retries.
+type Config struct {
+	Registry *dojo.Registry // where the env is made
+	Env      string         // env id
+	Options  dojo.Options   // env options, validated by the registry's spec
+
+	Agent dojo.AgentMaker
+	// AgentName is recorded in each episode; resuming needs the same name.
+	// The CLI passes the agent as typed, parameters included.
+	AgentName string
+
+	Episodes int    // number of episodes (default 1)
+	Seed     uint64 // episode i gets seed Seed+i
+	Workers  int    // parallel workers (default GOMAXPROCS)
+
+	// Out is the JSONL file the episodes are appended to; "" writes none.
+	// An existing file is resumed.
+	Out string
+	// NoSteps leaves the reset observation and the steps out of the
+	// records, for large benchmarks where only outcomes matter.
+	NoSteps bool
+
+	// EpisodeTimeout bounds an episode, from Reset to its last step,
+	// including the making of its agent (0: no bound).
+	EpisodeTimeout time.Duration
+	// ActionTimeout bounds each call of the agent's Act (0: no bound).
+	ActionTimeout time.Duration
+	// Retries is how many times an Act call failing with code
+	// dojo.CodeUnavailable is retried. The first retry waits RetryDelay
+	// (default 100ms), each next one twice as long, at most 30s.
+	Retries    int
+	RetryDelay time.Duration
+
+	// Progress receives a progress bar redrawn in place (the CLI passes
+	// os.Stderr when it is a terminal); nil draws none.
+	Progress io.Writer
+	// OnEpisode is called with each newly recorded episode, in the order
+	// they finish, never concurrently. The episode's Options map is shared
+	// and must not be modified.
+	OnEpisode func(Episode)
+}
+
+const maxRetryDelay = 30 * time.Second
+
+// Run plays the episodes of cfg and returns their summary. Failed episodes
+// do not make Run fail; Run returns an error for a bad Config (unknown env,
+// bad options, a mismatched or unreadable output file), an agent that
+// cannot play the env, a failure to write the output file, or a canceled
+// ctx. Except for a bad Config, the summary of the episodes recorded so far
+// comes with the error.
+func Run(ctx context.Context, cfg Config) (*Summary, error) {
+	start := time.Now()
+	r, err := prepare(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out *outFile
+	var results []result
+	if cfg.Out != "" {
+		out, results, err = openOut(cfg.Out, r.id)
+		if err != nil {
+			return nil, err
+		}
+	}
+	resumed := len(results)
+	recorded := make(map[int]bool, resumed)
+	resumedSuccesses := 0
+	for _, res := range results {
+		recorded[res.index] = true
+		if res.success {
+			resumedSuccesses++
+		}
+	}
+	var pending []int
+	for i := range cfg.Episodes {
+		if !recorded[i] {
+			pending = append(pending, i)
+		}
+	}
+
+	var prog *progress
+	if cfg.Progress != nil {
+		prog = newProgress(cfg.Progress, max(cfg.Episodes, resumed), resumed, resumedSuccesses, time.Now)
+	}
+	finish := func(runErr error) (*Summary, error) {
+		if prog != nil {
+			prog.finish()
+		}
+		if out != nil {
+			if err := out.close(); err != nil && runErr == nil {
+				runErr = err
+			}
+		}
+		return summarize(cfg.Env, r.options, cfg.AgentName, cfg.Episodes, resumed, results, time.Since(start)), runErr
+	}
+	if len(pending) == 0 {
+		return finish(nil)
+	}
+
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(pending))
+	ws := make([]*worker, workers)
+	for k := range ws {
+		env, err := r.newEnv()
+		if err != nil {
+			for _, w := range ws[:k] {
+				w.closeEnv()
+			}
+			return finish(err)
+		}
+		ws[k] = &worker{r: r, env: env, spec: env.Spec()}
+	}
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.ctx = runCtx
+	jobs := make(chan int)
+	done := make(chan finished, workers)
+	go func() {
+		defer close(jobs)
+		for _, i := range pending {
+			select {
+			case jobs <- i:
+			case <-runCtx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer w.closeEnv()
+			for i := range jobs {
+				if runCtx.Err() != nil {
+					continue // drain: the feeder stops soon
+				}
+				done <- w.play(i)
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+
+	var stopErr error // why the run stopped early, besides ctx
+	for f := range done {
+		if f.abort != nil {
+			if stopErr == nil {
+				stopErr = f.abort
+				cancel(f.abort)
+			}
+			continue
+		}
+		if f.drop || stopErr != nil {
+			continue
+		}
+		if out != nil {
+			if err := out.write(f.line); err != nil {
+				stopErr = err
+				cancel(err)
+				continue
+			}
+		}
+		results = append(results, resultOf(&f.ep))
+		if cfg.OnEpisode != nil {
+			cfg.OnEpisode(f.ep)
+		}
+		if prog != nil {
+			prog.add(f.ep.Success)
+		}
+	}
+	if stopErr == nil && ctx.Err() != nil && len(results) < resumed+len(pending) {
+		code := dojo.CodeCanceled
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			code = dojo.CodeTimeout
+		}
+		stopErr = &dojo.Error{Code: code, Err: ctx.Err(),
+			Msg: fmt.Sprintf("run stopped after %d of %d episodes (%v); rerun with the same output file to resume", len(results), max(cfg.Episodes, resumed), ctx.Err())}
+	}
+	return finish(stopErr)
+}
+
+// run is what the workers of one Run share.
+type run struct {
+	cfg      *Config
+	options  dojo.Options // resolved
+	id       identity
+	ctx      context.Context
+	maxSteps int // from the registered spec; each worker's env may say more
+}
+
+func prepare(cfg *Config) (*run, error) {
+	if cfg.Registry == nil {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "runner: no registry to make %q from", cfg.Env)
+	}
+	if cfg.Agent == nil {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "runner: no agent").WithField("agent")
+	}
+	if cfg.Episodes < 0 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "runner: %d episodes: want a positive number", cfg.Episodes).WithField("episodes")
+	}
+	if cfg.Episodes == 0 {
+		cfg.Episodes = 1
+	}
+	if cfg.Retries < 0 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "runner: %d retries: want 0 or more", cfg.Retries).WithField("retries")
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 100 * time.Millisecond
+	}
+	spec, err := cfg.Registry.Spec(cfg.Env)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := spec.Resolve(cfg.Options)
+	if err != nil {
+		return nil, err
+	}
+	canon, err := canonicalOptions(opts)
+	if err != nil {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: options do not marshal to JSON: %v", cfg.Env, err).WithField("options")
+	}
+	return &run{
+		cfg:      cfg,
+		options:  opts,
+		id:       identity{env: cfg.Env, options: canon, agent: cfg.AgentName, seed: cfg.Seed},
+		maxSteps: spec.MaxSteps,
+	}, nil
+}
+
+func canonicalOptions(opts dojo.Options) ([]byte, error) {
+	b, err := json.Marshal(opts)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalJSON(b)
+}
+
+func (r *run) newEnv() (dojo.Env, error) {
+	return r.cfg.Registry.Make(r.cfg.Env, r.cfg.Options)
+}
+
+// finished is a worker's report on one episode.
+type finished struct {
+	ep    Episode
+	line  []byte // the record as a line of JSON, when there is a file
+	drop  bool   // failed because the run was canceled: not recorded
+	abort error  // the run must stop
+}
+
+type worker struct {
+	r    *run
+	env  dojo.Env // nil after a panic until remade
+	spec dojo.Spec
+}
+
+func (w *worker) closeEnv() {
+	if w.env == nil {
+		return
+	}
+	func() {
+		defer func() { recover() }() // a broken env may panic on Close too
+		dojo.Close(w.env)
+	}()
+	w.env = nil
+}
+
+// play runs episode i and reports it.
+func (w *worker) play(i int) finished {
+	r, cfg := w.r, w.r.cfg
+	ep := Episode{Episode: i, Env: cfg.Env, Options: r.options, Seed: cfg.Seed + uint64(i), Agent: cfg.AgentName}
+	start := time.Now()
+	ctx, cancel := r.ctx, context.CancelFunc(func() {})
+	if cfg.EpisodeTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, cfg.EpisodeTimeout)
+	}
+	var f finished
+	e := &episode{w: w, ctx: ctx, ep: &ep}
+	err := e.run()
+	cancel()
+	if e.agent != nil {
+		if ender, ok := e.agent.(dojo.EpisodeEnder); ok {
+			if perr := endEpisode(r.ctx, ender, &ep, err); perr != nil && err == nil {
+				err = perr
+			}
+		}
+	}
+	ep.WallMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		if r.ctx.Err() != nil {
+			// Failed because the run stops: run it again on resume.
+			f.drop = true
+			return f
+		}
+		if e.phase == phaseNewAgent && dojo.ErrorCode(err) == dojo.CodeInvalid {
+			f.abort = errors.Unwrap(err) // the agent's own words, without "NewAgent: "
+			return f
+		}
+		ep.Error = err.Error()
+		ep.ErrorCode = dojo.ErrorCode(err)
+		if ep.ErrorCode == "" {
+			ep.ErrorCode = dojo.CodeInternal
+		}
+	}
+	if cfg.NoSteps {
+		ep.Reset, ep.Steps = nil, nil
+	}
+	if cfg.Out != "" {
+		f.line = marshalLine(&ep)
+	}
+	f.ep = ep
+	return f
+}
+
+func endEpisode(ctx context.Context, ender dojo.EpisodeEnder, ep *Episode, err error) (perr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			perr = dojo.Errorf(dojo.CodeInternal, "panic in agent EndEpisode: %v", p)
+		}
+	}()
+	// The agent hears how its episode ended even when the run is stopping.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	ender.EndEpisode(ctx, dojo.EpisodeEnd{Return: ep.Return, Success: ep.Success, Length: ep.Length, Err: err})
+	return nil
+}
+
+type phase string
+
+const (
+	phaseMake     phase = "making the env"
+	phaseReset    phase = "env Reset"
+	phaseNewAgent phase = "NewAgent"
+	phaseAct      phase = "agent Act"
+	phaseStep     phase = "env Step"
+)
+
+// episode is one episode in progress.
+type episode struct {
+	w     *worker
+	ctx   context.Context // the episode's: run context plus its deadline
+	ep    *Episode
+	agent dojo.Agent
+	phase phase
+}
+
+// run plays the episode into e.ep and returns why it failed, if it did. A
+// panic is returned as an error naming where it happened.
+func (e *episode) run() (err error) {
+	w, r := e.w, e.w.r
+	ep := e.ep
+	defer func() {
+		if p := recover(); p != nil {
+			err = dojo.Errorf(dojo.CodeInternal, "panic in %s at step %d: %v", e.phase, ep.Length, p)
+			w.closeEnv() // its state is unknown: make a fresh one next time
+			return
+		}
+		if err != nil {
+			err = e.explain(err)
+		}
+	}()
+	if w.env == nil {
+		e.phase = phaseMake
+		env, err := r.newEnv()
+		if err != nil {
+			return err
+		}
+		w.env, w.spec = env, env.Spec()
+	}
+	env := w.env
+	maxSteps := max(w.spec.MaxSteps, r.maxSteps)
+	ctx := e.ctx
+
+	e.phase = phaseReset
+	obs, info, err := env.Reset(ctx, ep.Seed)
+	if err != nil {
+		return err
+	}
+	if !r.cfg.NoSteps {
+		ep.Reset = &ResetRecord{Obs: snapshotObs(obs), Info: snapshotInfo(info)}
+	}
+
+	e.phase = phaseNewAgent
+	e.agent, err = r.cfg.Agent.NewAgent(ctx, dojo.EpisodeStart{
+		Index:  ep.Episode,
+		Seed:   ep.Seed,
+		Spec:   w.spec,
+		Env:    env,
+		NewEnv: r.newEnv,
+	})
+	if err == nil && e.agent == nil {
+		err = dojo.Errorf(dojo.CodeInternal, "the agent maker returned no agent and no error")
+	}
+	if err != nil {
+		return err
+	}
+
+	turn := dojo.Turn{Obs: obs, Info: info}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e.phase = phaseAct
+		a, err := e.act(turn)
+		if err != nil {
+			return err
+		}
+		e.phase = phaseStep
+		s, err := env.Step(ctx, a)
+		if err != nil {
+			return err
+		}
+		ep.Length++
+		ep.Return += s.Reward
+		if !r.cfg.NoSteps {
+			c := snapshotStep(s)
+			ep.Steps = append(ep.Steps, StepRecord{
+				Step: ep.Length, Action: snapshotAction(a), Obs: c.Obs, Reward: c.Reward,
+				Terminated: c.Terminated, Truncated: c.Truncated, Info: c.Info,
+			})
+		}
+		if s.Done() {
+			ep.Success, ep.Terminated, ep.Truncated = s.Info.Success, s.Terminated, s.Truncated
+			return nil
+		}
+		if ep.Length >= maxSteps {
+			return dojo.Errorf(dojo.CodeInternal, "%s did not end the episode within max_steps=%d (a bug in the env: it must truncate)", r.cfg.Env, maxSteps)
+		}
+		turn = dojo.Turn{Step: ep.Length, Obs: s.Obs, Reward: s.Reward, Info: s.Info}
+	}
+}
+
+// act asks the agent for an action under the action timeout, retrying
+// transient failures.
+func (e *episode) act(t dojo.Turn) (dojo.Action, error) {
+	cfg := e.w.r.cfg
+	delay := cfg.RetryDelay
+	for attempt := 0; ; attempt++ {
+		actx, cancel := e.ctx, context.CancelFunc(func() {})
+		if cfg.ActionTimeout > 0 {
+			actx, cancel = context.WithTimeout(e.ctx, cfg.ActionTimeout)
+		}
+		t0 := time.Now()
+		act, err := e.agent.Act(actx, t)
+		cancel()
+		if cfg.ActionTimeout > 0 && e.ctx.Err() == nil && time.Since(t0) >= cfg.ActionTimeout {
+			return act, &dojo.Error{Code: dojo.CodeTimeout, Err: context.DeadlineExceeded,
+				Msg: fmt.Sprintf("action timeout %v exceeded", cfg.ActionTimeout)}
+		}
+		if err == nil || attempt >= cfg.Retries || dojo.ErrorCode(err) != dojo.CodeUnavailable || e.ctx.Err() != nil {
+			return act, err
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-timer.C:
+		case <-e.ctx.Done():
+			timer.Stop()
+			return act, err
+		}
+		delay = min(2*delay, maxRetryDelay)
+	}
+}
+
+// explain prefixes err with where it happened, and turns a passed episode
+// deadline into a timeout whatever the env or agent made of it.
+func (e *episode) explain(err error) error {
+	where := fmt.Sprintf("%s at step %d", e.phase, e.ep.Length)
+	if e.phase == phaseMake || e.phase == phaseReset || e.phase == phaseNewAgent {
+		where = string(e.phase)
+	}
+	cfg := e.w.r.cfg
+	if cfg.EpisodeTimeout > 0 && errors.Is(e.ctx.Err(), context.DeadlineExceeded) && e.w.r.ctx.Err() == nil {
+		return &dojo.Error{Code: dojo.CodeTimeout, Err: err,
+			Msg: fmt.Sprintf("episode deadline %v exceeded (%s: %v)", cfg.EpisodeTimeout, where, err)}
+	}
+	return &dojo.Error{Code: codeOf(err), Err: err, Msg: fmt.Sprintf("%s: %v", where, err)}
+}
+
+func codeOf(err error) dojo.Code {
+	if c := dojo.ErrorCode(err); c != "" {
+		return c
+	}
+	return dojo.CodeInternal
+}
