@@ -27,7 +27,16 @@ type builtin struct {
 }
 
 // builtins lists the agents New knows, in the order List gives them.
-var builtins = []builtin{}
+var builtins = []builtin{
+	{name: "epsilon-greedy", doc: epsilonGreedyDoc, make: newEpsilonGreedy},
+	{name: "ucb1", doc: ucb1Doc, make: newUCB1},
+	{name: "thompson", doc: thompsonDoc, make: newThompson},
+	{name: "linucb", doc: linUCBDoc, make: newLinUCB},
+	{name: "random", doc: randomDoc, make: newRandom},
+	{name: "oracle", doc: oracleDoc, make: newOracle},
+	{name: "qlearning", doc: qlearningDoc, make: newQLearning},
+	{name: "bfs", doc: bfsDoc, make: newBFS},
+}
 
 // Info describes a built-in agent.
 type Info struct {
