@@ -350,11 +350,13 @@ func (m *Metrics) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Sum returns the weighted sum of the parts: the reward they make.
+// Sum returns the weighted sum of the parts: the reward they make. The
+// explicit conversion keeps the compiler from fusing the multiply and add,
+// so rewards are bit-identical on every architecture.
 func Sum(parts []Part) float64 {
 	var r float64
 	for _, p := range parts {
-		r += p.Value * p.Weight
+		r += float64(p.Value * p.Weight)
 	}
 	return r
 }

@@ -92,7 +92,7 @@ func Potential(gamma, phiS, phiNext float64, terminal bool) float64 {
 	if terminal {
 		phiNext = 0
 	}
-	return gamma*phiNext - phiS
+	return float64(gamma*phiNext) - phiS // no fused multiply-add: same bits everywhere
 }
 
 // MiniGrid returns MiniGrid's success reward 1 − 0.9·t/T for success after
