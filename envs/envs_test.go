@@ -1,0 +1,70 @@
+package envs_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/envs"
+)
+
+// TestEveryRegisteredEnvConforms runs the conformance checks on every env
+// of the default registry, as `dojo check` does.
+func TestEveryRegisteredEnvConforms(t *testing.T) {
+	reg := envs.Default()
+	if n := len(reg.IDs()); n < 30 {
+		t.Fatalf("only %d envs registered", n)
+	}
+	for _, fam := range []string{"gridworld", "bandit"} {
+		found := false
+		for _, id := range reg.IDs() {
+			found = found || dojo.Family(id) == fam
+		}
+		if !found {
+			t.Errorf("family %s is not registered", fam)
+		}
+	}
+	dojotest.CheckRegistry(t, reg)
+}
+
+func TestDefaultReturnsFreshRegistries(t *testing.T) {
+	a, b := envs.Default(), envs.Default()
+	spec, err := a.Spec("gridworld/FrozenLake-v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.ID = "gridworld/Mine-v0"
+	if err := a.Register(spec, func(dojo.Options) (dojo.Env, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Spec("gridworld/Mine-v0"); err == nil {
+		t.Errorf("registering in one default registry changed another")
+	}
+}
+
+func Example() {
+	reg := envs.Default()
+	env, err := reg.Make("gridworld/FrozenLake-v1", dojo.Options{"is_slippery": false})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	obs, _, _ := env.Reset(ctx, 42)
+	fmt.Println("start state:", obs.Value)
+	// Walk the shortest path: down, down, right, down, right, right... as
+	// the oracle says.
+	oracle := env.(dojo.Oracle)
+	for {
+		a, _ := oracle.OracleAction(ctx)
+		s, _ := env.Step(ctx, a)
+		if s.Done() {
+			fmt.Println("state:", s.Obs.Value, "reward:", s.Reward, "success:", s.Info.Success)
+			break
+		}
+	}
+	// Output:
+	// start state: 0
+	// state: 15 reward: 1 success: true
+}
