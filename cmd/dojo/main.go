@@ -1,0 +1,227 @@
+// Command dojo runs, describes, checks and benchmarks dojo environments.
+//
+//	dojo list [--json]                  the registered envs
+//	dojo describe ID [--json]           an env's spaces, rewards and options
+//	dojo run ID --agent A [flags]       run episodes and print a summary
+//	dojo mdp ID [--opt k=v] [--json]    an env's exact transition model
+//	dojo check [ID ...]                 conformance checks
+//	dojo agents [--json]                the built-in agents
+//	dojo demo                           a short benchmark over every family
+//
+// Exit status: 0 ok, 1 runtime failure, 2 usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first Ctrl-C the run winds down cleanly; a second one
+		// kills the process as usual.
+		<-ctx.Done()
+		stop()
+	}()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// app carries what every command needs.
+type app struct {
+	reg    *dojo.Registry
+	stdout io.Writer
+	stderr io.Writer
+	// tty reports whether stderr is a terminal (for the progress bar).
+	tty bool
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+var commands []command
+
+func init() {
+	// Filled here rather than in the declaration because help refers to
+	// the table itself.
+	commands = []command{
+		{"list", "list the registered envs", cmdList},
+		{"describe", "describe an env: spaces, rewards, options", cmdDescribe},
+		{"run", "run episodes of an env with an agent", cmdRun},
+		{"mdp", "print an env's exact transition model (Gymnasium's P layout)", cmdMDP},
+		{"check", "check envs against the dojo contract", cmdCheck},
+		{"agents", "list the built-in agents", cmdAgents},
+		{"demo", "a short benchmark over every family with built-in agents", cmdDemo},
+		{"help", "show help", cmdHelp},
+	}
+}
+
+// usageError marks errors that exit with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs the dojo command line and returns the exit status.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{reg: envs.Default(), stdout: stdout, stderr: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			a.tty = true
+		}
+	}
+	if len(args) == 0 {
+		printHelp(stderr)
+		return 2
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "-help" {
+		printHelp(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == name {
+			err := c.run(ctx, a, args[1:])
+			return exitStatus(stderr, name, err)
+		}
+	}
+	fmt.Fprintf(stderr, "dojo: unknown command %q (commands: %s)\n", name, commandNames())
+	return 2
+}
+
+func exitStatus(stderr io.Writer, name string, err error) int {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "dojo %s: %v\n", name, err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	switch dojo.ErrorCode(err) {
+	case dojo.CodeInvalid, dojo.CodeNotFound:
+		return 2
+	}
+	return 1
+}
+
+func commandNames() string {
+	var names []string
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "dojo: simulated environments for agentic reinforcement learning")
+	fmt.Fprintln(w, "\nusage: dojo COMMAND [arguments]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\n'dojo COMMAND -h' shows a command's flags.")
+}
+
+func cmdHelp(ctx context.Context, a *app, args []string) error {
+	printHelp(a.stdout)
+	return nil
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(a *app, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "usage: dojo %s %s\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and positional arguments in any order (flags may
+// follow the env id, as in `dojo run ID --agent random`).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// optFlags collects repeated --opt k=v flags.
+type optFlags []string
+
+func (o *optFlags) String() string     { return strings.Join(*o, " ") }
+func (o *optFlags) Set(s string) error { *o = append(*o, s); return nil }
+
+// resolveOptions turns --opt k=v flags (and --reward) into env options,
+// parsing each value by the option's declared type.
+func resolveOptions(reg *dojo.Registry, id string, opts []string, rewardFlag string) (dojo.Options, error) {
+	spec, err := reg.Spec(id)
+	if err != nil {
+		return nil, err
+	}
+	out := dojo.Options{}
+	for _, kv := range opts {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("--opt %q: want key=value (options of %s: %s)", kv, id, optionNames(&spec))
+		}
+		val, err := spec.ParseOptionString(k, v)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = val
+	}
+	if rewardFlag != "" {
+		val, err := spec.ParseOptionString(dojo.RewardOption, rewardFlag)
+		if err != nil {
+			return nil, err
+		}
+		out[dojo.RewardOption] = val
+	}
+	if _, err := spec.Resolve(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func optionNames(spec *dojo.Spec) string {
+	var names []string
+	for _, o := range spec.Options {
+		names = append(names, o.Name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
