@@ -16,7 +16,7 @@ func armName(i int) string { return "arm" + strconv.Itoa(i) }
 // content of the last <answer> tag; the closing tag may be missing).
 // Indices are decimal without sign or leading zeros.
 func parseArm(text string, k int) (int, bool) {
-	s := strings.TrimSpace(answerContent(text))
+	s := dojo.Answer(text)
 	if len(s) >= 3 && foldEqual(s[:3], "arm") {
 		s = strings.TrimSpace(s[3:])
 	}
@@ -37,22 +37,6 @@ func parseArm(text string, k int) (int, bool) {
 	return n, true
 }
 
-// answerContent returns the text between the last <answer> and the next
-// </answer> (or the end), tags matched ignoring ASCII case; without an
-// <answer> tag it returns s.
-func answerContent(s string) string {
-	const open, close = "<answer>", "</answer>"
-	i := lastIndexFold(s, open)
-	if i < 0 {
-		return s
-	}
-	s = s[i+len(open):]
-	if j := indexFold(s, close); j >= 0 {
-		s = s[:j]
-	}
-	return s
-}
-
 // foldEqual reports whether s equals lower, a lower-case ASCII string,
 // ignoring the case of ASCII letters only.
 func foldEqual(s, lower string) bool {
@@ -69,24 +53,6 @@ func foldEqual(s, lower string) bool {
 		}
 	}
 	return true
-}
-
-func indexFold(s, lower string) int {
-	for i := 0; i+len(lower) <= len(s); i++ {
-		if foldEqual(s[i:i+len(lower)], lower) {
-			return i
-		}
-	}
-	return -1
-}
-
-func lastIndexFold(s, lower string) int {
-	for i := len(s) - len(lower); i >= 0; i-- {
-		if foldEqual(s[i:i+len(lower)], lower) {
-			return i
-		}
-	}
-	return -1
 }
 
 // textState builds the text observation in reused buffers. For the

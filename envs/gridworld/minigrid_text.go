@@ -30,13 +30,7 @@ const mgValidActions = "left, right, forward, pickup, drop, toggle, done (or an 
 // <answer>...</answer> (the last such block counts, so reasoning may come
 // before it). It does not allocate.
 func mgParseActionText(s string) (int, bool) {
-	if i := mgLastIndexFold(s, "<answer>"); i >= 0 {
-		s = s[i+len("<answer>"):]
-		if j := mgIndexFold(s, "</answer>"); j >= 0 {
-			s = s[:j]
-		}
-	}
-	s = strings.TrimSpace(s)
+	s = dojo.Answer(s)
 	s = strings.TrimRight(s, ".!")
 	s = strings.TrimSpace(s)
 	if len(s) == 1 && s[0] >= '0' && s[0] < '0'+mgNumActs {
@@ -80,24 +74,6 @@ func mgEqualFoldSpaces(s, phrase string) bool {
 		i++
 	}
 	return i == len(phrase)
-}
-
-func mgIndexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
-}
-
-func mgLastIndexFold(s, sub string) int {
-	for i := len(s) - len(sub); i >= 0; i-- {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
 }
 
 // parseAction returns the action index, or −1 and the error message of an

@@ -568,14 +568,11 @@ func toyQuote(s string) string {
 
 // toyParseWord reads an action given as text: one of labels (ignoring case
 // and the spaces, underscores and hyphens inside it) or a decimal index,
-// with surrounding spaces, one trailing period and an <answer>...</answer>
-// wrapper tolerated. It returns the index (possibly out of range for a
+// with surrounding spaces and one trailing period tolerated, read through
+// dojo.Answer (the last <answer>...</answer> block counts). It returns the index (possibly out of range for a
 // number) and whether the text was a word or a number.
 func toyParseWord(s string, labels []string) (int, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) >= len("<answer></answer>") && strings.EqualFold(s[:8], "<answer>") && strings.EqualFold(s[len(s)-9:], "</answer>") {
-		s = strings.TrimSpace(s[8 : len(s)-9])
-	}
+	s = dojo.Answer(s)
 	if strings.HasSuffix(s, ".") {
 		s = strings.TrimSpace(s[:len(s)-1])
 	}

@@ -582,6 +582,7 @@ func TestToyTextParseWord(t *testing.T) {
 		{"  Down\n", flLabels, 1, true},
 		{"RIGHT.", flLabels, 2, true},
 		{"<answer>up</answer>", flLabels, 3, true},
+		{"The goal is above me. <answer>up</answer>", flLabels, 3, true},
 		{"<ANSWER> Left </Answer>", flLabels, 0, true},
 		{"3", flLabels, 3, true},
 		{"9", flLabels, 9, true},
