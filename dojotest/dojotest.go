@@ -305,6 +305,11 @@ func sampleAction(rng *rand.Rand, spec *dojo.Spec) dojo.Action {
 // default options, each in a parallel subtest, and checks that two
 // instances made separately give byte-identical episodes.
 func CheckRegistry(t *testing.T, reg *dojo.Registry, ids ...string) {
+	Config{}.CheckRegistry(t, reg, ids...)
+}
+
+// CheckRegistry is CheckRegistry with the checks c configures.
+func (c Config) CheckRegistry(t *testing.T, reg *dojo.Registry, ids ...string) {
 	if len(ids) == 0 {
 		ids = reg.IDs()
 	}
@@ -316,13 +321,16 @@ func CheckRegistry(t *testing.T, reg *dojo.Registry, ids ...string) {
 				t.Fatal(err)
 			}
 			defer dojo.Close(env)
-			CheckEnv(t, env)
+			c.CheckEnv(t, env)
 			a, _ := reg.Make(id, nil)
 			b, _ := reg.Make(id, nil)
 			defer dojo.Close(a)
 			defer dojo.Close(b)
 			spec := a.Spec()
-			c := Config{MaxEpisodeSteps: min(spec.MaxSteps, 2000)}
+			c := c
+			if c.MaxEpisodeSteps == 0 {
+				c.MaxEpisodeSteps = min(spec.MaxSteps, 2000)
+			}
 			ra := c.episode(t, a, &spec, 12345, nil)
 			rb := c.episode(t, b, &spec, 12345, ra.actions)
 			if !bytes.Equal(ra.transcript, rb.transcript) {

@@ -26,7 +26,13 @@ func TestEveryRegisteredEnvConforms(t *testing.T) {
 			t.Errorf("family %s is not registered", fam)
 		}
 	}
-	dojotest.CheckRegistry(t, reg)
+	c := dojotest.Config{}
+	if raceEnabled {
+		// The families' own tests check their envs in depth; under the
+		// slower race detector this pass over the registry stays short.
+		c = dojotest.Config{Seeds: 2, OracleEpisodes: 5, MaxEpisodeSteps: 300}
+	}
+	c.CheckRegistry(t, reg)
 }
 
 func TestDefaultReturnsFreshRegistries(t *testing.T) {

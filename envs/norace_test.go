@@ -1,0 +1,5 @@
+//go:build !race
+
+package envs_test
+
+const raceEnabled = false
