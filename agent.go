@@ -68,3 +68,10 @@ func (f AgentMakerFunc) NewAgent(ctx context.Context, ep EpisodeStart) (Agent, e
 type EpisodeEnder interface {
 	EndEpisode(ctx context.Context, e EpisodeEnd)
 }
+
+// UsageReporter is implemented by agents that spend metered resources, such
+// as an LLM agent's tokens and requests. The runner records the usage of
+// each episode's agent in its episode line.
+type UsageReporter interface {
+	Usage() map[string]float64
+}

@@ -39,6 +39,10 @@ type Episode struct {
 	// error or panicked, a deadline passed); ErrorCode classifies it.
 	Error     string    `json:"error,omitempty"`
 	ErrorCode dojo.Code `json:"error_code,omitempty"`
+	// Usage is what the agent spent on the episode (an LLM agent's
+	// prompt_tokens, completion_tokens, requests, retries), from its
+	// optional dojo.UsageReporter.
+	Usage map[string]float64 `json:"usage,omitempty"`
 }
 
 // ResetRecord is the observation and info returned by Reset.

@@ -363,6 +363,9 @@ func (w *worker) play(i int) finished {
 				err = perr
 			}
 		}
+		if u, ok := e.agent.(dojo.UsageReporter); ok {
+			ep.Usage = u.Usage()
+		}
 	}
 	ep.WallMS = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {

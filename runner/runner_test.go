@@ -740,3 +740,32 @@ func TestHelperProcess(t *testing.T) {
 	Run(context.Background(), cfg)
 	os.Exit(0)
 }
+
+// meteredAgent counts its actions as "requests", like an LLM agent's usage.
+type meteredAgent struct{ n float64 }
+
+func (m *meteredAgent) Act(ctx context.Context, t dojo.Turn) (dojo.Action, error) {
+	m.n++
+	return dojo.IndexAction(1), nil
+}
+
+func (m *meteredAgent) Usage() map[string]float64 { return map[string]float64{"requests": m.n} }
+
+func TestUsageIsRecorded(t *testing.T) {
+	reg, _ := chainRegistry()
+	cfg := baseConfig(reg)
+	cfg.Options = dojo.Options{"length": 3}
+	cfg.Episodes = 3
+	cfg.Out = filepath.Join(t.TempDir(), "run.jsonl")
+	cfg.Agent = dojo.AgentMakerFunc(func(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
+		return &meteredAgent{}, nil
+	})
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range readFile(t, cfg.Out) {
+		if ep.Usage["requests"] != float64(ep.Length) || ep.Length == 0 {
+			t.Errorf("episode %d: usage %v for %d steps", ep.Episode, ep.Usage, ep.Length)
+		}
+	}
+}
