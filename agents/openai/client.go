@@ -1,0 +1,176 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dojo-rl/dojo"
+)
+
+// failure is why one request attempt failed.
+type failure struct {
+	msg   string
+	retry bool          // transient: worth another attempt
+	after time.Duration // the server's Retry-After, when retry and given
+	code  int           // HTTP status, 0 for none
+}
+
+// stats counts an episode's attempts.
+type stats struct {
+	retries float64
+}
+
+// complete POSTs body until a completion comes back, retrying transient
+// failures. turn numbers the assistant turn for patched tool-call ids.
+func (a *Agent) complete(ctx context.Context, body []byte, turn int, rng *rand.Rand, st *stats) (*reply, error) {
+	for attempt := 0; ; attempt++ {
+		rep, f := a.attempt(ctx, body, turn)
+		if f == nil {
+			return rep, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, ctxError(err, "during "+f.msg)
+		}
+		if !f.retry {
+			e := dojo.Errorf(dojo.CodeInvalid, "%s", f.msg)
+			if f.code == http.StatusUnauthorized || f.code == http.StatusForbidden || f.code == http.StatusNotFound {
+				a.fatal.CompareAndSwap(nil, dojo.Errorf(dojo.CodeInvalid, "%s (an earlier episode's request failed: check the base URL, --model and the API key)", f.msg).WithField("agent"))
+			}
+			return nil, e
+		}
+		if attempt >= a.cfg.Retries {
+			return nil, dojo.Errorf(dojo.CodeUnavailable, "%s (gave up after %d attempts)", f.msg, attempt+1)
+		}
+		st.retries++
+		a.addTotals("retries", 1)
+		d := f.after
+		if d <= 0 {
+			d = a.backoff(attempt, rng)
+		}
+		if err := a.sleep(ctx, d); err != nil {
+			return nil, ctxError(err, "while waiting to retry after "+f.msg)
+		}
+	}
+}
+
+// backoff is the wait before retry attempt+1: the exponential delay capped
+// at MaxRetryDelay, jittered into its upper half.
+func (a *Agent) backoff(attempt int, rng *rand.Rand) time.Duration {
+	d := a.cfg.MaxRetryDelay
+	if attempt < 40 {
+		d = min(a.cfg.RetryDelay<<attempt, a.cfg.MaxRetryDelay)
+	}
+	return d/2 + time.Duration(rng.Float64()*float64(d/2))
+}
+
+func ctxError(err error, during string) error {
+	code := dojo.CodeCanceled
+	if errors.Is(err, context.DeadlineExceeded) {
+		code = dojo.CodeTimeout
+	}
+	return &dojo.Error{Code: code, Err: err, Msg: fmt.Sprintf("openai: %v %s", err, during)}
+}
+
+// attempt makes one request. It returns the reply, or why it failed.
+func (a *Agent) attempt(ctx context.Context, body []byte, turn int) (*reply, *failure) {
+	where := "openai: POST " + a.endpoint
+	if a.sem != nil {
+		select {
+		case a.sem <- struct{}{}:
+			defer func() { <-a.sem }()
+		case <-ctx.Done():
+			return nil, &failure{msg: where + ": waiting for a free request slot"}
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, a.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, &failure{msg: fmt.Sprintf("%s: %v", where, err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "dojo")
+	if a.cfg.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+a.cfg.APIKey)
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		if ctx.Err() == nil && actx.Err() != nil {
+			return nil, &failure{msg: fmt.Sprintf("%s: no answer within %v", where, a.cfg.Timeout), retry: true}
+		}
+		return nil, &failure{msg: fmt.Sprintf("%s: %v", where, unwrapURL(err)), retry: true}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, &failure{msg: fmt.Sprintf("%s: %s: reading the body: %v", where, resp.Status, unwrapURL(err)), retry: true}
+	}
+	if len(data) > maxBody {
+		return nil, &failure{msg: fmt.Sprintf("%s: %s: body over %d MiB", where, resp.Status, maxBody>>20), retry: true}
+	}
+	if resp.StatusCode/100 == 2 {
+		rep, err := parseCompletion(data, turn)
+		if err != nil {
+			return nil, &failure{msg: fmt.Sprintf("%s: %v", where, err), retry: true}
+		}
+		return rep, nil
+	}
+	f := &failure{code: resp.StatusCode, msg: fmt.Sprintf("%s: %s: %s", where, resp.Status, serverMessage(data))}
+	switch c := resp.StatusCode; {
+	case c == http.StatusRequestTimeout, c == http.StatusConflict, c == http.StatusTooManyRequests, c >= 500:
+		f.retry = true
+		f.after, _ = retryAfter(resp.Header, time.Now())
+	}
+	return nil, f
+}
+
+// unwrapURL drops the "Post URL:" prefix *url.Error repeats.
+func unwrapURL(err error) error {
+	var u interface{ Unwrap() error }
+	if errors.As(err, &u) && strings.HasPrefix(err.Error(), "Post ") {
+		if inner := u.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+// retryAfter reads how long the server asks to wait: retry-after-ms
+// (milliseconds), else Retry-After (seconds or an HTTP date). Only waits in
+// (0, 60s] are honoured, as by OpenAI's Python client.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	var d time.Duration
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		ms, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(ms >= 0 && ms <= 1e9) {
+			return 0, false
+		}
+		d = time.Duration(ms * float64(time.Millisecond))
+	} else if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.ParseFloat(v, 64); err == nil {
+			if !(s >= 0 && s <= 1e6) {
+				return 0, false
+			}
+			d = time.Duration(s * float64(time.Second))
+		} else if t, err := http.ParseTime(v); err == nil {
+			d = t.Sub(now)
+		} else {
+			return 0, false
+		}
+	} else {
+		return 0, false
+	}
+	if d <= 0 || d > maxRetryAfter {
+		return 0, false
+	}
+	return d, true
+}
