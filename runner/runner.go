@@ -526,8 +526,11 @@ func (e *episode) act(t dojo.Turn) (dojo.Action, error) {
 		act, err := e.agent.Act(actx, t)
 		cancel()
 		if cfg.ActionTimeout > 0 && e.ctx.Err() == nil && time.Since(t0) >= cfg.ActionTimeout {
-			return act, &dojo.Error{Code: dojo.CodeTimeout, Err: context.DeadlineExceeded,
-				Msg: fmt.Sprintf("action timeout %v exceeded", cfg.ActionTimeout)}
+			msg := fmt.Sprintf("action timeout %v exceeded", cfg.ActionTimeout)
+			if err != nil {
+				msg += ": " + err.Error() // keeps what the agent said (an exec agent's stderr tail)
+			}
+			return act, &dojo.Error{Code: dojo.CodeTimeout, Err: context.DeadlineExceeded, Msg: msg}
 		}
 		if err == nil || attempt >= cfg.Retries || dojo.ErrorCode(err) != dojo.CodeUnavailable || e.ctx.Err() != nil {
 			return act, err
