@@ -1,0 +1,100 @@
+package protocol
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// benchSession runs a session over in-process pipes and returns its input
+// writer and output reader.
+func benchSession(b *testing.B) (io.Writer, *bufio.Reader) {
+	b.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		(&Server{Registry: testRegistry()}).Serve(context.Background(), inR, outW)
+		outW.Close()
+		close(done)
+	}()
+	r := bufio.NewReaderSize(outR, 1<<20)
+	b.Cleanup(func() {
+		inW.Close()
+		io.Copy(io.Discard, r)
+		<-done
+	})
+	return inW, r
+}
+
+func roundTrip(b *testing.B, w io.Writer, r *bufio.Reader, line string) string {
+	if _, err := io.WriteString(w, line); err != nil {
+		b.Fatal(err)
+	}
+	resp, err := r.ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	if strings.Contains(resp, `"error"`) {
+		b.Fatalf("%s -> %s", line, resp)
+	}
+	return resp
+}
+
+// BenchmarkStepRoundTrip is a lockstep env/step through the server:
+// request line in, response line out, over pipes, on FrozenLake 8x8 with
+// autoreset so episodes never end.
+func BenchmarkStepRoundTrip(b *testing.B) {
+	w, r := benchSession(b)
+	roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
+	roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e1","seed":1}}`+"\n")
+	lines := make([]string, 4)
+	for a := range lines {
+		lines[a] = fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"env/step","params":{"env":"e1","action":%d}}`+"\n", a)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		roundTrip(b, w, r, lines[i%4])
+		i++
+	}
+	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "steps/s")
+}
+
+// BenchmarkStepManyCompact steps 64 FrozenLake 8x8 envs (autoreset) per
+// env/stepMany in the compact form, observations as objects and as bare
+// values.
+func BenchmarkStepManyCompact(b *testing.B) {
+	b.Run("objects", func(b *testing.B) { benchStepMany(b, "") })
+	b.Run("values", func(b *testing.B) { benchStepMany(b, `,"values":true`) })
+}
+
+func benchStepMany(b *testing.B, extra string) {
+	const n = 64
+	w, r := benchSession(b)
+	envs := make([]string, n)
+	for i := range n {
+		roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
+		envs[i] = fmt.Sprintf(`"e%d"`, i+1)
+		roundTrip(b, w, r, fmt.Sprintf(`{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e%d","seed":%d}}`+"\n", i+1, i))
+	}
+	lines := make([]string, 4)
+	for k := range lines {
+		acts := make([]string, n)
+		for i := range acts {
+			acts[i] = fmt.Sprint((i + k) % 4)
+		}
+		lines[k] = fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"env/stepMany","params":{"envs":[%s],"actions":[%s],"compact":true%s}}`+"\n",
+			strings.Join(envs, ","), strings.Join(acts, ","), extra)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		roundTrip(b, w, r, lines[i%4])
+		i++
+	}
+	b.ReportMetric(float64(i*n)/b.Elapsed().Seconds(), "steps/s")
+}

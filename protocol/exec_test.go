@@ -1,0 +1,371 @@
+package protocol
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/runner"
+	"github.com/google/go-cmp/cmp"
+)
+
+// The exec agent tests run real agent processes: this test binary again,
+// with DOJO_TEST_AGENT naming how the agent behaves (the os/exec
+// helper-process pattern).
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("DOJO_TEST_AGENT"); mode != "" {
+		os.Exit(testAgent(mode))
+	}
+	os.Exit(m.Run())
+}
+
+// testAgent is an agent speaking the agent side of the protocol. It plays
+// random actions drawn from the episode seed, and misbehaves as mode says:
+//
+//	random       plays well
+//	crash        exits with status 3 at step 2 of episode 1
+//	hang         stops answering at step 1 of episode 0
+//	garbage      prints a non-JSON line at step 0 of episode 0
+//	refuse       answers episode/start with an invalid-params error
+//	unavailable  answers the first agent/act of each episode with -32005
+//	stubborn     ignores SIGTERM and the end of its input
+func testAgent(mode string) int {
+	if mode == "stubborn" {
+		signal.Ignore(syscall.SIGTERM)
+	}
+	fmt.Fprintf(os.Stderr, "test agent %s started\n", mode)
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(nil, 64<<20)
+	out := bufio.NewWriter(os.Stdout)
+	reply := func(id json.RawMessage, result any) {
+		b, _ := json.Marshal(result)
+		fmt.Fprintf(out, `{"jsonrpc":"2.0","id":%s,"result":%s}`+"\n", id, b)
+		out.Flush()
+	}
+	replyErr := func(id json.RawMessage, code int, msg string) {
+		fmt.Fprintf(out, `{"jsonrpc":"2.0","id":%s,"error":{"code":%d,"message":%q}}`+"\n", id, code, msg)
+		out.Flush()
+	}
+	var rng *rand.Rand
+	var nA int
+	refused := map[int]bool{}
+	for in.Scan() {
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+			Params struct {
+				Episode int       `json:"episode"`
+				Step    int       `json:"step"`
+				Seed    uint64    `json:"seed"`
+				Spec    dojo.Spec `json:"spec"`
+				Return  float64   `json:"return"`
+				Success bool      `json:"success"`
+				Obs     dojo.Obs  `json:"observation"`
+			} `json:"params"`
+		}
+		if err := json.Unmarshal(in.Bytes(), &msg); err != nil {
+			fmt.Fprintf(os.Stderr, "bad line from dojo: %v\n", err)
+			return 1
+		}
+		p := msg.Params
+		switch msg.Method {
+		case "initialize":
+			reply(msg.ID, map[string]any{"name": "test-agent"})
+		case "episode/start":
+			if mode == "refuse" {
+				replyErr(msg.ID, -32602, "this agent plays bandits only")
+				continue
+			}
+			rng = rand.New(rand.NewPCG(p.Seed, 1))
+			nA = p.Spec.Action.N
+			reply(msg.ID, nil)
+		case "agent/act":
+			switch {
+			case mode == "crash" && p.Episode == 1 && p.Step == 2:
+				fmt.Fprintln(os.Stderr, "about to crash")
+				os.Exit(3)
+			case mode == "hang" && p.Episode == 0 && p.Step == 1:
+				fmt.Fprintln(os.Stderr, "hanging now")
+				time.Sleep(time.Hour)
+			case mode == "garbage" && p.Episode == 0 && p.Step == 0:
+				fmt.Fprintln(os.Stderr, "printing garbage")
+				fmt.Fprintln(out, "hello, world")
+				out.Flush()
+				continue
+			case mode == "unavailable" && !refused[p.Episode]:
+				refused[p.Episode] = true
+				replyErr(msg.ID, -32005, "busy, try again")
+				continue
+			}
+			if p.Obs.Value == nil && p.Obs.Text == "" {
+				fmt.Fprintln(os.Stderr, "no observation")
+				return 1
+			}
+			reply(msg.ID, map[string]any{"action": rng.IntN(nA)})
+		case "episode/end":
+			fmt.Fprintf(os.Stderr, "episode %d ended: return %v success %v\n", p.Episode, p.Return, p.Success)
+		}
+	}
+	if mode == "stubborn" {
+		time.Sleep(time.Hour)
+	}
+	return 0
+}
+
+// execAgent returns an ExecAgent running this test binary in mode, and the
+// buffer its stderr goes to.
+func execAgent(t *testing.T, mode string, opts ExecOptions) (*ExecAgent, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	opts.Log = logs
+	opts.Env = append(opts.Env, "DOJO_TEST_AGENT="+mode)
+	a, err := NewExecAgent("'"+os.Args[0]+"' -test.run=^$", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a, logs
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// run plays episodes of FrozenLake 8x8 with the agent and returns them.
+func run(t *testing.T, agent dojo.AgentMaker, episodes, workers int, cfg runner.Config) []runner.Episode {
+	t.Helper()
+	cfg.Registry = testRegistry()
+	cfg.Env = "gridworld/FrozenLake-v1"
+	cfg.Options = dojo.Options{"map_name": "8x8"}
+	cfg.Agent = agent
+	cfg.AgentName = "exec:test"
+	cfg.Episodes = episodes
+	cfg.Workers = workers
+	var eps []runner.Episode
+	cfg.OnEpisode = func(ep runner.Episode) { eps = append(eps, ep) }
+	if _, err := runner.Run(context.Background(), cfg); err != nil {
+		t.Fatalf("runner.Run: %v", err)
+	}
+	byIndex := make([]runner.Episode, episodes)
+	for _, ep := range eps {
+		byIndex[ep.Episode] = ep
+	}
+	return byIndex
+}
+
+func TestExecAgentPlaysEpisodesOnePoolProcessPerWorker(t *testing.T) {
+	t.Parallel()
+	agent, logs := execAgent(t, "random", ExecOptions{})
+	eps := run(t, agent, 8, 2, runner.Config{Seed: 5})
+	for _, ep := range eps {
+		if ep.Error != "" || ep.Length == 0 {
+			t.Fatalf("episode %d: %+v", ep.Episode, ep)
+		}
+	}
+	// The same run with one worker plays the same episodes: the agent's
+	// randomness comes from the episode seed.
+	again := run(t, agent, 8, 1, runner.Config{Seed: 5})
+	for i := range eps {
+		eps[i].WallMS, again[i].WallMS = 0, 0
+	}
+	if diff := cmp.Diff(eps, again); diff != "" {
+		t.Errorf("1 worker vs 2 workers (-2 +1):\n%s", diff)
+	}
+	if err := agent.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "test agent random started"); n < 1 || n > 2 {
+		t.Errorf("%d agent processes for 2 workers:\n%s", n, out)
+	}
+	if n := strings.Count(out, "ended: return"); n != 16 {
+		t.Errorf("%d episode/end notifications for 16 episodes:\n%s", n, out)
+	}
+	if !regexp.MustCompile(`(?m)^agent\[\d+\]: test agent random started$`).MatchString(out) {
+		t.Errorf("agent stderr lines are not prefixed with agent[PID]:\n%s", out)
+	}
+}
+
+func TestExecAgentFailuresFailTheirEpisodeAndRestart(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		mode    string
+		cfg     runner.Config
+		failed  int // the episode that fails
+		code    dojo.Code
+		message []string
+	}{
+		{"crash", runner.Config{}, 1, dojo.CodeInternal, []string{"quit during agent/act at step 2 (exit status 3)", "its stderr ends with:", "\nabout to crash"}},
+		{"garbage", runner.Config{}, 0, dojo.CodeInternal, []string{`not a JSON-RPC response on stdout: "hello, world"`, "log to stderr", "printing garbage"}},
+		{"hang", runner.Config{ActionTimeout: 300 * time.Millisecond}, 0, dojo.CodeTimeout, []string{"action timeout"}},
+		{"hang", runner.Config{EpisodeTimeout: 300 * time.Millisecond}, 0, dojo.CodeTimeout, []string{"did not answer agent/act at step 1 before the deadline", "hanging now"}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s %v", tc.mode, tc.code), func(t *testing.T) {
+			t.Parallel()
+			agent, logs := execAgent(t, tc.mode, ExecOptions{Grace: 200 * time.Millisecond})
+			eps := run(t, agent, 3, 1, tc.cfg)
+			for _, ep := range eps {
+				if ep.Episode != tc.failed {
+					if ep.Error != "" {
+						t.Errorf("episode %d failed too: %s", ep.Episode, ep.Error)
+					}
+					continue
+				}
+				if ep.ErrorCode != tc.code {
+					t.Errorf("episode %d: code %q, want %q (error %s)", ep.Episode, ep.ErrorCode, tc.code, ep.Error)
+				}
+				for _, m := range tc.message {
+					if !strings.Contains(ep.Error, m) {
+						t.Errorf("episode %d error does not say %q:\n%s", ep.Episode, m, ep.Error)
+					}
+				}
+			}
+			// The failed process was replaced: two processes started.
+			if n := strings.Count(logs.String(), "started"); n != 2 {
+				t.Errorf("%d processes started, want 2 (one restart):\n%s", n, logs.String())
+			}
+		})
+	}
+}
+
+func TestExecAgentActTimeoutQuotesStderr(t *testing.T) {
+	t.Parallel()
+	agent, _ := execAgent(t, "hang", ExecOptions{Grace: 100 * time.Millisecond})
+	reg := testRegistry()
+	env, _ := reg.Make("gridworld/FrozenLake-v1", nil)
+	ctx := context.Background()
+	obs, info, _ := env.Reset(ctx, 1)
+	a, err := agent.NewAgent(ctx, dojo.EpisodeStart{Index: 0, Seed: 1, Spec: env.Spec(), Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Act(ctx, dojo.Turn{Obs: obs, Info: info}); err != nil {
+		t.Fatal(err)
+	}
+	actx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	_, err = a.Act(actx, dojo.Turn{Step: 1, Obs: obs, Info: info})
+	if dojo.ErrorCode(err) != dojo.CodeTimeout || !strings.Contains(err.Error(), "hanging now") {
+		t.Errorf("hung agent: %v (code %s)", err, dojo.ErrorCode(err))
+	}
+	a.(dojo.EpisodeEnder).EndEpisode(ctx, dojo.EpisodeEnd{Err: err})
+}
+
+func TestExecAgentErrorsKeepTheirKind(t *testing.T) {
+	t.Parallel()
+	// -32602 from episode/start: the agent cannot play this env, and the
+	// run stops with its words.
+	refuse, _ := execAgent(t, "refuse", ExecOptions{})
+	_, err := runner.Run(context.Background(), runner.Config{Registry: testRegistry(), Env: "gridworld/FrozenLake-v1", Agent: refuse, Episodes: 3})
+	if dojo.ErrorCode(err) != dojo.CodeInvalid || !strings.Contains(err.Error(), "this agent plays bandits only") {
+		t.Errorf("refusing agent: %v", err)
+	}
+	// -32005 from agent/act is retried by the runner.
+	busy, _ := execAgent(t, "unavailable", ExecOptions{})
+	eps := run(t, busy, 2, 1, runner.Config{Retries: 1, RetryDelay: time.Millisecond})
+	for _, ep := range eps {
+		if ep.Error != "" {
+			t.Errorf("episode %d: %s", ep.Episode, ep.Error)
+		}
+	}
+	busy, _ = execAgent(t, "unavailable", ExecOptions{})
+	eps = run(t, busy, 3, 1, runner.Config{Seed: 100})
+	if eps[0].ErrorCode != dojo.CodeUnavailable || !strings.Contains(eps[0].Error, "busy, try again") {
+		t.Errorf("unavailable without retries: code %q error %q", eps[0].ErrorCode, eps[0].Error)
+	}
+}
+
+func TestExecAgentShutdownKillsStubbornProcesses(t *testing.T) {
+	t.Parallel()
+	agent, logs := execAgent(t, "stubborn", ExecOptions{Grace: 100 * time.Millisecond})
+	run(t, agent, 2, 2, runner.Config{})
+	agent.mu.Lock()
+	var pids []int
+	for _, p := range agent.idle {
+		pids = append(pids, p.pid)
+	}
+	agent.mu.Unlock()
+	if len(pids) == 0 {
+		t.Fatalf("no idle process after the run:\n%s", logs.String())
+	}
+	done := make(chan struct{})
+	go func() { agent.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	for _, pid := range pids {
+		if p, err := os.FindProcess(pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
+			t.Errorf("process %d still runs after Close", pid)
+		}
+	}
+	if _, err := agent.NewAgent(context.Background(), dojo.EpisodeStart{}); dojo.ErrorCode(err) != dojo.CodeCanceled {
+		t.Errorf("NewAgent after Close: %v", err)
+	}
+}
+
+func TestNewExecAgentChecksTheCommand(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ cmd, want string }{
+		{"", "empty command"},
+		{"   ", "empty command"},
+		{"python3 'agent.py", "unterminated single quote"},
+		{`python3 "agent.py`, "unterminated double quote"},
+		{"dojo-no-such-program-x", `program "dojo-no-such-program-x" not found in PATH`},
+		{"./no/such/agent", "./no/such/agent is not an executable file"},
+	} {
+		_, err := NewExecAgent(tc.cmd, ExecOptions{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || dojo.ErrorCode(err) != dojo.CodeInvalid {
+			t.Errorf("NewExecAgent(%q): %v, want an invalid error saying %q", tc.cmd, err, tc.want)
+		}
+	}
+}
+
+func TestSplitCommand(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"python3 agent.py", []string{"python3", "agent.py"}},
+		{"  a   b\tc  ", []string{"a", "b", "c"}},
+		{`a 'b c' "d e"`, []string{"a", "b c", "d e"}},
+		{`a 'it''s' x`, []string{"a", "its", "x"}},
+		{`a "say \"hi\" \$HOME \\ \n"`, []string{"a", `say "hi" $HOME \ \n`}},
+		{`a b\ c \'d`, []string{"a", "b c", "'d"}},
+		{`a '' ""`, []string{"a", "", ""}},
+		{`sh -c 'echo $X | cat'`, []string{"sh", "-c", "echo $X | cat"}},
+	} {
+		got, err := SplitCommand(tc.in)
+		if err != nil || !cmp.Equal(got, tc.want) {
+			t.Errorf("SplitCommand(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,425 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/dojo-rl/dojo"
+)
+
+// The hot requests (env/step and env/stepMany with parallel arrays) are
+// read by a small scanner that accepts only their plain shape: ASCII
+// strings without escapes, integer actions, the known members once each.
+// Anything else (an escape, a float, an unknown or repeated member, a
+// syntax error) declines, and encoding/json reads the params instead, so
+// results and error messages are the same either way; the fuzz tests
+// check it.
+
+type lexer struct {
+	b []byte
+	i int
+}
+
+func (l *lexer) ws() {
+	for l.i < len(l.b) {
+		switch l.b[l.i] {
+		case ' ', '\t', '\n', '\r':
+			l.i++
+		default:
+			return
+		}
+	}
+}
+
+// next skips blanks and reports whether the next byte is c, consuming it.
+func (l *lexer) next(c byte) bool {
+	l.ws()
+	if l.i < len(l.b) && l.b[l.i] == c {
+		l.i++
+		return true
+	}
+	return false
+}
+
+func (l *lexer) peek() byte {
+	l.ws()
+	if l.i < len(l.b) {
+		return l.b[l.i]
+	}
+	return 0
+}
+
+// str reads a string of printable ASCII without escapes.
+func (l *lexer) str() ([]byte, bool) {
+	if !l.next('"') {
+		return nil, false
+	}
+	start := l.i
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			l.i++
+			return l.b[start : l.i-1], true
+		case c < 0x20 || c == '\\' || c >= 0x80:
+			return nil, false
+		}
+		l.i++
+	}
+	return nil, false
+}
+
+// int reads an integer of at most 15 digits (no fraction, no exponent).
+func (l *lexer) int() (int, bool) {
+	l.ws()
+	neg := false
+	if l.i < len(l.b) && l.b[l.i] == '-' {
+		neg = true
+		l.i++
+	}
+	start := l.i
+	n := 0
+	for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
+		n = n*10 + int(l.b[l.i]-'0')
+		l.i++
+	}
+	digits := l.i - start
+	if digits == 0 || digits > 15 || (digits > 1 && l.b[start] == '0') {
+		return 0, false
+	}
+	if l.i < len(l.b) {
+		switch l.b[l.i] {
+		case '.', 'e', 'E':
+			return 0, false
+		}
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func (l *lexer) boolean() (v, ok bool) {
+	l.ws()
+	switch {
+	case len(l.b)-l.i >= 4 && string(l.b[l.i:l.i+4]) == "true":
+		l.i += 4
+		return true, true
+	case len(l.b)-l.i >= 5 && string(l.b[l.i:l.i+5]) == "false":
+		l.i += 5
+		return false, true
+	}
+	return false, false
+}
+
+// action reads an integer or a plain string.
+func (l *lexer) action() (dojo.Action, bool) {
+	if l.peek() == '"' {
+		s, ok := l.str()
+		return dojo.TextAction(string(s)), ok
+	}
+	n, ok := l.int()
+	return dojo.IndexAction(n), ok
+}
+
+// end reports whether only blanks remain.
+func (l *lexer) end() bool {
+	l.ws()
+	return l.i == len(l.b)
+}
+
+// object calls member for each member of an object; member reads the
+// value.
+func (l *lexer) object(member func(name []byte) bool) bool {
+	if !l.next('{') {
+		return false
+	}
+	if l.next('}') {
+		return l.end()
+	}
+	for {
+		name, ok := l.str()
+		if !ok || !l.next(':') || !member(name) {
+			return false
+		}
+		if l.next(',') {
+			continue
+		}
+		return l.next('}') && l.end()
+	}
+}
+
+// fastStep reads env/step params {"env", "action"}.
+func fastStep(raw []byte) (env string, a dojo.Action, ok bool) {
+	l := lexer{b: raw}
+	var seenEnv, seenAction bool
+	ok = l.object(func(name []byte) bool {
+		switch {
+		case string(name) == "env" && !seenEnv:
+			s, ok := l.str()
+			env, seenEnv = string(s), true
+			return ok
+		case string(name) == "action" && !seenAction:
+			a, ok = l.action()
+			seenAction = true
+			return ok
+		}
+		return false
+	})
+	return env, a, ok && seenEnv && seenAction && env != ""
+}
+
+// fastStepMany reads env/stepMany params in the parallel-arrays form
+// {"envs", "actions", "compact", "info", "values"}.
+func fastStepMany(raw []byte) (p stepManyParams, names [][]byte, actions []dojo.Action, ok bool) {
+	l := lexer{b: raw}
+	seen := 0
+	ok = l.object(func(name []byte) bool {
+		bit := 0
+		switch string(name) {
+		case "envs":
+			bit = 1
+		case "actions":
+			bit = 2
+		case "compact":
+			bit = 4
+		case "info":
+			bit = 8
+		case "values":
+			bit = 16
+		}
+		if bit == 0 || seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		switch bit {
+		case 1:
+			if !l.next('[') {
+				return false
+			}
+			names = make([][]byte, 0, 64)
+			if l.next(']') {
+				return true
+			}
+			for {
+				s, ok := l.str()
+				if !ok || len(s) == 0 {
+					return false
+				}
+				names = append(names, s) // valid while the request is read
+				if !l.next(',') {
+					return l.next(']')
+				}
+			}
+		case 2:
+			if !l.next('[') {
+				return false
+			}
+			actions = make([]dojo.Action, 0, 64)
+			if l.next(']') {
+				return true
+			}
+			for {
+				a, ok := l.action()
+				if !ok {
+					return false
+				}
+				actions = append(actions, a)
+				if !l.next(',') {
+					return l.next(']')
+				}
+			}
+		case 4:
+			var ok bool
+			p.Compact, ok = l.boolean()
+			return ok
+		case 8:
+			var ok bool
+			p.Info, ok = l.boolean()
+			return ok
+		default:
+			var ok bool
+			p.Values, ok = l.boolean()
+			return ok
+		}
+	})
+	return p, names, actions, ok && seen&3 == 3 && len(names) == len(actions)
+}
+
+// skip skips a value of a line known to be valid JSON.
+func (l *lexer) skip() bool {
+	l.ws()
+	if l.i >= len(l.b) {
+		return false
+	}
+	switch l.b[l.i] {
+	case '"':
+		return l.skipString()
+	case '{', '[':
+		depth := 0
+		for l.i < len(l.b) {
+			switch l.b[l.i] {
+			case '"':
+				if !l.skipString() {
+					return false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					l.i++
+					return true
+				}
+			}
+			l.i++
+		}
+		return false
+	}
+	start := l.i // a number or a literal
+	for l.i < len(l.b) {
+		switch l.b[l.i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return l.i > start
+		}
+		l.i++
+	}
+	return l.i > start
+}
+
+func (l *lexer) skipString() bool {
+	l.i++
+	for l.i < len(l.b) {
+		switch l.b[l.i] {
+		case '\\':
+			l.i += 2
+		case '"':
+			l.i++
+			return true
+		default:
+			l.i++
+		}
+	}
+	return false
+}
+
+// fastEnvelope reads a request line of the plain shape: an object of
+// "jsonrpc" and "method" as strings without escapes, "id" as such a
+// string, a number or null, and "params", each at most once. Everything
+// but the params is checked here; checked says whether the params were
+// too (there are none). ok is false when slowEnvelope must read the line.
+func fastEnvelope(line []byte) (env envelope, checked, ok bool) {
+	l := lexer{b: line}
+	var seen [4]bool
+	ok = l.object(func(name []byte) bool {
+		k := -1
+		switch string(name) {
+		case "jsonrpc":
+			k = 0
+		case "id":
+			k = 1
+		case "method":
+			k = 2
+		case "params":
+			k = 3
+		}
+		if k < 0 || seen[k] {
+			return false
+		}
+		seen[k] = true
+		l.ws()
+		start := l.i
+		switch k {
+		case 0, 2:
+			if _, ok := l.str(); !ok {
+				return false
+			}
+		case 1:
+			switch c := l.peek(); {
+			case c == '"':
+				if _, ok := l.str(); !ok {
+					return false
+				}
+			case c == 'n':
+				if !l.literal("null") {
+					return false
+				}
+			default:
+				if !l.number() {
+					return false
+				}
+			}
+		case 3:
+			if !l.skip() {
+				return false
+			}
+		}
+		raw := json.RawMessage(line[start:l.i:l.i])
+		switch k {
+		case 0:
+			env.JSONRPC = raw
+		case 1:
+			env.ID = raw
+		case 2:
+			env.Method = raw
+		default:
+			env.Params = raw
+		}
+		return true
+	})
+	return env, !seen[3], ok
+}
+
+// literal reads the given literal.
+func (l *lexer) literal(s string) bool {
+	l.ws()
+	if len(l.b)-l.i >= len(s) && string(l.b[l.i:l.i+len(s)]) == s {
+		l.i += len(s)
+		return true
+	}
+	return false
+}
+
+// number reads a JSON number.
+func (l *lexer) number() bool {
+	l.ws()
+	digits := func() int {
+		start := l.i
+		for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
+			l.i++
+		}
+		return l.i - start
+	}
+	if l.i < len(l.b) && l.b[l.i] == '-' {
+		l.i++
+	}
+	start := l.i
+	if n := digits(); n == 0 || (n > 1 && l.b[start] == '0') {
+		return false
+	}
+	if l.i < len(l.b) && l.b[l.i] == '.' {
+		l.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if l.i < len(l.b) && (l.b[l.i] == 'e' || l.b[l.i] == 'E') {
+		l.i++
+		if l.i < len(l.b) && (l.b[l.i] == '+' || l.b[l.i] == '-') {
+			l.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// plainString returns the contents of a raw JSON string without escapes.
+func plainString(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' || bytes.IndexByte(raw[1:len(raw)-1], '\\') >= 0 {
+		return nil, false
+	}
+	return raw[1 : len(raw)-1], true
+}

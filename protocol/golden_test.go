@@ -1,0 +1,83 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestGoldenSessions replays the request lines of testdata/sessions/*.in in
+// lockstep and compares the transcript (--> request, <-- response) with the
+// .golden file beside it. The same requests must give byte-identical
+// responses, so any change in an env's episodes or in the wire format shows
+// here; go test -update rewrites the files after a deliberate change.
+// Lines starting with # are comments.
+func TestGoldenSessions(t *testing.T) {
+	t.Parallel()
+	ins, err := filepath.Glob("testdata/sessions/*.in")
+	if err != nil || len(ins) == 0 {
+		t.Fatalf("no sessions: %v", err)
+	}
+	for _, in := range ins {
+		name := strings.TrimSuffix(filepath.Base(in), ".in")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			src, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := transcript(t, src)
+			// A second session gives the same bytes.
+			if again := transcript(t, src); !bytes.Equal(got, again) {
+				t.Fatalf("two runs of the same session differ:\n%s\n%s", got, again)
+			}
+			golden := strings.TrimSuffix(in, ".in") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+				for i := range min(len(gl), len(wl)) {
+					if gl[i] != wl[i] {
+						t.Fatalf("%s line %d differs:\n got %s\nwant %s\n(go test -update rewrites the golden files)", golden, i+1, gl[i], wl[i])
+					}
+				}
+				t.Fatalf("%s: %d lines, want %d", golden, len(gl), len(wl))
+			}
+		})
+	}
+}
+
+func transcript(t *testing.T, src []byte) []byte {
+	t.Helper()
+	c := startSession(t, &Server{Registry: testRegistry(), Version: "golden"})
+	var out bytes.Buffer
+	for _, line := range strings.Split(string(src), "\n") {
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		resp := c.send(line)
+		var r rpcResponse
+		if err := json.Unmarshal([]byte(resp), &r); err != nil || r.JSONRPC != "2.0" {
+			t.Fatalf("response to %s is not JSON-RPC: %s", line, resp)
+		}
+		out.WriteString("--> " + line + "\n<-- " + resp + "\n")
+	}
+	if err := c.close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}

@@ -1,0 +1,647 @@
+package protocol
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dojo-rl/dojo"
+)
+
+// Server limits' defaults.
+const (
+	DefaultMaxLineBytes = 16 << 20
+	DefaultMaxEnvs      = 4096
+)
+
+// Server serves the envs of a registry over newline-delimited JSON-RPC 2.0
+// (see the package doc for the methods). Its zero value needs only
+// Registry; the other fields have working defaults. A Server holds no
+// session state: each call of Serve is a session with its own envs, so one
+// Server may serve several sessions at once.
+type Server struct {
+	// Registry makes the envs.
+	Registry *dojo.Registry
+	// Log receives the server's logs (never protocol output); nil
+	// discards them.
+	Log *slog.Logger
+	// MaxLineBytes bounds a request line, without its newline (default
+	// DefaultMaxLineBytes, 16 MiB). A longer line is answered with a
+	// -32600 error and id null, and serving goes on.
+	MaxLineBytes int
+	// MaxEnvs bounds the envs open at once in a session (default
+	// DefaultMaxEnvs). env/make beyond it fails with a limit error.
+	MaxEnvs int
+	// Parallelism bounds how many envs env/stepMany steps at once
+	// (default GOMAXPROCS).
+	Parallelism int
+	// Version is the serverInfo.version sent by initialize (default
+	// "dev").
+	Version string
+}
+
+// Serve reads requests from r, one JSON object per line, and writes one
+// response line per request that has an id to w, each in a single Write.
+// Requests are served concurrently and answered by id: a request still
+// running after a moment hands the reading of the next ones over to a new
+// goroutine, so a slow env never holds up the others. Operations on one
+// env are applied in the order their requests arrived.
+//
+// At the end of r, Serve waits for the requests in flight, closes every env
+// of the session and returns nil. When ctx is canceled it cancels the
+// requests in flight, closes the envs and returns ctx.Err() without waiting
+// for r (a goroutine blocked reading r ends when r does). A read error or a
+// failed write ends the session with that error.
+func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	if s.Registry == nil {
+		return dojo.Errorf(dojo.CodeInvalid, "protocol: Server without a Registry")
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	ss := s.newSession(ctx, cancel, w)
+
+	done := make(chan error, 1)
+	ss.readDone = done
+	go ss.readLoop(&lineReader{br: bufio.NewReaderSize(r, 64<<10)})
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = context.Cause(ctx)
+	}
+	ss.mu.Lock()
+	ss.closed = true
+	ss.mu.Unlock()
+	if err != nil {
+		cancel(err)
+	}
+	ss.inflight.Wait()
+	ss.closeAll()
+	ss.tasks.Close()
+	if werr := ss.writeErr(); werr != nil && err == nil {
+		err = werr
+	}
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	return err
+}
+
+func (s *Server) newSession(ctx context.Context, cancel context.CancelCauseFunc, w io.Writer) *session {
+	ss := &session{
+		srv:      s,
+		ctx:      ctx,
+		cancel:   cancel,
+		log:      s.Log,
+		w:        w,
+		handles:  map[string]*handle{},
+		maxLine:  s.MaxLineBytes,
+		maxEnvs:  s.MaxEnvs,
+		parallel: s.Parallelism,
+	}
+	if ss.log == nil {
+		ss.log = slog.New(slog.DiscardHandler)
+	}
+	if ss.maxLine <= 0 {
+		ss.maxLine = DefaultMaxLineBytes
+	}
+	if ss.maxEnvs <= 0 {
+		ss.maxEnvs = DefaultMaxEnvs
+	}
+	if ss.parallel <= 0 {
+		ss.parallel = runtime.GOMAXPROCS(0)
+	}
+	ss.tasks = NewTasker(s.Registry)
+	return ss
+}
+
+// session is the state of one Serve call.
+type session struct {
+	srv      *Server
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	log      *slog.Logger
+	maxLine  int
+	maxEnvs  int
+	parallel int
+	tasks    *Tasker
+
+	wmu  sync.Mutex
+	w    io.Writer
+	werr error
+
+	inflight sync.WaitGroup
+	readDone chan<- error // receives why reading ended (nil at the end of the input)
+
+	mu      sync.Mutex // guards the fields below
+	closed  bool       // no more requests are dispatched
+	handles map[string]*handle
+	next    uint64 // number of the last handle made
+	manySeq uint64 // number of the last env/stepMany read
+
+	// The line being read, and whether parseEnvelope checked all of it
+	// (see session.decode); used by the reading goroutine only.
+	line        []byte
+	lineChecked bool
+	// slowOnly reads every request with encoding/json, for the tests
+	// that compare the fast readers with it.
+	slowOnly bool
+}
+
+// write writes one whole line.
+func (ss *session) write(line []byte) {
+	ss.wmu.Lock()
+	defer ss.wmu.Unlock()
+	if ss.werr != nil {
+		return
+	}
+	if _, err := ss.w.Write(line); err != nil {
+		ss.werr = fmt.Errorf("protocol: writing a response: %w", err)
+		ss.cancel(ss.werr)
+	}
+}
+
+func (ss *session) writeErr() error {
+	ss.wmu.Lock()
+	defer ss.wmu.Unlock()
+	return ss.werr
+}
+
+// lineReader is the reading end of a session. One goroutine at a time
+// reads from it.
+type lineReader struct {
+	br  *bufio.Reader
+	buf []byte
+}
+
+// handoffAfter is how long a request is served by the goroutine that read
+// it before another goroutine takes over reading.
+const handoffAfter = 100 * time.Microsecond
+
+// readLoop reads request lines and serves them, until the end of the
+// input, which it reports on ss.readDone.
+//
+// Each request is served by the goroutine that read it. A request that is
+// still running after handoffAfter hands the reading over to a new
+// goroutine (the timer's), so the requests that follow are read and served
+// concurrently; a quick one (a lockstep client's env/step) goes back to
+// reading when done. Either way no goroutine switch, and no thread wakeup,
+// lies on the path of a quick request.
+func (ss *session) readLoop(rd *lineReader) {
+	for {
+		line, tooLong, err := readLine(rd.br, rd.buf[:0], ss.maxLine)
+		rd.buf = line[:0]
+		if tooLong {
+			ss.write(appendErrorLine(nil, nullID, newError(CodeInvalidRequest, "",
+				"request line longer than the limit of %d bytes: send smaller requests (a stepMany in parts) or raise the server's line limit", ss.maxLine)))
+		} else if len(bytes.TrimSpace(line)) > 0 {
+			req, ok := ss.dispatch(line)
+			if !ok {
+				ss.readDone <- nil // the session is closing
+				return
+			}
+			if req != nil {
+				if err != nil {
+					ss.serve(*req) // the last line
+				} else {
+					// The request no longer refers to line, so another
+					// reader may reuse the buffer while it runs.
+					var handed atomic.Bool
+					t := time.AfterFunc(handoffAfter, func() {
+						if handed.CompareAndSwap(false, true) {
+							ss.readLoop(rd)
+						}
+					})
+					ss.serve(*req)
+					t.Stop()
+					if !handed.CompareAndSwap(false, true) {
+						return // another goroutine reads now
+					}
+				}
+			}
+		}
+		if err == io.EOF {
+			ss.readDone <- nil
+			return
+		}
+		if err != nil {
+			ss.readDone <- fmt.Errorf("protocol: reading requests: %w", err)
+			return
+		}
+	}
+}
+
+// readLine reads a line into buf (without its newline). A line longer than
+// max is consumed and reported with tooLong. err is io.EOF at the end of
+// the input (line then holds a last line without a newline, if any).
+func readLine(br *bufio.Reader, buf []byte, max int) (line []byte, tooLong bool, err error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		if !tooLong {
+			n := len(frag)
+			if n > 0 && frag[n-1] == '\n' {
+				n--
+			}
+			if len(buf)+n > max {
+				tooLong = true
+				buf = buf[:0]
+			} else {
+				buf = append(buf, frag[:n]...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return buf, tooLong, err
+	}
+}
+
+// request is a validated request, ready to run.
+type request struct {
+	id     []byte // canonical id; nil for a notification
+	method string
+	run    runFunc
+	target string // what the request is about, for logs and internal errors
+}
+
+// dispatch validates one line. It returns the request to serve, if any
+// (a line in error is answered here), and false once the session is
+// closed.
+func (ss *session) dispatch(line []byte) (*request, bool) {
+	req, werr := ss.parse(line)
+	if werr != nil {
+		if req.id != nil {
+			ss.write(appendErrorLine(nil, req.id, werr))
+		}
+		return nil, true
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closed {
+		return nil, false
+	}
+	ss.inflight.Add(1)
+	return &req, true
+}
+
+// parse validates the envelope and prepares the method. A request it
+// cannot serve comes back with the error to send; req.id is nil when no
+// response is due (a notification).
+func (ss *session) parse(line []byte) (request, *Error) {
+	req, werr := ss.parseLine(line)
+	if werr != nil && !ss.lineChecked && (werr.Data == nil || werr.Data.Kind != CodeParse) && !json.Valid(line) {
+		// A malformed line is a parse error whatever else is wrong.
+		_, werr = slowEnvelope(line)
+		return request{id: nullID}, werr
+	}
+	return req, werr
+}
+
+func (ss *session) parseLine(line []byte) (request, *Error) {
+	env, checked, werr := parseEnvelope(line)
+	if ss.slowOnly {
+		env, werr = slowEnvelope(line)
+		checked = true
+	}
+	ss.line, ss.lineChecked = line, checked
+	if werr != nil {
+		return request{id: nullID}, werr
+	}
+	var req request
+	if env.ID != nil {
+		id, ok := canonicalID(env.ID)
+		req.id = id
+		if !ok {
+			return request{id: nullID}, newError(CodeInvalidRequest, "id", "invalid request: id must be a string, a number or null, got %s", jsonKind(env.ID))
+		}
+	}
+	// An invalid request is answered even without an id (with id null),
+	// as JSON-RPC 2.0 requires; only valid notifications go unanswered.
+	invalid := func(field, format string, args ...any) (request, *Error) {
+		if req.id == nil {
+			req.id = nullID
+		}
+		return req, newError(CodeInvalidRequest, field, format, args...)
+	}
+	if v, ok := plainString(env.JSONRPC); !ok || string(v) != "2.0" {
+		var version string
+		if json.Unmarshal(env.JSONRPC, &version) != nil || version != "2.0" {
+			return invalid("jsonrpc", `invalid request: "jsonrpc" must be "2.0"`)
+		}
+	}
+	if env.Method == nil {
+		if env.Result != nil || env.Error != nil {
+			return invalid("method", "invalid request: the server sends no requests, so it takes no responses")
+		}
+		return invalid("method", `invalid request: no "method"`)
+	}
+	var m method
+	var ok bool
+	if name, plain := plainString(env.Method); plain {
+		m, ok = methods[string(name)]
+		if ok {
+			req.method = methodName[string(name)] // no allocation
+		} else {
+			req.method = string(name)
+		}
+	} else {
+		if err := json.Unmarshal(env.Method, &req.method); err != nil || env.Method[0] != '"' {
+			return invalid("method", `invalid request: "method" must be a string, got %s`, jsonKind(env.Method))
+		}
+		m, ok = methods[req.method]
+	}
+	if !ok {
+		return req, newError(CodeMethodNotFound, "method", "method %q not found (methods: %s)", req.method, methodNames)
+	}
+	run, target, werr := m(ss, env.Params)
+	if werr != nil {
+		if werr.Data != nil && werr.Data.Kind == CodeParse {
+			req.id = nullID // the params were not JSON: the line is malformed
+		}
+		return req, werr
+	}
+	req.run, req.target = run, target
+	return req, nil
+}
+
+// serve runs a request and writes its response.
+func (ss *session) serve(req request) {
+	defer ss.inflight.Done()
+	buf := getBuf()
+	defer putBuf(buf)
+	b := append(buf.b[:0], `{"jsonrpc":"2.0","id":`...)
+	if req.id != nil {
+		b = append(b, req.id...)
+	}
+	b = append(b, `,"result":`...)
+	b, err := ss.call(req, b)
+	buf.b = b
+	if req.id == nil {
+		if err != nil {
+			ss.log.Debug("notification failed", "method", req.method, "error", err)
+		}
+		return
+	}
+	if err != nil {
+		buf.b = appendErrorLine(b[:0], req.id, ss.wire(err, req.what()))
+	} else {
+		buf.b = append(b, "}\n"...)
+	}
+	ss.write(buf.b)
+}
+
+// what names the request's operation in logs and internal errors.
+func (req *request) what() string {
+	if req.target == "" {
+		return req.method
+	}
+	return req.method + " (" + req.target + ")"
+}
+
+// call runs a request's method, appending its result to dst, and turns a
+// panic into an internal error.
+func (ss *session) call(req request, dst []byte) (result []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ss.log.Error("panic serving a request", "method", req.method, "target", req.target, "panic", fmt.Sprint(p), "stack", stack())
+			result, err = dst, newError(dojo.CodeInternal, "", "%s failed with an internal error (a panic; the server log on stderr has the details)", req.what())
+		}
+	}()
+	return req.run(ss.ctx, dst)
+}
+
+// wire converts err to its wire form, logging the text of internal errors.
+func (ss *session) wire(err error, what string) *Error {
+	return toWire(err, what, func(what string, err error) {
+		ss.log.Error("internal error", "op", what, "error", err.Error())
+	})
+}
+
+// buffers for response lines.
+type lineBuf struct{ b []byte }
+
+var lineBufs = sync.Pool{New: func() any { return &lineBuf{b: make([]byte, 0, 1024)} }}
+
+func getBuf() *lineBuf { return lineBufs.Get().(*lineBuf) }
+
+func putBuf(b *lineBuf) {
+	if cap(b.b) <= 1<<20 {
+		lineBufs.Put(b)
+	}
+}
+
+// handle is an env of the session, named by an opaque string.
+//
+// Operations on a handle run in the order their requests arrived: the
+// reader gives each one a ticket when it reads the request, and each runs
+// once the operations of the tickets before it are done. The fields below
+// the queue belong to the operation whose turn it is.
+type handle struct {
+	name string
+
+	// The queue. An operation whose turn has come when it asks (the common
+	// case) runs without allocating; one that must wait gets a channel.
+	qmu     sync.Mutex
+	tickets uint64                   // tickets given
+	served  uint64                   // the ticket whose turn it is
+	waiting map[uint64]chan struct{} // tickets waiting for their turn
+	gaveUp  map[uint64]bool          // tickets whose context ended while waiting
+
+	// stepMany's grouping, guarded by session.mu.
+	manySeq uint64
+	manyIdx int
+
+	state     handleState
+	env       dojo.Env
+	spec      dojo.Spec
+	autoreset bool
+	broken    string // why the env is unusable after a panic
+	started   bool   // reset at least once
+	ended     bool   // the episode ended (for autoreset)
+	seed      uint64 // seed of the last reset
+	last      dojo.Obs
+}
+
+type handleState uint8
+
+const (
+	hMaking handleState = iota
+	hReady
+	hGone // env/make failed, or env/close closed it
+)
+
+// turn is an operation's place in a handle's queue; the zero turn is
+// none.
+type turn struct {
+	h *handle
+	n uint64
+}
+
+// enqueue queues an operation on h.
+func (h *handle) enqueue() turn {
+	h.qmu.Lock()
+	t := turn{h: h, n: h.tickets}
+	h.tickets++
+	h.qmu.Unlock()
+	return t
+}
+
+// await waits for the turn. If ctx ends first it returns the context's
+// error, and the turn is skipped when it comes.
+func (t turn) await(ctx context.Context) error {
+	h := t.h
+	h.qmu.Lock()
+	if h.served == t.n {
+		h.qmu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	if h.waiting == nil {
+		h.waiting = map[uint64]chan struct{}{}
+	}
+	h.waiting[t.n] = ch
+	h.qmu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+	}
+	h.qmu.Lock()
+	if h.served == t.n { // the turn came meanwhile: pass it on
+		h.qmu.Unlock()
+		t.release()
+		return ctx.Err()
+	}
+	delete(h.waiting, t.n)
+	if h.gaveUp == nil {
+		h.gaveUp = map[uint64]bool{}
+	}
+	h.gaveUp[t.n] = true
+	h.qmu.Unlock()
+	return ctx.Err()
+}
+
+// release ends the turn: the next operation's turn comes.
+func (t turn) release() {
+	h := t.h
+	h.qmu.Lock()
+	h.served = t.n + 1
+	for h.gaveUp[h.served] {
+		delete(h.gaveUp, h.served)
+		h.served++
+	}
+	if ch, ok := h.waiting[h.served]; ok {
+		delete(h.waiting, h.served)
+		close(ch)
+	}
+	h.qmu.Unlock()
+}
+
+// lookup finds a handle and queues an operation on it; the error names the
+// handle when it does not exist. field is the parameter that named it.
+func (ss *session) lookup(name, field string) (turn, *Error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	h := ss.handles[name]
+	if h == nil {
+		return turn{}, unknownHandle(name, field)
+	}
+	return h.enqueue(), nil
+}
+
+func unknownHandle(name, field string) *Error {
+	return newError(dojo.CodeNotFound, field, "unknown env handle %q: env/make returns handles, and env/close or a failed env/make ends them", name)
+}
+
+// ready checks that the handle's env can be used, once its turn came.
+func (h *handle) ready(field string) *Error {
+	switch {
+	case h.state != hReady:
+		return unknownHandle(h.name, field)
+	case h.broken != "":
+		return newError(dojo.CodeState, field, "env %s (%s) is unusable: %s; close it and make a new one", h.name, h.spec.ID, h.broken)
+	}
+	return nil
+}
+
+// newHandle makes a handle in the making; the caller holds ss.mu.
+func (ss *session) newHandle() (*handle, turn, *Error) {
+	if len(ss.handles) >= ss.maxEnvs {
+		return nil, turn{}, newError(CodeLimit, "", "env/make: %d envs are open, the session's limit: close some with env/close (or raise the server's limit)", len(ss.handles))
+	}
+	ss.next++
+	h := &handle{name: "e" + strconv.FormatUint(ss.next, 10)}
+	ss.handles[h.name] = h
+	return h, h.enqueue(), nil
+}
+
+// forget removes a handle from the session's table.
+func (ss *session) forget(h *handle) {
+	ss.mu.Lock()
+	if ss.handles[h.name] == h {
+		delete(ss.handles, h.name)
+	}
+	ss.mu.Unlock()
+}
+
+// closeAll closes every env of the session; requests are no longer in
+// flight.
+func (ss *session) closeAll() {
+	ss.mu.Lock()
+	hs := ss.handles
+	ss.handles = map[string]*handle{}
+	ss.mu.Unlock()
+	names := make([]string, 0, len(hs))
+	for name := range hs {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		h := hs[name]
+		if h.state == hReady {
+			if err := closeEnv(h.env); err != nil {
+				ss.log.Warn("closing an env at the end of the session", "env", h.name, "id", h.spec.ID, "error", err.Error())
+			}
+			h.state = hGone
+		}
+	}
+}
+
+// closeEnv closes an env, turning a panic into an error.
+func closeEnv(env dojo.Env) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in Close: %v", p)
+		}
+	}()
+	return dojo.Close(env)
+}
+
+func stack() string { return string(debug.Stack()) }
+
+// decode decodes a request's params into v as decodeParams does, after
+// checking that the line is JSON if parseEnvelope left that to the params'
+// reader: a malformed line gets the parse error it would have got had it
+// been checked whole. Methods call it when the request is read.
+func (ss *session) decode(raw json.RawMessage, v any, method string) *Error {
+	if !ss.lineChecked {
+		if !json.Valid(ss.line) {
+			_, werr := slowEnvelope(ss.line)
+			if werr == nil { // cannot happen: the line is not JSON
+				werr = newError(CodeParse, "", "parse error: the line is not valid JSON")
+			}
+			return werr
+		}
+		ss.lineChecked = true
+	}
+	return decodeParams(raw, v, method)
+}
