@@ -3,9 +3,13 @@
 //	dojo list [--json]                  the registered envs
 //	dojo describe ID [--json]           an env's spaces, rewards and options
 //	dojo run ID --agent A [flags]       run episodes and print a summary
+//	                                    (A: a built-in agent, exec:CMD or openai:BASE_URL)
 //	dojo mdp ID [--opt k=v] [--json]    an env's exact transition model
 //	dojo check [ID ...]                 conformance checks
 //	dojo agents [--json]                the built-in agents
+//	dojo serve                          the JSON-RPC 2.0 stdio server
+//	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
+//	dojo verify --tasks T --responses R score responses to generated tasks
 //	dojo demo                           a short benchmark over every family
 //
 // Exit status: 0 ok, 1 runtime failure, 2 usage error.
@@ -66,6 +70,9 @@ func init() {
 		{"check", "check envs against the dojo contract", cmdCheck},
 		{"agents", "list the built-in agents", cmdAgents},
 		{"demo", "a short benchmark over every family with built-in agents", cmdDemo},
+		{"serve", "serve envs over JSON-RPC on stdin and stdout (for Python and other clients)", cmdServe},
+		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
+		{"verify", "score responses to generated tasks", cmdVerify},
 		{"help", "show help", cmdHelp},
 	}
 }

@@ -3,16 +3,25 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents"
+	"github.com/dojo-rl/dojo/agents/openai"
+	"github.com/dojo-rl/dojo/protocol"
 	"github.com/dojo-rl/dojo/runner"
 )
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs := newFlags(a, "run", "ID --agent A [--episodes N] [--seed S] [--workers W] [--out F] [--opt k=v ...] [--reward P]")
-	agentName := fs.String("agent", "random", "built-in agent, with optional parameters `name[:k=v,...]` (dojo agents lists them)")
+	agentName := fs.String("agent", "random", "the `agent`: a built-in name[:k=v,...] (dojo agents lists them), exec:CMD (a program speaking the agent side of the stdio protocol), or openai:BASE_URL (an OpenAI-compatible server; key from DOJO_API_KEY or OPENAI_API_KEY)")
+	model := fs.String("model", "", "model name, for --agent openai:...")
+	temperature := fs.Float64("temperature", -1, "sampling temperature, for --agent openai:... (negative: the server's default)")
+	maxTokens := fs.Int("max-tokens", 0, "completion token limit per turn, for --agent openai:... (0: the server's default)")
+	concurrency := fs.Int("concurrency", 0, "requests in flight at most, for --agent openai:... (0: one per worker)")
 	episodes := fs.Int("episodes", 10, "number of episodes")
 	seed := fs.Uint64("seed", 0, "seed of episode 0; episode i gets seed+i")
 	workers := fs.Int("workers", 0, "parallel workers (0: GOMAXPROCS)")
@@ -42,16 +51,19 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	maker, err := agents.New(*agentName)
+	maker, name, err := makeAgent(a, *agentName, openai.Config{Model: *model, MaxTokens: *maxTokens, Concurrency: *concurrency}, *temperature)
 	if err != nil {
 		return err
+	}
+	if c, ok := maker.(io.Closer); ok {
+		defer c.Close()
 	}
 	cfg := runner.Config{
 		Registry:       a.reg,
 		Env:            id,
 		Options:        o,
 		Agent:          maker,
-		AgentName:      *agentName,
+		AgentName:      name,
 		Episodes:       *episodes,
 		Seed:           *seed,
 		Workers:        *workers,
@@ -81,4 +93,32 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// makeAgent returns the agent named on the command line and the name its
+// episodes are recorded under (which resuming must match).
+func makeAgent(a *app, spec string, llm openai.Config, temperature float64) (dojo.AgentMaker, string, error) {
+	switch {
+	case strings.HasPrefix(spec, "exec:"):
+		cmdline := strings.TrimPrefix(spec, "exec:")
+		ag, err := protocol.NewExecAgent(cmdline, protocol.ExecOptions{Log: a.stderr})
+		if err != nil {
+			return nil, "", err
+		}
+		return ag, spec, nil
+	case strings.HasPrefix(spec, openai.Prefix):
+		if temperature >= 0 {
+			llm.Temperature = &temperature
+		}
+		ag, err := openai.FromFlag(spec, llm, os.Getenv)
+		if err != nil {
+			return nil, "", err
+		}
+		return ag, ag.Name(), nil
+	}
+	if llm.Model != "" || llm.MaxTokens != 0 || llm.Concurrency != 0 || temperature >= 0 {
+		return nil, "", usagef("--model, --temperature, --max-tokens and --concurrency are for --agent openai:BASE_URL, not %q", spec)
+	}
+	ag, err := agents.New(spec)
+	return ag, spec, err
 }
