@@ -1,0 +1,753 @@
+"""dojo_client: drive dojo environments from Python over dojo's stdio protocol.
+
+Standard library only (Python 3.9+). The client starts ``dojo serve`` as a
+subprocess and speaks newline-delimited JSON-RPC 2.0 with it (the protocol
+of dojo's package ``protocol``; ``go doc github.com/dojo-rl/dojo/protocol``
+documents every method).
+
+Environments, Gymnasium style::
+
+    import dojo_client as dojo
+
+    with dojo.make("gridworld/FrozenLake-v1", {"is_slippery": False}) as env:
+        obs, info = env.reset(seed=0)
+        obs, reward, terminated, truncated, info = env.step(2)
+
+Many environments at once, stepped in one request (``env/stepMany``, compact
+form) with Gymnasium's next-step autoreset::
+
+    envs = dojo.VectorEnv("gridworld/FrozenLake8x8-v1", 64)
+    obs, infos = envs.reset(seed=0)
+    obs, rewards, terminated, truncated, infos = envs.step([0] * 64)
+
+Verifiable tasks and rewards for trainers::
+
+    client = dojo.Client()
+    tasks = client.generate("toolcall/Calendar-v0", n=8, seed=0)
+    score = client.verify(tasks[0], "model output")   # {"reward", "success", "parts"}
+    rewards = client.reward_fn(completions, **dataset_columns)  # TRL's GRPO signature
+
+Agents for ``dojo run --agent exec:CMD``: ``serve_agent(act)`` answers dojo's
+``agent/act`` requests on stdin/stdout with ``act(observation, info)``.
+
+The ``dojo`` binary is found from the ``binary`` argument, else the DOJO_BIN
+environment variable, else ``dojo`` on PATH. Errors from the server are
+raised as :class:`DojoError` with the JSON-RPC code, message and data.
+"""
+
+import atexit
+import base64
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import threading
+
+__all__ = [
+    "DojoError",
+    "ServerExited",
+    "Client",
+    "Env",
+    "VectorEnv",
+    "Space",
+    "make",
+    "default_client",
+    "generate",
+    "verify",
+    "reward_fn",
+    "serve_agent",
+    "find_binary",
+    "PROTOCOL_VERSION",
+]
+
+PROTOCOL_VERSION = "1"
+
+# JSON-RPC error codes of the protocol, by kind.
+CODES = {
+    "parse_error": -32700,
+    "invalid_request": -32600,
+    "method_not_found": -32601,
+    "invalid": -32602,
+    "internal": -32000,
+    "not_found": -32001,
+    "state": -32002,
+    "timeout": -32003,
+    "canceled": -32004,
+    "unavailable": -32005,
+    "unsupported": -32006,
+    "limit": -32007,
+}
+
+
+class DojoError(Exception):
+    """An error answered by dojo: its JSON-RPC ``code``, ``message`` and
+    ``data`` (``{"kind": ..., "field": ...}``; ``kind`` and ``field`` are
+    also attributes)."""
+
+    def __init__(self, code, message, data=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data or {}
+
+    @property
+    def kind(self):
+        """The error's kind in words ("invalid", "state", "not_found", ...)."""
+        return self.data.get("kind")
+
+    @property
+    def field(self):
+        """The parameter that was wrong, as a dotted path, or None."""
+        return self.data.get("field")
+
+    def __str__(self):
+        extra = [str(self.code)] if self.code is not None else []
+        if self.kind:
+            extra.append(self.kind)
+        if self.field:
+            extra.append("field " + self.field)
+        return "%s (%s)" % (self.message, ", ".join(extra)) if extra else self.message
+
+
+class ServerExited(DojoError):
+    """The dojo process ended or closed its output: no more requests can be
+    served."""
+
+    def __init__(self, message):
+        super().__init__(None, message, {"kind": "unavailable"})
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def next_seed(seed):
+    """The seed the server uses after ``seed`` when none is given (an
+    autoreset, or reset() without a seed): the SplitMix64 mix of seed+1,
+    as protocol.NextSeed computes it."""
+    z = (seed + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+def find_binary(binary=None):
+    """Returns the path of the dojo binary: ``binary``, else $DOJO_BIN, else
+    ``dojo`` on PATH. Raises FileNotFoundError saying how to provide it."""
+    how = "pass binary=PATH, set DOJO_BIN, or put dojo on PATH (build it with: go build -o dojo ./cmd/dojo)"
+    path = binary or os.environ.get("DOJO_BIN")
+    if path:
+        found = path if os.path.isfile(path) else shutil.which(path)
+        if not found:
+            src = "binary argument" if binary else "DOJO_BIN"
+            raise FileNotFoundError("dojo binary %r (from the %s) does not exist: %s" % (path, src, how))
+        if not os.access(found, os.X_OK):
+            raise FileNotFoundError("dojo binary %r is not executable: %s" % (found, how))
+        return found
+    found = shutil.which("dojo")
+    if not found:
+        raise FileNotFoundError("dojo binary not found: " + how)
+    return found
+
+
+def _dumps(v):
+    return json.dumps(v, separators=(",", ":"))
+
+
+def _encode_action(a):
+    """The wire form of an action: an integer, a string, or an object
+    {"text", "tool_calls"}."""
+    if isinstance(a, bool):
+        raise TypeError("action %r: a bool is not an action (want an int, a str or a dict)" % (a,))
+    if isinstance(a, int):
+        return str(a)
+    if isinstance(a, str):
+        return json.dumps(a)
+    if isinstance(a, dict):
+        return _dumps(a)
+    if hasattr(a, "__index__"):  # numpy integers
+        return str(a.__index__())
+    raise TypeError("action %r: want an int (discrete), a str (text) or a dict {'text', 'tool_calls'}" % (a,))
+
+
+class Client:
+    """A ``dojo serve`` process and the JSON-RPC session with it.
+
+    ``binary`` is the dojo binary (default: find_binary()), ``args`` more
+    arguments for ``dojo serve``, ``stderr`` where its logs go (default: this
+    process's stderr; pass subprocess.DEVNULL to silence them). A Client is
+    safe to share between threads: calls are serialized. Use it as a context
+    manager, or call close(). ``trace``, a list, receives every line the
+    server sends (bytes), for debugging and for checking that runs are
+    byte-identical.
+    """
+
+    def __init__(self, binary=None, args=(), stderr=None, initialize=True, trace=None):
+        path = find_binary(binary)
+        self.binary = path
+        try:
+            self._proc = subprocess.Popen(
+                [path, "serve", *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
+        except OSError as e:
+            raise FileNotFoundError("cannot start %s serve: %s" % (path, e)) from e
+        self._w = self._proc.stdin
+        self._r = self._proc.stdout
+        self._lock = threading.Lock()
+        self._next = 0
+        self._stash = {}  # responses read while waiting for another id
+        self._closed = False
+        self._trace = trace
+        self.server_info = None
+        self.capabilities = None
+        if initialize:
+            r = self.call("initialize", {
+                "protocolVersion": PROTOCOL_VERSION,
+                "clientInfo": {"name": "dojo_client.py", "version": PROTOCOL_VERSION},
+            })
+            self.server_info = r.get("serverInfo")
+            self.capabilities = r.get("capabilities")
+
+    # ---- transport
+
+    def _send(self, data):
+        try:
+            self._w.write(data)
+            self._w.flush()
+        except (BrokenPipeError, ValueError, OSError) as e:
+            raise self._exited("writing a request: %s" % e) from None
+
+    def _exited(self, what):
+        code = self._proc.poll()
+        if code is None:
+            try:
+                code = self._proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                code = None
+        status = "is still running but closed its output" if code is None else "exited with status %s" % code
+        return ServerExited("dojo serve %s (%s); its log is on stderr" % (status, what))
+
+    def _read(self, rid):
+        """Reads lines until the response with id rid, stashing others."""
+        msg = self._stash.pop(rid, None)
+        while msg is None:
+            line = self._r.readline()
+            if not line:
+                raise self._exited("waiting for the response to request %s" % rid)
+            if self._trace is not None:
+                self._trace.append(line)
+            m = json.loads(line)
+            got = m.get("id")
+            if got == rid:
+                msg = m
+            elif got is not None:
+                self._stash[got] = m
+            elif "error" in m:  # an error about no request of ours (id null)
+                e = m["error"]
+                raise DojoError(e.get("code"), e.get("message", ""), e.get("data"))
+        return msg
+
+    @staticmethod
+    def _result(msg):
+        e = msg.get("error")
+        if e is not None:
+            raise DojoError(e.get("code"), e.get("message", ""), e.get("data"))
+        return msg.get("result")
+
+    def _id(self):
+        self._next += 1
+        return self._next
+
+    def call(self, method, params=None):
+        """Calls a method and returns its result; an error response raises
+        DojoError."""
+        with self._lock:
+            rid = self._id()
+            self._send(b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
+                rid, json.dumps(method).encode(), _dumps(params if params is not None else {}).encode()))
+            return self._result(self._read(rid))
+
+    def call_many(self, calls, return_errors=False):
+        """Sends every (method, params) request at once, then reads their
+        responses: the server works on them concurrently. Returns the results
+        in order. An error raises the first DojoError after all responses
+        are read, unless return_errors, which puts the DojoError in its
+        place."""
+        with self._lock:
+            ids, lines = [], []
+            for method, params in calls:
+                rid = self._id()
+                ids.append(rid)
+                lines.append(b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
+                    rid, json.dumps(method).encode(), _dumps(params if params is not None else {}).encode()))
+            self._send(b"".join(lines))
+            msgs = [self._read(rid) for rid in ids]
+        out, first = [], None
+        for m in msgs:
+            try:
+                out.append(self._result(m))
+            except DojoError as e:
+                if not return_errors and first is None:
+                    first = e
+                out.append(e)
+        if first is not None:
+            raise first
+        return out
+
+    def send_raw(self, line):
+        """Writes one raw line (bytes or str, newline added) and returns the
+        next response read, as a dict. For testing the server's handling of
+        bad input; other calls must not be in flight."""
+        if isinstance(line, str):
+            line = line.encode()
+        with self._lock:
+            self._send(line.rstrip(b"\n") + b"\n")
+            line = self._r.readline()
+            if not line:
+                raise self._exited("waiting for the response to a raw line")
+            if self._trace is not None:
+                self._trace.append(line)
+            return json.loads(line)
+
+    def close(self, timeout=5):
+        """Ends the session: closes the server's input (it closes every env
+        and exits), waits for it, and kills it after timeout seconds."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._w.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._r.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close(timeout=1)
+        except Exception:
+            pass
+
+    # ---- methods
+
+    def list_envs(self, family=None):
+        """Returns the specs of the registered envs (of one family if given)."""
+        params = {"family": family} if family else {}
+        return self.call("env/list", params)["envs"]
+
+    def make(self, id, options=None, obs="auto", autoreset=False):
+        """Makes an env; see Env."""
+        return Env(id, options, client=self, obs=obs, autoreset=autoreset)
+
+    def generate(self, id, n=1, seed=0, options=None, verify=False):
+        """Returns n tasks of a task-based env for seeds seed..seed+n-1,
+        without their gold (the "verify" block) unless verify is true."""
+        params = {"id": id, "seed": seed, "count": n}
+        if options:
+            params["options"] = options
+        if verify:
+            params["verify"] = True
+        return self.call("task/generate", params)["tasks"]
+
+    def verify(self, task, response):
+        """Scores a response (the model's final text, or a dict {"text",
+        "messages"}, or a list of chat messages) to a task as generate
+        returned it (with or without its verify block). Returns
+        {"reward", "success", "parts", "error"?}."""
+        return self.call("task/verify", {"task": _task(task), "response": _response(response)})
+
+    def verify_many(self, tasks, responses):
+        """Scores many responses at once (the server verifies them in
+        parallel); returns the scores in order."""
+        if len(tasks) != len(responses):
+            raise ValueError("%d tasks for %d responses" % (len(tasks), len(responses)))
+        return self.call_many([("task/verify", {"task": _task(t), "response": _response(r)})
+                               for t, r in zip(tasks, responses)])
+
+    def reward_fn(self, completions, **kwargs):
+        """A reward function with the signature of TRL's GRPO trainer:
+        reward_fn(completions, **columns) -> [float].
+
+        Each completion is a string or a list of chat messages (the
+        conversational format). The task of completion i is kwargs["task"][i]
+        when the dataset has a "task" column, else it is rebuilt from the
+        columns of a ``dojo gen`` dataset: "env", "seed", "options" and "id"
+        (the gold is never needed: the server regenerates it). Other keyword
+        arguments are ignored."""
+        n = len(completions)
+        if "task" in kwargs:
+            tasks = list(kwargs["task"])
+        else:
+            if "env" not in kwargs or "seed" not in kwargs:
+                raise ValueError("reward_fn: no task columns: want a \"task\" column, or \"env\" and \"seed\" "
+                                 "(and \"options\", \"id\") columns of a dojo gen dataset; got %s" % sorted(kwargs))
+            tasks = []
+            for i in range(n):
+                t = {"env": kwargs["env"][i], "seed": int(kwargs["seed"][i])}
+                if "options" in kwargs and kwargs["options"][i]:
+                    # Datasets fill options missing from a row with None.
+                    t["options"] = {k: v for k, v in kwargs["options"][i].items() if v is not None}
+                if "id" in kwargs:
+                    t["id"] = kwargs["id"][i]
+                tasks.append(t)
+        if len(tasks) != n:
+            raise ValueError("reward_fn: %d tasks for %d completions" % (len(tasks), n))
+        return [s["reward"] for s in self.verify_many(tasks, completions)]
+
+
+def _task(t):
+    if isinstance(t, str):
+        t = json.loads(t)
+    return t
+
+
+def _response(r):
+    if isinstance(r, str):
+        return r
+    if isinstance(r, list):  # chat messages, as TRL's conversational completions
+        msgs = [m for m in r if isinstance(m, dict)]
+        text = ""
+        for m in reversed(msgs):
+            if m.get("role", "assistant") == "assistant":
+                text = m.get("content") or ""
+                break
+        return {"text": text, "messages": [{"role": m.get("role", "assistant"), "content": m.get("content") or "",
+                                            **({"tool_calls": m["tool_calls"]} if m.get("tool_calls") else {})}
+                                           for m in msgs]}
+    if isinstance(r, dict):
+        return r
+    raise TypeError("response %r: want a str, a dict {'text', 'messages'} or a list of chat messages" % (r,))
+
+
+class Space:
+    """A space of a spec: ``kind`` ("discrete", "box", "text", "tool_calls",
+    "dict", "none"), and for discrete spaces ``n`` and ``labels``; ``raw`` is
+    the spec's dict. sample() draws a random member where that makes sense."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.kind = raw.get("kind")
+        self.n = raw.get("n", 0)
+        self.labels = raw.get("labels") or []
+        self.shape = tuple(raw.get("shape") or ())
+        self.tools = raw.get("tools") or []
+
+    def sample(self, rng=random):
+        if self.kind == "discrete":
+            return rng.randrange(self.n)
+        if self.kind == "text" and self.labels:
+            return rng.choice(self.labels)
+        if self.kind == "tool_calls":
+            return {"text": ""}
+        raise ValueError("cannot sample a %s space" % self.kind)
+
+    def __repr__(self):
+        if self.kind == "discrete":
+            return "Discrete(%d)" % self.n
+        return "Space(%s)" % self.kind
+
+
+_OBS_FORMATS = ("auto", "value", "text", "messages", "dict")
+
+
+def _obs_getter(fmt, spec):
+    if fmt not in _OBS_FORMATS:
+        raise ValueError("obs=%r: want one of %s" % (fmt, ", ".join(_OBS_FORMATS)))
+    if fmt == "auto":
+        fmt = "value" if spec["observation"].get("kind", "none") != "none" else "dict"
+    if fmt == "dict":
+        return lambda o: o
+    if fmt == "value":
+        return lambda o: o.get("value") if o is not None else None
+    if fmt == "text":
+        return lambda o: o.get("text", "") if o is not None else None
+    return lambda o: o.get("messages", []) if o is not None else None
+
+
+class Env:
+    """One dojo env, Gymnasium style.
+
+    ``obs`` chooses what reset and step return as the observation: "value"
+    (the structured value, such as FrozenLake's tile index), "text",
+    "messages" (chat messages), "dict" (the whole observation {"text",
+    "messages", "value"}), or "auto" (the default): "value" when the spec's
+    observation space has one, else "dict". With ``autoreset`` the step after
+    the end of an episode resets the env (Gymnasium's next-step autoreset).
+
+    The env lives in ``client`` (default: the shared default_client()).
+    """
+
+    def __init__(self, id, options=None, client=None, obs="auto", autoreset=False):
+        self.client = client or default_client()
+        params = {"id": id}
+        if options:
+            params["options"] = options
+        if autoreset:
+            params["autoreset"] = True
+        r = self.client.call("env/make", params)
+        self.id = id
+        self.handle = r["env"]
+        self.spec = r["spec"]
+        self.action_space = Space(self.spec["action"])
+        self.observation_space = Space(self.spec["observation"])
+        self._get = _obs_getter(obs, self.spec)
+        self._closed = False
+        self._step_tail = b',"method":"env/step","params":{"env":' + json.dumps(self.handle).encode() + b',"action":'
+
+    def reset(self, seed=None, options=None):
+        """Starts an episode; returns (observation, info). Without a seed the
+        server uses the seed after the last reset's (0 at first)."""
+        if options:
+            raise ValueError("reset(options=...): dojo options are set when the env is made")
+        params = {"env": self.handle}
+        if seed is not None:
+            params["seed"] = int(seed)
+        r = self.client.call("env/reset", params)
+        return self._get(r["observation"]), r["info"]
+
+    def step(self, action):
+        """Applies an action; returns (observation, reward, terminated,
+        truncated, info)."""
+        c = self.client
+        a = _encode_action(action).encode()
+        with c._lock:
+            rid = c._id()
+            c._send(b'{"jsonrpc":"2.0","id":%d%s%s}}\n' % (rid, self._step_tail, a))
+            r = c._result(c._read(rid))
+        return self._get(r["observation"]), r["reward"], r["terminated"], r["truncated"], r["info"]
+
+    def render(self, format="text"):
+        """The current state as text (str) or as a PNG image (bytes)."""
+        r = self.client.call("env/render", {"env": self.handle, "format": format})
+        if r["mimeType"] == "image/png":
+            return base64.b64decode(r["data"])
+        return r["data"]
+
+    def close(self):
+        """Closes the env (the client stays open)."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self.client._closed:
+            self.client.call("env/close", {"env": self.handle})
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "<dojo Env %s %s>" % (self.id, self.handle)
+
+
+class VectorEnv:
+    """num_envs envs of one id stepped together through env/stepMany
+    (compact form), with Gymnasium's next-step autoreset: the step after an
+    episode ended ignores that env's action and returns its reset
+    observation, reward 0 and both flags false.
+
+    reset(seed) seeds env i with seed+i; without a seed, the first reset uses
+    0 and each later one continues after the last seeds used. Results are
+    lists in env order. ``info=True`` asks for every env's info on each step
+    (slower); otherwise step returns an empty dict as infos. ``obs`` is as
+    for Env.
+
+    Note: an autoreset draws its seed from the env's last one by the
+    server's SplitMix64 mix (next_seed), so envs seeded seed+i never replay
+    each other's episodes.
+    """
+
+    def __init__(self, id, num_envs, options=None, client=None, obs="auto", info=False):
+        if num_envs < 1:
+            raise ValueError("num_envs %d: want at least 1" % num_envs)
+        self.client = client or default_client()
+        self.id = id
+        self.num_envs = num_envs
+        params = {"id": id, "autoreset": True}
+        if options:
+            params["options"] = options
+        results = self.client.call_many([("env/make", params)] * num_envs, return_errors=True)
+        made = [r["env"] for r in results if not isinstance(r, DojoError)]
+        errs = [r for r in results if isinstance(r, DojoError)]
+        if errs:
+            self.client.call_many([("env/close", {"env": h}) for h in made], return_errors=True)
+            raise errs[0]
+        self.handles = made
+        self.spec = results[0]["spec"]
+        self.single_action_space = Space(self.spec["action"])
+        self.single_observation_space = Space(self.spec["observation"])
+        self._get = _obs_getter(obs, self.spec)
+        self._raw = obs == "dict" or (obs == "auto" and self.single_observation_space.kind == "none")
+        self._info = info
+        self._next_seed = 0
+        self._closed = False
+        self._step_tail = (b',"method":"env/stepMany","params":{"envs":' + _dumps(self.handles).encode()
+                           + b',"compact":true' + (b',"info":true' if info else b"") + b',"actions":[')
+
+    def reset(self, seed=None):
+        """Resets every env (env i with seed+i); returns (observations,
+        infos)."""
+        base = self._next_seed if seed is None else int(seed)
+        self._next_seed = base + self.num_envs
+        rs = self.client.call_many([("env/reset", {"env": h, "seed": base + i}) for i, h in enumerate(self.handles)])
+        return [self._get(r["observation"]) for r in rs], [r["info"] for r in rs]
+
+    def step(self, actions):
+        """Steps every env with its action; returns (observations, rewards,
+        terminated, truncated, infos) as lists (infos is {} unless the
+        VectorEnv was made with info=True)."""
+        if len(actions) != self.num_envs:
+            raise ValueError("%d actions for %d envs" % (len(actions), self.num_envs))
+        if all(type(a) is int for a in actions):
+            acts = ",".join(map(str, actions))
+        else:
+            acts = ",".join(_encode_action(a) for a in actions)
+        c = self.client
+        with c._lock:
+            rid = c._id()
+            c._send(b'{"jsonrpc":"2.0","id":%d%s%s]}}\n' % (rid, self._step_tail, acts.encode()))
+            r = c._result(c._read(rid))
+        for i, e in enumerate(r["errors"]):
+            if e is not None:
+                data = dict(e.get("data") or {}, index=i)
+                raise DojoError(e.get("code"), "env %d (%s): %s" % (i, self.handles[i], e.get("message", "")), data)
+        obs = r["observations"]
+        if not self._raw:
+            obs = list(map(self._get, obs))
+        return obs, r["rewards"], r["terminated"], r["truncated"], r.get("infos", {}) if self._info else {}
+
+    def close(self):
+        """Closes the envs (the client stays open)."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self.client._closed:
+            self.client.call_many([("env/close", {"env": h}) for h in self.handles], return_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ---- the shared default client
+
+_default = None
+_default_lock = threading.Lock()
+
+
+def default_client():
+    """The Client shared by make, generate, verify and reward_fn when none
+    is given, started on first use and closed at exit."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._closed:
+            _default = Client()
+            atexit.register(_default.close)
+        return _default
+
+
+def make(id, options=None, client=None, obs="auto", autoreset=False):
+    """Makes an env (see Env), in the default client unless one is given."""
+    return Env(id, options, client=client, obs=obs, autoreset=autoreset)
+
+
+def generate(id, n=1, seed=0, options=None, verify=False):
+    """Client.generate on the default client."""
+    return default_client().generate(id, n=n, seed=seed, options=options, verify=verify)
+
+
+def verify(task, response):
+    """Client.verify on the default client."""
+    return default_client().verify(task, response)
+
+
+def reward_fn(completions, **kwargs):
+    """Client.reward_fn on the default client: pass it to a trainer as a
+    reward function (TRL: GRPOTrainer(reward_funcs=[dojo_client.reward_fn]))."""
+    return default_client().reward_fn(completions, **kwargs)
+
+
+# ---- the agent side: dojo run --agent exec:CMD
+
+
+def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
+    """Serves the agent side of the protocol on stdin and stdout until dojo
+    closes stdin: dojo run --agent exec:"python3 my_agent.py".
+
+    act(observation, info, episode) returns the action for an agent/act
+    request, where episode is a dict {"episode", "spec", "seed", "step",
+    "reward"} kept for the episode (an agent may store its state in it).
+    start(episode) is called on episode/start and end(episode, result) on
+    episode/end with {"return", "success", "length", "error"?}. An exception
+    in act is answered as an internal error (the episode fails). Log with
+    print(..., file=sys.stderr): stdout carries the protocol only.
+    """
+    rin = stdin or sys.stdin.buffer
+    wout = stdout or sys.stdout.buffer
+    episodes = {}
+
+    def reply(rid, result=None, error=None):
+        msg = {"jsonrpc": "2.0", "id": rid}
+        if error is not None:
+            msg["error"] = error
+        else:
+            msg["result"] = result
+        wout.write((_dumps(msg) + "\n").encode())
+        wout.flush()
+
+    for line in rin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+        except ValueError:
+            reply(None, error={"code": -32700, "message": "not JSON", "data": {"kind": "parse_error"}})
+            continue
+        method, rid, p = req.get("method"), req.get("id"), req.get("params") or {}
+        try:
+            if method == "initialize":
+                result = {"protocolVersion": PROTOCOL_VERSION, "agentInfo": {"name": "dojo_client.py"}}
+            elif method == "episode/start":
+                ep = {"episode": p.get("episode"), "spec": p.get("spec"), "seed": p.get("seed"), "step": 0, "reward": 0}
+                episodes[p.get("episode")] = ep
+                if start:
+                    start(ep)
+                result = {}
+            elif method == "agent/act":
+                ep = episodes.setdefault(p.get("episode"), {"episode": p.get("episode"), "spec": None, "seed": None})
+                ep["step"], ep["reward"] = p.get("step", 0), p.get("reward", 0)
+                result = {"action": act(p.get("observation"), p.get("info"), ep)}
+            elif method == "episode/end":
+                ep = episodes.pop(p.get("episode"), None)
+                if end and ep is not None:
+                    end(ep, p)
+                result = None
+            else:
+                if rid is not None:
+                    reply(rid, error={"code": -32601, "message": "unknown method %r" % method,
+                                      "data": {"kind": "method_not_found"}})
+                continue
+        except Exception as e:  # the agent's bug: fail this request, keep serving
+            print("agent: %s failed: %r" % (method, e), file=sys.stderr)
+            if rid is not None:
+                reply(rid, error={"code": -32000, "message": "%s: %s" % (method, e), "data": {"kind": "internal"}})
+            continue
+        if rid is not None:
+            reply(rid, result)
