@@ -592,12 +592,16 @@ class VectorEnv:
         self.single_action_space = Space(self.spec["action"])
         self.single_observation_space = Space(self.spec["observation"])
         self._get = _obs_getter(obs, self.spec)
-        self._raw = obs == "dict" or (obs == "auto" and self.single_observation_space.kind == "none")
+        # With value observations the server sends bare values ("values":
+        # true): the leanest response to parse.
+        self._values = obs == "value" or (obs == "auto" and self.single_observation_space.kind != "none")
+        self._raw = self._values or obs == "dict" or (obs == "auto" and self.single_observation_space.kind == "none")
         self._info = info
         self._next_seed = 0
         self._closed = False
         self._step_tail = (b',"method":"env/stepMany","params":{"envs":' + _dumps(self.handles).encode()
-                           + b',"compact":true' + (b',"info":true' if info else b"") + b',"actions":[')
+                           + b',"compact":true' + (b',"info":true' if info else b"")
+                           + (b',"values":true' if self._values else b"") + b',"actions":[')
 
     def reset(self, seed=None):
         """Resets every env (env i with seed+i); returns (observations,
