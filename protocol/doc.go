@@ -90,9 +90,10 @@
 // "invalid": true and why.
 //
 // env/stepMany steps many envs in one request, in parallel across envs
-// (bounded by Server.Parallelism) and in order for entries naming the same
-// env. Entries are given as "steps": [{"env", "action"}, ...] or as
-// parallel arrays "envs": [...] and "actions": [...]. Each entry succeeds
+// when their steps are slow enough to gain from it (bounded by
+// Server.Parallelism) and in order for entries naming the same env.
+// Entries are given as "steps": [{"env", "action"}, ...] or as parallel
+// arrays "envs": [...] and "actions": [...]. Each entry succeeds
 // or fails on its own (an unknown handle or a bad action fails that entry
 // only). The result is, by default,
 //

@@ -130,6 +130,11 @@ func appendFloat(b []byte, f float64, bits int) (_ []byte, ok bool) {
 		return b, false
 	}
 	abs := math.Abs(f)
+	// An integer the float holds exactly is its own shortest form (the
+	// common reward 0 among them); -0 goes the long way to keep its sign.
+	if f == math.Trunc(f) && (bits == 64 && abs < 1<<53 || bits == 32 && abs < 1<<24) && (f != 0 || !math.Signbit(f)) {
+		return strconv.AppendInt(b, int64(f), 10), true
+	}
 	format := byte('f')
 	if abs != 0 {
 		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {

@@ -183,3 +183,30 @@ func FuzzAppendFloat(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendFloatIntegers checks the integer fast path of appendFloat
+// against encoding/json around its bounds, and negative zero.
+func TestAppendFloatIntegers(t *testing.T) {
+	t.Parallel()
+	var xs []float64
+	for i := -1000; i <= 1000; i++ {
+		xs = append(xs, float64(i))
+	}
+	for _, edge := range []float64{1 << 24, 1 << 53, 1e15, 1e21} {
+		for k := -3.0; k <= 3; k++ {
+			xs = append(xs, edge+k, -(edge + k), edge*(1+k/1e9))
+		}
+	}
+	xs = append(xs, math.Copysign(0, -1), 123456789, 16777217, 0.5, -2.5)
+	for _, x := range xs {
+		got, ok := appendFloat(nil, x, 64)
+		if want := stdJSON(t, x); !ok || !bytes.Equal(got, want) {
+			t.Errorf("appendFloat(%v) = %s, want %s", x, got, want)
+		}
+		x32 := float32(x)
+		got, ok = appendFloat(nil, float64(x32), 32)
+		if want := stdJSON(t, x32); !ok || !bytes.Equal(got, want) {
+			t.Errorf("appendFloat(float32 %v) = %s, want %s", x32, got, want)
+		}
+	}
+}

@@ -172,6 +172,12 @@ func fastStep(raw []byte) (env string, a dojo.Action, ok bool) {
 // fastStepMany reads env/stepMany params in the parallel-arrays form
 // {"envs", "actions", "compact", "info", "values"}.
 func fastStepMany(raw []byte) (p stepManyParams, names [][]byte, actions []dojo.Action, ok bool) {
+	return fastStepManyInto(raw, nil, nil)
+}
+
+// fastStepManyInto is fastStepMany appending the names and actions to the
+// given slices (emptied first), so a caller may reuse their arrays.
+func fastStepManyInto(raw []byte, names0 [][]byte, actions0 []dojo.Action) (p stepManyParams, names [][]byte, actions []dojo.Action, ok bool) {
 	l := lexer{b: raw}
 	seen := 0
 	ok = l.object(func(name []byte) bool {
@@ -197,7 +203,7 @@ func fastStepMany(raw []byte) (p stepManyParams, names [][]byte, actions []dojo.
 			if !l.next('[') {
 				return false
 			}
-			names = make([][]byte, 0, 64)
+			names = names0[:0]
 			if l.next(']') {
 				return true
 			}
@@ -215,7 +221,7 @@ func fastStepMany(raw []byte) (p stepManyParams, names [][]byte, actions []dojo.
 			if !l.next('[') {
 				return false
 			}
-			actions = make([]dojo.Action, 0, 64)
+			actions = actions0[:0]
 			if l.next(']') {
 				return true
 			}

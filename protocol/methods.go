@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -336,7 +337,7 @@ func mStep(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 	}
 	return func(ctx context.Context, dst []byte) ([]byte, error) {
 		return ss.envOp(ctx, t, "env", "Step", dst, func(h *handle, dst []byte) ([]byte, error) {
-			st, err := ss.step(ctx, h, a, "env")
+			st, err := ss.step(ctx, h, a, "env", true)
 			if err != nil {
 				return nil, err
 			}
@@ -350,38 +351,50 @@ func mStep(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 }
 
 // step steps h's env, or resets it when autoreset is on and its episode
-// ended. The caller holds h's turn and has checked it is ready.
-func (ss *session) step(ctx context.Context, h *handle, a dojo.Action, field string) (dojo.Step, error) {
+// ended. The caller holds h's turn and has checked it is ready. Without
+// info the caller does not send the step's info, so an autoreset leaves
+// out what it would add to it.
+func (ss *session) step(ctx context.Context, h *handle, a dojo.Action, field string, info bool) (st dojo.Step, err error) {
+	err = ss.stepInto(ctx, h, a, field, info, &st)
+	return st, err
+}
+
+// stepInto is step writing the step to *st, which spares the copies of a
+// dojo.Step returned through several calls on the hot path.
+func (ss *session) stepInto(ctx context.Context, h *handle, a dojo.Action, field string, info bool, st *dojo.Step) (err error) {
 	if !h.started {
-		return dojo.Step{}, &dojo.Error{Code: dojo.CodeState, Field: field,
+		return &dojo.Error{Code: dojo.CodeState, Field: field,
 			Msg: fmt.Sprintf("env %s (%s): step before reset: call env/reset first", h.name, h.spec.ID)}
 	}
 	if h.ended {
 		if !h.autoreset {
-			return dojo.Step{}, &dojo.Error{Code: dojo.CodeState, Field: field,
+			return &dojo.Error{Code: dojo.CodeState, Field: field,
 				Msg: fmt.Sprintf("env %s (%s): step after the episode ended: call env/reset to start a new one (or make the env with autoreset: true)", h.name, h.spec.ID)}
 		}
 		seed := NextSeed(h.seed)
-		obs, info, err := h.env.Reset(ctx, seed)
+		obs, inf, err := h.env.Reset(ctx, seed)
 		if err != nil {
-			return dojo.Step{}, err
+			return err
 		}
 		h.ended, h.seed, h.last = false, seed, obs
-		extra := make(map[string]any, len(info.Extra)+2)
-		for k, v := range info.Extra {
-			extra[k] = v
+		if info {
+			extra := make(map[string]any, len(inf.Extra)+2)
+			for k, v := range inf.Extra {
+				extra[k] = v
+			}
+			extra["autoreset"] = true
+			extra["seed"] = seed
+			inf.Extra = extra
 		}
-		extra["autoreset"] = true
-		extra["seed"] = seed
-		info.Extra = extra
-		return dojo.Step{Obs: obs, Info: info}, nil
+		*st = dojo.Step{Obs: obs, Info: inf}
+		return nil
 	}
-	st, err := h.env.Step(ctx, a)
+	*st, err = h.env.Step(ctx, a)
 	if err != nil {
-		return st, err
+		return err
 	}
-	h.ended, h.last = st.Done(), st.Obs
-	return st, nil
+	h.ended, h.last = st.Terminated || st.Truncated, st.Obs
+	return nil
 }
 
 // ---- env/stepMany
@@ -411,45 +424,110 @@ type manyEntry struct {
 	term, trunc bool
 }
 
-// stepMany is a prepared env/stepMany.
+// stepMany is a prepared env/stepMany. Its slices are reused from one
+// env/stepMany to the next through manyPool: a request holds it from when
+// it is read until its response is encoded.
 type stepMany struct {
 	p       stepManyParams
+	names   [][]byte // valid while the request is read
 	actions []dojo.Action
 	entries []manyEntry
 	groups  []manyGroup
 	next    []int32 // the entry after each in its group, -1 for none
 	field   func(i int, what string) string
+	bufs    []*lineBuf   // the workers' buffers, which entries point into
+	claim   atomic.Int64 // the next group for a worker to take
+	wg      sync.WaitGroup
+	ss      *session
+	run     runFunc // m.serve, bound once
+}
+
+var manyPool = sync.Pool{New: func() any { return new(stepMany) }}
+
+// getMany returns an empty stepMany, whose slices may have room from an
+// earlier request.
+func getMany(ss *session) *stepMany {
+	m := manyPool.Get().(*stepMany)
+	if m.run == nil {
+		m.run = m.serve
+	}
+	m.ss = ss
+	return m
+}
+
+// putMany empties m, dropping what its entries refer to, and pools it.
+func putMany(m *stepMany) {
+	clear(m.names)
+	clear(m.actions)
+	clear(m.entries)
+	clear(m.groups)
+	clear(m.bufs)
+	m.p = stepManyParams{}
+	m.names, m.actions, m.entries = m.names[:0], m.actions[:0], m.entries[:0]
+	m.groups, m.next, m.bufs = m.groups[:0], m.next[:0], m.bufs[:0]
+	m.field, m.ss = nil, nil
+	if cap(m.entries) <= 1<<16 {
+		manyPool.Put(m)
+	}
+}
+
+// grow returns s resized to n elements, all zero, reusing its array when it
+// is large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 func mStepMany(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
-	m := &stepMany{}
-	var names [][]byte
-	var fast bool
-	m.p, names, m.actions, fast = fastStepMany(raw)
+	m := getMany(ss)
+	run, werr := m.prepare(raw)
+	if werr != nil {
+		putMany(m)
+		return nil, "", werr
+	}
+	return run, "", nil
+}
+
+// prepare reads the params and queues one operation per distinct handle.
+func (m *stepMany) prepare(raw json.RawMessage) (runFunc, *Error) {
+	ss := m.ss
+	p0, names, actions, fast := fastStepManyInto(raw, m.names, m.actions)
+	m.p = p0
+	if names != nil {
+		m.names = names
+	}
+	if actions != nil {
+		m.actions = actions
+	}
 	if fast && ss.slowOnly {
-		fast, names, m.actions = false, nil, nil
+		fast, names = false, nil
 	}
 	if !fast {
 		m.p = stepManyParams{}
 		if err := ss.decode(raw, &m.p, "env/stepMany"); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
 	p := &m.p
 	if p.Values && !p.Compact {
-		return nil, "", invalidParam("values", `env/stepMany: "values": true needs "compact": true (it makes the observations bare values)`)
+		return nil, invalidParam("values", `env/stepMany: "values": true needs "compact": true (it makes the observations bare values)`)
 	}
 	switch {
 	case fast:
-		m.entries = make([]manyEntry, len(names))
+		m.entries = grow(m.entries, len(names))
 		m.field = arrayField
 	case p.Steps != nil && (p.Envs != nil || p.Actions != nil):
-		return nil, "", invalidParam("steps", `env/stepMany: give either "steps": [{"env", "action"}] or "envs" and "actions", not both`)
+		return nil, invalidParam("steps", `env/stepMany: give either "steps": [{"env", "action"}] or "envs" and "actions", not both`)
 	case p.Steps != nil:
-		names = make([][]byte, len(p.Steps))
-		m.actions = make([]dojo.Action, len(p.Steps))
-		m.entries = make([]manyEntry, len(p.Steps))
-		m.field = func(i int, what string) string { return fmt.Sprintf("steps.%d.%s", i, what) }
+		names = grow(m.names, len(p.Steps))
+		m.names = names
+		m.actions = grow(m.actions, len(p.Steps))
+		m.entries = grow(m.entries, len(p.Steps))
+		m.field = stepsField
 		for i, s := range p.Steps {
 			names[i] = []byte(s.Env)
 			if err := m.actions[i].UnmarshalJSON(s.Action); err != nil || len(s.Action) == 0 {
@@ -458,11 +536,12 @@ func mStepMany(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 		}
 	case p.Envs != nil || p.Actions != nil:
 		if len(p.Envs) != len(p.Actions) {
-			return nil, "", invalidParam("actions", "env/stepMany: %d actions for %d envs: give one action per env", len(p.Actions), len(p.Envs))
+			return nil, invalidParam("actions", "env/stepMany: %d actions for %d envs: give one action per env", len(p.Actions), len(p.Envs))
 		}
-		names = make([][]byte, len(p.Envs))
-		m.actions = make([]dojo.Action, len(p.Envs))
-		m.entries = make([]manyEntry, len(p.Envs))
+		names = grow(m.names, len(p.Envs))
+		m.names = names
+		m.actions = grow(m.actions, len(p.Envs))
+		m.entries = grow(m.entries, len(p.Envs))
 		m.field = arrayField
 		for i, r := range p.Actions {
 			names[i] = []byte(p.Envs[i])
@@ -471,11 +550,14 @@ func mStepMany(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 			}
 		}
 	default:
-		return nil, "", invalidParam("steps", `env/stepMany: no steps: give "steps": [{"env", "action"}, ...] or "envs": [...] and "actions": [...]`)
+		return nil, invalidParam("steps", `env/stepMany: no steps: give "steps": [{"env", "action"}, ...] or "envs": [...] and "actions": [...]`)
 	}
 	// Queue one operation per distinct handle, in order of appearance,
 	// and chain each handle's entries.
-	m.next = make([]int32, len(names))
+	m.next = grow(m.next, len(names))
+	if cap(m.groups) < len(names) {
+		m.groups = make([]manyGroup, 0, len(names))
+	}
 	ss.mu.Lock()
 	ss.manySeq++
 	seq := ss.manySeq
@@ -503,19 +585,30 @@ func mStepMany(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 		g.last = int32(i)
 	}
 	ss.mu.Unlock()
-	return func(ctx context.Context, dst []byte) ([]byte, error) {
-		bufs := ss.runMany(ctx, m)
-		if p.Compact {
-			dst = appendCompact(dst, m.entries, p.Info)
-		} else {
-			dst = appendResults(dst, m.entries)
-		}
-		for _, b := range bufs {
+	clear(m.names) // they point into the line, which the reader reuses
+	return m.run, nil
+}
+
+// serve steps the entries and appends the result to dst; m is pooled
+// again after.
+func (m *stepMany) serve(ctx context.Context, dst []byte) ([]byte, error) {
+	m.ss.runMany(ctx, m)
+	if m.p.Compact {
+		dst = appendCompact(dst, m.entries, m.p.Info)
+	} else {
+		dst = appendResults(dst, m.entries)
+	}
+	for _, b := range m.bufs {
+		if b != nil {
 			putBuf(b)
 		}
-		return dst, nil
-	}, "", nil
+	}
+	putMany(m)
+	return dst, nil
 }
+
+// stepsField names the parameter of entry i in the "steps" form.
+func stepsField(i int, what string) string { return fmt.Sprintf("steps.%d.%s", i, what) }
 
 // arrayField names the parameter of entry i in the parallel-arrays form.
 func arrayField(i int, what string) string {
@@ -527,9 +620,9 @@ func arrayField(i int, what string) string {
 
 // runMany steps the groups, in parallel across groups and in order within
 // each, encoding each entry's outcome right after its step (the env's
-// buffers are valid only until its next step) into buffers it returns,
-// which the entries' outputs point into.
-func (ss *session) runMany(ctx context.Context, m *stepMany) []*lineBuf {
+// buffers are valid only until its next step) into buffers it leaves in
+// m.bufs, which the entries' outputs point into.
+func (ss *session) runMany(ctx context.Context, m *stepMany) {
 	stepped := 0
 	for k := range m.groups {
 		g := &m.groups[k]
@@ -545,35 +638,66 @@ func (ss *session) runMany(ctx context.Context, m *stepMany) []*lineBuf {
 			stepped++
 		}
 	}
+	if stepped == 0 {
+		return
+	}
 	workers := min(ss.parallel, len(m.groups))
-	if stepped < 32 {
-		workers = 1 // not worth a goroutine
+	m.bufs = grow(m.bufs, max(workers, 1))
+	m.claim.Store(0)
+	// Worker 0 starts alone and calls the others in only when the steps
+	// prove slow: waking another thread costs more than stepping dozens
+	// of light envs, and the client may need the other core meanwhile.
+	after := ss.fanOutAfter
+	spawned := workers <= 1
+	if !spawned && after < 0 {
+		m.spread(ctx, workers)
+		spawned = true
 	}
-	bufs := make([]*lineBuf, max(workers, 1))
-	var next atomic.Int64
-	work := func(w int) {
-		buf := getBuf()
-		buf.b = buf.b[:0]
-		for {
-			k := int(next.Add(1)) - 1
-			if k >= len(m.groups) {
-				break
-			}
-			buf.b = ss.runGroup(ctx, m, &m.groups[k], buf.b)
+	start := time.Now()
+	buf := getBuf()
+	buf.b = buf.b[:0]
+	for {
+		k := int(m.claim.Add(1)) - 1
+		if k >= len(m.groups) {
+			break
 		}
-		bufs[w] = buf
+		buf.b = ss.runGroup(ctx, m, &m.groups[k], buf.b)
+		if !spawned && (k < 8 || k&7 == 0) && k+1 < len(m.groups) && time.Since(start) >= after {
+			m.spread(ctx, workers)
+			spawned = true
+		}
 	}
-	if workers <= 1 {
-		work(0)
-		return bufs
-	}
-	var wg sync.WaitGroup
+	m.bufs[0] = buf
+	m.wg.Wait()
+}
+
+// manyFanOutAfter is how long an env/stepMany steps its envs on one
+// goroutine before it spreads the rest over Server.Parallelism goroutines.
+// Light envs (64 FrozenLakes take some 20 µs) are never spread: from
+// Python on 2 cores, spreading them even past 20 µs cost a fifth of the
+// throughput.
+const manyFanOutAfter = 100 * time.Microsecond
+
+// spread starts workers 1 to workers-1 of runMany.
+func (m *stepMany) spread(ctx context.Context, workers int) {
 	for w := 1; w < workers; w++ {
-		wg.Go(func() { work(w) })
+		m.wg.Go(func() { m.work(ctx, w) })
 	}
-	work(0)
-	wg.Wait()
-	return bufs
+}
+
+// work is a worker of runMany other than the first: it steps the groups
+// it claims into a buffer it leaves in m.bufs[w].
+func (m *stepMany) work(ctx context.Context, w int) {
+	buf := getBuf()
+	buf.b = buf.b[:0]
+	for {
+		k := int(m.claim.Add(1)) - 1
+		if k >= len(m.groups) {
+			break
+		}
+		buf.b = m.ss.runGroup(ctx, m, &m.groups[k], buf.b)
+	}
+	m.bufs[w] = buf
 }
 
 // runGroup steps one handle's entries into buf and returns buf. Entries
@@ -584,6 +708,7 @@ func (ss *session) runGroup(ctx context.Context, m *stepMany, g *manyGroup, buf 
 	}
 	defer g.t.release()
 	h, p := g.t.h, &m.p
+	var st dojo.Step
 	for i := g.first; i >= 0; i = m.next[i] {
 		e := &m.entries[i]
 		if werr := h.ready(""); werr != nil {
@@ -591,7 +716,7 @@ func (ss *session) runGroup(ctx context.Context, m *stepMany, g *manyGroup, buf 
 			e.err = werr
 			continue
 		}
-		st, err := ss.safeStep(ctx, h, m.actions[i], "env")
+		err := ss.safeStep(ctx, h, m.actions[i], "env", !p.Compact || p.Info, &st)
 		if err != nil {
 			e.err = ss.wire(err, "env/stepMany ("+h.name+")")
 			if e.err.Data != nil && e.err.Data.Field == "env" {
@@ -633,9 +758,9 @@ func (ss *session) runGroup(ctx context.Context, m *stepMany, g *manyGroup, buf 
 }
 
 // safeStep is step with a panic of the env turned into an error.
-func (ss *session) safeStep(ctx context.Context, h *handle, a dojo.Action, field string) (st dojo.Step, err error) {
+func (ss *session) safeStep(ctx context.Context, h *handle, a dojo.Action, field string, info bool, st *dojo.Step) (err error) {
 	defer ss.protect(h, "Step", &err)
-	return ss.step(ctx, h, a, field)
+	return ss.stepInto(ctx, h, a, field, info, st)
 }
 
 // appendResults writes the list form: {"results": [step | {"error"}]}.

@@ -48,6 +48,10 @@ type Server struct {
 	// Version is the serverInfo.version sent by initialize (default
 	// "dev").
 	Version string
+
+	// fanOutAfter overrides manyFanOutAfter when not 0; negative spreads
+	// every env/stepMany at once (for the tests of parallel stepping).
+	fanOutAfter time.Duration
 }
 
 // Serve reads requests from r, one JSON object per line, and writes one
@@ -108,6 +112,8 @@ func (s *Server) newSession(ctx context.Context, cancel context.CancelCauseFunc,
 		maxLine:  s.MaxLineBytes,
 		maxEnvs:  s.MaxEnvs,
 		parallel: s.Parallelism,
+
+		fanOutAfter: s.fanOutAfter,
 	}
 	if ss.log == nil {
 		ss.log = slog.New(slog.DiscardHandler)
@@ -120,6 +126,9 @@ func (s *Server) newSession(ctx context.Context, cancel context.CancelCauseFunc,
 	}
 	if ss.parallel <= 0 {
 		ss.parallel = runtime.GOMAXPROCS(0)
+	}
+	if ss.fanOutAfter == 0 {
+		ss.fanOutAfter = manyFanOutAfter
 	}
 	ss.tasks = NewTasker(s.Registry)
 	return ss
@@ -135,6 +144,8 @@ type session struct {
 	maxEnvs  int
 	parallel int
 	tasks    *Tasker
+
+	fanOutAfter time.Duration // see Server.fanOutAfter
 
 	wmu  sync.Mutex
 	w    io.Writer
@@ -453,7 +464,7 @@ type handle struct {
 	// case) runs without allocating; one that must wait gets a channel.
 	qmu     sync.Mutex
 	tickets uint64                   // tickets given
-	served  uint64                   // the ticket whose turn it is
+	served  atomic.Uint64            // the ticket whose turn it is; stored under qmu
 	waiting map[uint64]chan struct{} // tickets waiting for their turn
 	gaveUp  map[uint64]bool          // tickets whose context ended while waiting
 
@@ -461,15 +472,16 @@ type handle struct {
 	manySeq uint64
 	manyIdx int
 
+	// The fields a step uses come first, to share few cache lines.
 	state     handleState
-	env       dojo.Env
-	spec      dojo.Spec
 	autoreset bool
+	started   bool // reset at least once
+	ended     bool // the episode ended (for autoreset)
+	env       dojo.Env
 	broken    string // why the env is unusable after a panic
-	started   bool   // reset at least once
-	ended     bool   // the episode ended (for autoreset)
 	seed      uint64 // seed of the last reset
 	last      dojo.Obs
+	spec      dojo.Spec
 }
 
 type handleState uint8
@@ -500,8 +512,11 @@ func (h *handle) enqueue() turn {
 // error, and the turn is skipped when it comes.
 func (t turn) await(ctx context.Context) error {
 	h := t.h
+	if h.served.Load() == t.n { // only this turn's release moves it on
+		return nil
+	}
 	h.qmu.Lock()
-	if h.served == t.n {
+	if h.served.Load() == t.n {
 		h.qmu.Unlock()
 		return nil
 	}
@@ -517,7 +532,7 @@ func (t turn) await(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	h.qmu.Lock()
-	if h.served == t.n { // the turn came meanwhile: pass it on
+	if h.served.Load() == t.n { // the turn came meanwhile: pass it on
 		h.qmu.Unlock()
 		t.release()
 		return ctx.Err()
@@ -535,13 +550,14 @@ func (t turn) await(ctx context.Context) error {
 func (t turn) release() {
 	h := t.h
 	h.qmu.Lock()
-	h.served = t.n + 1
-	for h.gaveUp[h.served] {
-		delete(h.gaveUp, h.served)
-		h.served++
+	next := t.n + 1
+	for h.gaveUp[next] {
+		delete(h.gaveUp, next)
+		next++
 	}
-	if ch, ok := h.waiting[h.served]; ok {
-		delete(h.waiting, h.served)
+	h.served.Store(next)
+	if ch, ok := h.waiting[next]; ok {
+		delete(h.waiting, next)
 		close(ch)
 	}
 	h.qmu.Unlock()

@@ -262,11 +262,13 @@ func TestAutoresetIsNextStep(t *testing.T) {
 
 func TestStepManyFormsAgreeWithSingleSteps(t *testing.T) {
 	t.Parallel()
-	const n = 40 // more than the threshold for parallel stepping
+	const n = 40
 	reg := testRegistry()
 	single := startSession(t, &Server{Registry: reg})
-	list := startSession(t, &Server{Registry: reg, Parallelism: 3})
-	compact := startSession(t, &Server{Registry: reg, Parallelism: 3})
+	// The stepMany sessions step in parallel from the start, however
+	// quick the steps.
+	list := startSession(t, &Server{Registry: reg, Parallelism: 3, fanOutAfter: -1})
+	compact := startSession(t, &Server{Registry: reg, Parallelism: 3, fanOutAfter: -1})
 	var handles []string
 	for i := range n {
 		opts := map[string]any{"map_name": "8x8", "is_slippery": true}
@@ -748,6 +750,48 @@ func TestNextSeed(t *testing.T) {
 			}
 			seen[s] = int(i)
 			s = NextSeed(s)
+		}
+	}
+}
+
+// TestStepManySpreadsSlowSteps checks that an env/stepMany whose steps
+// prove slow is spread over Server.Parallelism goroutines part way
+// through, and that every entry still gets its own env's step.
+func TestStepManySpreadsSlowSteps(t *testing.T) {
+	t.Parallel()
+	const n, sleep = 20, time.Millisecond
+	c := startSession(t, &Server{Registry: testRegistry(), Parallelism: 2})
+	var handles []string
+	for range n {
+		h := c.make(flakyID, map[string]any{"sleep_ms": int(sleep / time.Millisecond)})
+		c.ok("env/reset", map[string]any{"env": h}, nil)
+		handles = append(handles, h)
+	}
+	actions := make([]int, n)
+	for round := 1; round <= 2; round++ {
+		start := time.Now()
+		var r struct {
+			Observations []int  `json:"observations"`
+			Errors       []any  `json:"errors"`
+			Truncated    []bool `json:"truncated"`
+		}
+		c.ok("env/stepMany", map[string]any{"envs": handles, "actions": actions, "compact": true, "values": true}, &r)
+		elapsed := time.Since(start)
+		want := make([]int, n)
+		for i := range want {
+			want[i] = round // each env's step count
+		}
+		if diff := cmp.Diff(want, r.Observations); diff != "" {
+			t.Errorf("round %d: observations (-want +got):\n%s", round, diff)
+		}
+		for i, e := range r.Errors {
+			if e != nil {
+				t.Errorf("round %d: entry %d failed: %v", round, i, e)
+			}
+		}
+		// One goroutine takes at least n*sleep; two take about half.
+		if elapsed >= n*sleep {
+			t.Errorf("round %d: %d steps of %v took %v: not spread over 2 goroutines", round, n, sleep, elapsed)
 		}
 	}
 }

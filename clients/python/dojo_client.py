@@ -155,6 +155,12 @@ def _dumps(v):
     return json.dumps(v, separators=(",", ":"))
 
 
+# The wire form of the small integer actions, for VectorEnv.step's hot
+# path.
+_INT_BYTES = {i: str(i).encode() for i in range(-16, 1024)}
+_INT_ONLY = {int}
+
+
 def _encode_action(a):
     """The wire form of an action: an integer, a string, or an object
     {"text", "tool_calls"}."""
@@ -617,19 +623,25 @@ class VectorEnv:
         VectorEnv was made with info=True)."""
         if len(actions) != self.num_envs:
             raise ValueError("%d actions for %d envs" % (len(actions), self.num_envs))
-        if all(type(a) is int for a in actions):
-            acts = ",".join(map(str, actions))
-        else:
-            acts = ",".join(_encode_action(a) for a in actions)
+        acts = None
+        if set(map(type, actions)) == _INT_ONLY:  # plain ints (not bools)
+            try:
+                acts = b",".join(map(_INT_BYTES.__getitem__, actions))
+            except KeyError:
+                acts = ",".join(map(str, actions)).encode()
+        if acts is None:
+            acts = ",".join(_encode_action(a) for a in actions).encode()
         c = self.client
         with c._lock:
             rid = c._id()
-            c._send(b'{"jsonrpc":"2.0","id":%d%s%s]}}\n' % (rid, self._step_tail, acts.encode()))
+            c._send(b'{"jsonrpc":"2.0","id":%d%s%s]}}\n' % (rid, self._step_tail, acts))
             r = c._result(c._read(rid))
-        for i, e in enumerate(r["errors"]):
-            if e is not None:
-                data = dict(e.get("data") or {}, index=i)
-                raise DojoError(e.get("code"), "env %d (%s): %s" % (i, self.handles[i], e.get("message", "")), data)
+        errs = r["errors"]
+        if errs.count(None) != len(errs):
+            for i, e in enumerate(errs):
+                if e is not None:
+                    data = dict(e.get("data") or {}, index=i)
+                    raise DojoError(e.get("code"), "env %d (%s): %s" % (i, self.handles[i], e.get("message", "")), data)
         obs = r["observations"]
         if not self._raw:
             obs = list(map(self._get, obs))
