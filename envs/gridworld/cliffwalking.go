@@ -1,6 +1,7 @@
 package gridworld
 
 import (
+	"fmt"
 	"github.com/dojo-rl/dojo"
 )
 
@@ -45,6 +46,12 @@ func cliffWalkingSpec() dojo.Spec {
 }
 
 func newCliffWalking(opts dojo.Options) (dojo.Env, error) {
+	key := fmt.Sprintf("CliffWalking|%t|%v", opts.Bool("is_slippery"), opts.Float("gamma"))
+	w := sharedToyWorld(key, func() *toyWorld { return buildCliffWalking(opts) })
+	return newToyEnv(w, cliffWalkingSpec(), opts, opts.Int("max_steps"))
+}
+
+func buildCliffWalking(opts dojo.Options) *toyWorld {
 	c := &cliffWalking{slippery: opts.Bool("is_slippery")}
 	b := toyBuild{game: c, labels: cwLabels, init: make([]float64, cwRows*cwCols), absorbing: make([]bool, cwRows*cwCols)}
 	b.init[cwStart] = 1
@@ -57,7 +64,7 @@ func newCliffWalking(opts dojo.Options) (dojo.Env, error) {
 		c.tail += "The ground is slippery: you move in the chosen direction with probability 1/3 and to each side of it with probability 1/3.\n"
 	}
 	c.tail += "Actions: up, right, down, left.\n"
-	return newToyEnv(newToyWorld(b, opts.Float("gamma")), cliffWalkingSpec(), opts, opts.Int("max_steps"))
+	return newToyWorld(b, opts.Float("gamma"))
 }
 
 // cliffWalking is Gymnasium's CliffWalkingEnv.

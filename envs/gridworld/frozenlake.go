@@ -108,8 +108,9 @@ func newFrozenLake(id string) dojo.Factory {
 			}
 		}
 		fl := &frozenLake{slippery: opts.Bool("is_slippery"), successRate: opts.Float("success_rate"), sched: sched}
-		b := fl.build(desc)
-		return newToyEnv(newToyWorld(b, opts.Float("gamma")), spec, opts, maxSteps)
+		key := fmt.Sprintf("FrozenLake|%q|%t|%v|%v|%v", desc, fl.slippery, fl.successRate, sched, opts.Float("gamma"))
+		w := sharedToyWorld(key, func() *toyWorld { return newToyWorld(fl.build(desc), opts.Float("gamma")) })
+		return newToyEnv(w, spec, opts, maxSteps)
 	}
 }
 

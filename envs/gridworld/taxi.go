@@ -1,6 +1,8 @@
 package gridworld
 
 import (
+	"fmt"
+
 	"github.com/dojo-rl/dojo"
 )
 
@@ -85,6 +87,12 @@ func taxiSpec() dojo.Spec {
 }
 
 func newTaxi(opts dojo.Options) (dojo.Env, error) {
+	key := fmt.Sprintf("Taxi|%t|%v", opts.Bool("is_rainy"), opts.Float("gamma"))
+	w := sharedToyWorld(key, func() *toyWorld { return buildTaxi(opts) })
+	return newToyEnv(w, taxiSpec(), opts, opts.Int("max_steps"))
+}
+
+func buildTaxi(opts dojo.Options) *toyWorld {
 	t := &taxi{rainy: opts.Bool("is_rainy")}
 	b := toyBuild{game: t, labels: taxiLabels, init: make([]float64, taxiStates), absorbing: make([]bool, taxiStates)}
 	b.P = t.table(t.rainy)
@@ -112,7 +120,7 @@ func newTaxi(opts dojo.Options) (dojo.Env, error) {
 		t.tail += "It is raining: a move goes in the chosen direction with probability 0.8 and to each side of it with probability 0.1.\n"
 	}
 	t.tail += "Actions: south, north, east, west, pickup, dropoff.\n"
-	return newToyEnv(newToyWorld(b, opts.Float("gamma")), taxiSpec(), opts, opts.Int("max_steps"))
+	return newToyWorld(b, opts.Float("gamma"))
 }
 
 // taxi is Gymnasium's TaxiEnv.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/reward"
@@ -139,6 +140,41 @@ type toyWorld struct {
 	validList  string
 	extraNames dojo.Metrics // the family's metrics, values zero
 	extra      []float64    // their values, len(extraNames) per state
+}
+
+// toyWorlds shares the read-only worlds of envs made with the same map and
+// dynamics, so that many envs (a vector of 64 FrozenLakes, thousands of
+// served episodes) use one copy of the tables and stay in the CPU's cache.
+// It keeps at most toyWorldsMax worlds; past that, envs build their own.
+var toyWorlds struct {
+	sync.Mutex
+	m map[string]*toyWorld
+}
+
+const toyWorldsMax = 256
+
+// sharedToyWorld returns the world cached under key, building it with build
+// on a miss. key must determine everything build reads.
+func sharedToyWorld(key string, build func() *toyWorld) *toyWorld {
+	toyWorlds.Lock()
+	w, ok := toyWorlds.m[key]
+	toyWorlds.Unlock()
+	if ok {
+		return w
+	}
+	w = build()
+	toyWorlds.Lock()
+	defer toyWorlds.Unlock()
+	if old, ok := toyWorlds.m[key]; ok {
+		return old // built concurrently: keep one
+	}
+	if toyWorlds.m == nil {
+		toyWorlds.m = map[string]*toyWorld{}
+	}
+	if len(toyWorlds.m) < toyWorldsMax {
+		toyWorlds.m[key] = w
+	}
+	return w
 }
 
 func newToyWorld(b toyBuild, gamma float64) *toyWorld {
