@@ -157,11 +157,11 @@ class ClientTest(unittest.TestCase):
     def test_every_env_plays_seeded_episodes(self):
         """Every registered env plays full episodes from seeds, with rewards
         equal to the sum of their parts, and two fresh sessions give
-        byte-identical responses."""
+        byte-identical responses (one reading by polling, one by sleeping)."""
         transcripts = []
-        for _ in range(2):
+        for spin_us in (200, 0):
             trace = []
-            with new_client(trace=trace) as c:
+            with new_client(trace=trace, spin_us=spin_us) as c:
                 for spec in c.list_envs():
                     with self.subTest(spec["id"]):
                         self.play(c, spec["id"])
