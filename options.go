@@ -35,7 +35,7 @@ type Option struct {
 	Max         *float64   `json:"max,omitempty"`
 }
 
-// Range returns p with numeric bounds set.
+// Range returns the option with numeric bounds set.
 func (o Option) Range(min, max float64) Option {
 	o.Min, o.Max = &min, &max
 	return o
