@@ -10,6 +10,11 @@
 // study them; the profile (the "reward" option of every env) only chooses
 // the weights: "sparse" (success 1, the rest 0), "shaped" (the env's
 // documented defaults), a named preset of the env, or explicit weights.
+//
+// The package also holds scorers that families and trainers share: tool-call
+// parsing and matching (ParseToolCalls, MatchCalls), ToolRL's reward
+// reproduced exactly (ToolRL, ToolRLFormat, ToolRLCorrectness; formulas on
+// ToolRL), and BFCL's AST checker (LoadBFCL, ScoreBFCL).
 package reward
 
 import (

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/reward"
+)
+
+// scorer is a standalone reward function of dojo reward.
+type scorer struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+var scorers []scorer
+
+func init() {
+	scorers = []scorer{
+		{"toolrl", `ToolRL's reward (format + correctness): stdin {"gold", "response"} lines -> {"reward", "parts"} lines`, rewardToolRL},
+		{"bfcl", `BFCL's AST checker: --questions Q --answers A, stdin {"id", "response"|"tool_calls"} lines -> {"id", "ok", "reason"} lines`, rewardBFCL},
+	}
+}
+
+// cmdReward runs a standalone scorer, or lists them.
+func cmdReward(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(a.stdout, "scorers (dojo reward NAME; NAME -h for its flags):")
+		for _, s := range scorers {
+			fmt.Fprintf(a.stdout, "  %-7s %s\n", s.name, s.summary)
+		}
+		return nil
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "-help" {
+		return cmdReward(ctx, a, nil)
+	}
+	for _, s := range scorers {
+		if s.name == name {
+			return s.run(ctx, a, args[1:])
+		}
+	}
+	var names []string
+	for _, s := range scorers {
+		names = append(names, s.name)
+	}
+	return usagef("unknown scorer %q (scorers: %s; dojo reward lists them)", name, strings.Join(names, ", "))
+}
+
+// lineScanner reads stdin's lines, as long as 64 MiB.
+func lineScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	return sc
+}
+
+type toolRLIn struct {
+	Gold     *string `json:"gold"`
+	Response *string `json:"response"`
+}
+
+type toolRLOut struct {
+	Reward float64 `json:"reward"`
+	Parts  struct {
+		Format      float64 `json:"format"`
+		Correctness float64 `json:"correctness"`
+	} `json:"parts"`
+}
+
+type lineErr struct {
+	Error string `json:"error"`
+}
+
+// rewardToolRL scores {"gold", "response"} lines with ToolRL's reward.
+func rewardToolRL(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "reward toolrl", "< lines of {\"gold\": ToolRL ground truth, \"response\": assistant text}")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("reward toolrl takes no arguments, got %q (it reads JSON lines from stdin)", pos)
+	}
+	out := bufio.NewWriterSize(a.stdout, 64<<10)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	sc := lineScanner(os.Stdin)
+	n, failed := 0, 0
+	for sc.Scan() {
+		n++
+		if n%1024 == 0 {
+			if err := dojo.CheckContext(ctx); err != nil {
+				out.Flush()
+				return err
+			}
+		}
+		res, err := scoreToolRLLine(sc.Bytes())
+		if err != nil {
+			failed++
+			enc.Encode(lineErr{fmt.Sprintf("line %d: %v", n, err)})
+			continue
+		}
+		enc.Encode(res)
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading stdin: %w", err)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d lines could not be scored (their output lines hold the errors)", failed, n)
+	}
+	return nil
+}
+
+func scoreToolRLLine(line []byte) (toolRLOut, error) {
+	var in toolRLIn
+	var res toolRLOut
+	if len(bytes.TrimSpace(line)) == 0 {
+		return res, errors.New(`empty line: want {"gold": "...", "response": "..."}`)
+	}
+	if err := json.Unmarshal(line, &in); err != nil {
+		return res, fmt.Errorf(`not a JSON object {"gold": "...", "response": "..."} with string values: %v`, err)
+	}
+	if in.Gold == nil || in.Response == nil {
+		return res, errors.New(`want both "gold" (the ToolRL ground truth) and "response" (the assistant's text)`)
+	}
+	total, format, corr, err := reward.ToolRL(*in.Gold, *in.Response)
+	if err != nil {
+		return res, err
+	}
+	res.Reward, res.Parts.Format, res.Parts.Correctness = total, format, corr
+	return res, nil
+}
+
+type bfclIn struct {
+	ID        *string          `json:"id"`
+	Response  *string          `json:"response"`
+	ToolCalls *[]dojo.ToolCall `json:"tool_calls"`
+}
+
+type bfclOut struct {
+	ID        string `json:"id"`
+	OK        bool   `json:"ok"`
+	Reason    string `json:"reason,omitempty"`
+	ErrorType string `json:"error_type,omitempty"`
+}
+
+type bfclTally struct{ n, ok int }
+
+// rewardBFCL checks responses to a BFCL data set.
+func rewardBFCL(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "reward bfcl", "--questions FILE --answers FILE [--responses FILE] (responses on stdin by default)")
+	qPath := fs.String("questions", "", "the BFCL questions, one JSON line each {\"id\", \"question\", \"function\"}")
+	aPath := fs.String("answers", "", "the BFCL possible answers, one JSON line each {\"id\", \"ground_truth\"} (may be left out for irrelevance entries)")
+	rPath := fs.String("responses", "-", "the responses, one JSON line each {\"id\", \"response\": text with <tool_call> blocks} or {\"id\", \"tool_calls\": [...]}; - reads stdin")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("reward bfcl takes no arguments, got %q (give the files with --questions and --answers)", pos)
+	}
+	if *qPath == "" {
+		return usagef("reward bfcl needs --questions FILE (and --answers FILE for all but irrelevance entries)")
+	}
+	qf, err := os.Open(*qPath)
+	if err != nil {
+		return usagef("--questions: %v", err)
+	}
+	defer qf.Close()
+	var af io.Reader
+	if *aPath != "" {
+		f, err := os.Open(*aPath)
+		if err != nil {
+			return usagef("--answers: %v", err)
+		}
+		defer f.Close()
+		af = f
+	}
+	entries, err := reward.LoadBFCL(qf, af)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	byID := make(map[string]*reward.BFCLEntry, len(entries))
+	for i := range entries {
+		byID[entries[i].ID] = &entries[i]
+	}
+	var in io.Reader = os.Stdin
+	if *rPath != "-" {
+		f, err := os.Open(*rPath)
+		if err != nil {
+			return usagef("--responses: %v", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	out := bufio.NewWriterSize(a.stdout, 64<<10)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	tally := map[string]*bfclTally{}
+	seen := map[string]bool{}
+	sc := lineScanner(in)
+	n, failed, correct := 0, 0, 0
+	for sc.Scan() {
+		n++
+		if err := dojo.CheckContext(ctx); err != nil {
+			out.Flush()
+			return err
+		}
+		id, res, err := scoreBFCLLine(sc.Bytes(), byID)
+		if err != nil {
+			failed++
+			enc.Encode(lineErr{fmt.Sprintf("line %d: %v", n, err)})
+			continue
+		}
+		seen[id] = true
+		cat := byID[id].Category
+		if tally[cat] == nil {
+			tally[cat] = &bfclTally{}
+		}
+		tally[cat].n++
+		if res.OK {
+			correct++
+			tally[cat].ok++
+		}
+		enc.Encode(bfclOut{ID: id, OK: res.OK, Reason: res.Reason, ErrorType: res.ErrorType})
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading responses: %w", err)
+	}
+	scored := n - failed
+	acc := 0.0
+	if scored > 0 {
+		acc = float64(correct) / float64(scored)
+	}
+	fmt.Fprintf(a.stderr, "dojo reward bfcl: %d responses, %d scored, %d correct (accuracy %.4f), %d failed; %d of %d entries unanswered\n",
+		n, scored, correct, acc, failed, len(entries)-len(seen), len(entries))
+	cats := make([]string, 0, len(tally))
+	for c := range tally {
+		cats = append(cats, c)
+	}
+	sort.Strings(cats)
+	for _, c := range cats {
+		t := tally[c]
+		fmt.Fprintf(a.stderr, "  %-24s %d/%d (%.4f)\n", c, t.ok, t.n, float64(t.ok)/float64(t.n))
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d response lines could not be scored (their output lines hold the errors)", failed, n)
+	}
+	return nil
+}
+
+func scoreBFCLLine(line []byte, byID map[string]*reward.BFCLEntry) (string, reward.BFCLResult, error) {
+	var in bfclIn
+	if len(bytes.TrimSpace(line)) == 0 {
+		return "", reward.BFCLResult{}, errors.New(`empty line: want {"id": ..., "response": "..."} or {"id": ..., "tool_calls": [...]}`)
+	}
+	if err := json.Unmarshal(line, &in); err != nil {
+		return "", reward.BFCLResult{}, fmt.Errorf(`not a response {"id", "response": text} or {"id", "tool_calls": [...]}: %v`, err)
+	}
+	if in.ID == nil {
+		return "", reward.BFCLResult{}, errors.New(`no "id": name the BFCL entry the response answers`)
+	}
+	e := byID[*in.ID]
+	if e == nil {
+		return "", reward.BFCLResult{}, fmt.Errorf("id %q is not in the questions file", *in.ID)
+	}
+	switch {
+	case in.ToolCalls != nil && in.Response != nil:
+		return "", reward.BFCLResult{}, errors.New(`give either "response" or "tool_calls", not both`)
+	case in.ToolCalls != nil:
+		return *in.ID, reward.ScoreBFCL(e, *in.ToolCalls), nil
+	case in.Response != nil:
+		return *in.ID, reward.ScoreBFCLText(e, *in.Response), nil
+	}
+	return "", reward.BFCLResult{}, errors.New(`no "response" (text with <tool_call> blocks) or "tool_calls" (a list of {"name", "arguments"})`)
+}

@@ -1,0 +1,540 @@
+package reward
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dojo-rl/dojo"
+)
+
+// BFCLResult is ScoreBFCL's verdict, with BFCL's error message and error
+// type when the calls are wrong.
+type BFCLResult struct {
+	OK        bool   `json:"ok"`
+	Reason    string `json:"reason,omitempty"`
+	ErrorType string `json:"error_type,omitempty"`
+}
+
+func bfclFail(errType, format string, args ...any) BFCLResult {
+	return BFCLResult{Reason: fmt.Sprintf(format, args...), ErrorType: errType}
+}
+
+// ScoreBFCLText scores an assistant's text, its calls in <tool_call>
+// blocks (see ParseToolCalls). A text whose blocks do not parse is a
+// decoding failure, as BFCL's when it cannot decode a model's output: it
+// fails every category but irrelevance.
+func ScoreBFCLText(e *BFCLEntry, text string) BFCLResult {
+	calls, _, errs := ParseToolCalls(text)
+	if len(errs) > 0 {
+		switch e.kind {
+		case bfclIrrelevance:
+			return BFCLResult{OK: true}
+		case bfclRelevance:
+			return bfclFail("relevance_error:decoder_failed", "Invalid syntax. Failed to decode AST when it should have. %s", errs[0])
+		}
+		return bfclFail("ast_decoder:decoder_failed", "Invalid syntax. Failed to decode AST. %s", errs[0])
+	}
+	return ScoreBFCL(e, calls)
+}
+
+// ScoreBFCL checks calls against a BFCL entry as BFCL's AST checker
+// (bfcl/eval_checker/ast_eval/ast_checker.py) does for Python entries; the
+// reason and error type are BFCL's. By category:
+//
+//   - simple: exactly one call, checked against the first function and the
+//     answer.
+//   - multiple: as many calls as expected calls (one); the first call is
+//     checked against the expected one.
+//   - parallel, parallel_multiple: as many calls as expected; for each
+//     expected call in order, the first call not yet matched that passes
+//     the check matches it (order-free).
+//   - irrelevance: right when there is no call; relevance: when there is one.
+//
+// A call passes when its name is the function's (or, for a name with
+// dots, the name with each "." replaced by "_", as BFCL converts names for
+// OpenAI-style models); every required parameter is given; every given
+// parameter is both a property of the function and in the answer; each
+// value has the property's type (an integer is accepted for a float, and a
+// value of the answer's own type when that differs from the property's, as
+// BFCL accepts variables); and each value is one of the allowed ones —
+// strings compared after BFCL's standardize_string (spaces and , . / - _ *
+// ^ removed, lower case, ' read as "), lists compared with their string
+// items standardized, dicts key by key against each allowed dict (values
+// standardized, a key whose allowed values hold "" may be missing), lists
+// of dicts element by element, anything else by Python equality (1 equals
+// 1.0); and no parameter the answer requires (one whose allowed values
+// lack "") is missing.
+//
+// Call ids are ignored; arguments that are not a JSON object fail the call.
+func ScoreBFCL(e *BFCLEntry, calls []dojo.ToolCall) BFCLResult {
+	switch e.kind {
+	case bfclIrrelevance:
+		if len(calls) > 0 {
+			return bfclFail("irrelevance_error:decoder_success", "Valid syntax. Successfully decode AST when it should not.")
+		}
+		return BFCLResult{OK: true}
+	case bfclRelevance:
+		if len(calls) == 0 {
+			return bfclFail("relevance_error:decoder_failed", "Invalid syntax. Failed to decode AST when it should have.")
+		}
+		return BFCLResult{OK: true}
+	}
+	if len(e.answer) == 0 || len(e.Functions) == 0 {
+		return bfclFail("bfcl:no_answer", "entry %s has no expected call to check against", e.ID)
+	}
+	args := make([]jval, len(calls))
+	for i := range calls {
+		v, err := parseArgs(calls[i].Arguments)
+		if err != nil || v.kind != jObj {
+			return bfclFail("ast_decoder:decoder_failed", "Invalid syntax. Failed to decode AST. The arguments of call %d (%s) are not a JSON object.", i+1, calls[i].Name)
+		}
+		args[i] = v
+	}
+	switch e.kind {
+	case bfclSimple:
+		if len(calls) != 1 {
+			return bfclFail("simple_function_checker:wrong_count", "Wrong number of functions.")
+		}
+		return checkBFCLCall(&e.Functions[0], &calls[0], &args[0], &e.answer[0])
+	case bfclMultiple:
+		if len(calls) != len(e.answer) {
+			return bfclFail("multiple_function_checker:wrong_count", "Wrong number of functions.")
+		}
+		return checkBFCLCall(e.function(e.answer[0].name), &calls[0], &args[0], &e.answer[0])
+	}
+	if len(calls) != len(e.answer) {
+		return bfclFail("parallel_function_checker_no_order:wrong_count", "Wrong number of functions.")
+	}
+	matched := make([]bool, len(calls))
+	for i := range e.answer {
+		f := e.function(e.answer[i].name)
+		var subs []string
+		found := false
+		for j := range calls {
+			if matched[j] {
+				continue
+			}
+			r := checkBFCLCall(f, &calls[j], &args[j], &e.answer[i])
+			if r.OK {
+				matched[j], found = true, true
+				break
+			}
+			subs = append(subs, fmt.Sprintf("model result index %d: %s", j, r.Reason))
+		}
+		if !found {
+			var left []string
+			for j := range calls {
+				if !matched[j] {
+					left = append(left, strconv.Itoa(j))
+				}
+			}
+			return bfclFail("parallel_function_checker_no_order:cannot_find_match",
+				"Could not find a matching function among index [%s] of model output for index %d of possible answers. (%s)",
+				strings.Join(left, ", "), i, strings.Join(subs, "; "))
+		}
+	}
+	return BFCLResult{OK: true}
+}
+
+// checkBFCLCall is BFCL's simple_function_checker for Python.
+func checkBFCLCall(f *BFCLFunction, call *dojo.ToolCall, args *jval, want *bfclCall) BFCLResult {
+	if call.Name != f.Name && call.Name != strings.ReplaceAll(f.Name, ".", "_") {
+		return bfclFail("simple_function_checker:wrong_func_name", "Function name %s not found in model output.", pyStrRepr(f.Name))
+	}
+	for _, p := range f.required {
+		if args.index(p) < 0 {
+			return bfclFail("simple_function_checker:missing_required", "Missing required parameter: %s.", pyStrRepr(p))
+		}
+	}
+	for i, p := range args.keys {
+		prop, ok := f.props[p]
+		allowed, ok2 := want.allowed(p)
+		if !ok || !ok2 {
+			return bfclFail("simple_function_checker:unexpected_param", "Unexpected parameter: %s.", pyStrRepr(p))
+		}
+		value := args.vals[i]
+		if prop.pt == pyFloat && value.kind == jInt {
+			value = jval{kind: jFloat, f: float64(value.i)}
+		} else if prop.pt == pyFloat && value.kind == jBigInt {
+			f, _ := strconv.ParseFloat(value.s, 64)
+			value = jval{kind: jFloat, f: f}
+		}
+		isVar, r := bfclTypeCheck(p, &value, allowed.arr, prop.typ, prop.pt, prop.nested)
+		if !r.OK {
+			return r
+		}
+		if !isVar {
+			switch {
+			case prop.pt == pyDict:
+				if r := bfclDictCheck(&value, allowed.arr); !r.OK {
+					return r
+				}
+				continue
+			case prop.pt == pyList && prop.nested == pyDict:
+				if r := bfclListDictCheck(&value, allowed.arr); !r.OK {
+					return r
+				}
+				continue
+			case prop.pt == pyStr:
+				if !pyIn(standardized(&value), standardizeAll(allowed.arr)) {
+					return bfclFail("value_error:string", "Invalid value for parameter %s: %s. Expected one of %s. Case insensitive.", pyStrRepr(p), pyRepr(&value), pyRepr(allowed))
+				}
+				continue
+			case prop.pt == pyList:
+				if !bfclListIn(&value, allowed.arr) {
+					return bfclFail("value_error:list/tuple", "Invalid value for parameter %s: %s. Expected one of %s.", pyStrRepr(p), pyRepr(&value), pyRepr(allowed))
+				}
+				continue
+			}
+		}
+		if !pyIn(value, allowed.arr) {
+			return bfclFail("value_error:others", "Invalid value for parameter %s: %s. Expected one of %s.", pyStrRepr(p), pyRepr(&value), pyRepr(allowed))
+		}
+	}
+	for i, p := range want.params {
+		if args.index(p) < 0 && !pyIn(jval{kind: jStr}, want.values[i].arr) {
+			return bfclFail("simple_function_checker:missing_optional", "Optional parameter %s not provided and not marked as optional.", pyStrRepr(p))
+		}
+	}
+	return BFCLResult{OK: true}
+}
+
+// answerType is BFCL's get_possible_answer_type: the type of the first
+// allowed value that is not "".
+func answerType(allowed []jval) pyType {
+	for i := range allowed {
+		if allowed[i].kind == jStr && allowed[i].s == "" {
+			continue
+		}
+		return typeOf(&allowed[i])
+	}
+	return pyNoType
+}
+
+// bfclTypeCheck is BFCL's type_checker: whether the value has the
+// expected type (or the answer's, when the answer gives a variable), and,
+// for arrays, whether its items have the items' type for some allowed list.
+func bfclTypeCheck(p string, v *jval, allowed []jval, desc string, expected, nested pyType) (isVar bool, r BFCLResult) {
+	at := answerType(allowed)
+	isVar = at != pyNoType && at != expected
+	var firstErr *BFCLResult
+	if typeOf(v) == expected {
+		if nested == pyNoType {
+			return isVar, BFCLResult{OK: true}
+		}
+		for i := range allowed {
+			ok := true
+			if allowed[i].kind == jArr {
+				for k := range v.arr {
+					if _, r := bfclTypeCheck(p, &v.arr[k], allowed[i].arr, "<class '"+nested.String()+"'>", nested, pyNoType); !r.OK {
+						ok = false
+						break
+					}
+				}
+			}
+			if ok {
+				return isVar, BFCLResult{OK: true}
+			}
+		}
+		e := bfclFail("type_error:nested", "Nested type checking failed for parameter %s. Expected outer type %s with inner type <class '%s'>. Parameter value: %s.", pyStrRepr(p), desc, nested, pyRepr(v))
+		firstErr = &e
+	}
+	if at != pyNoType && typeOf(v) == at {
+		if firstErr != nil {
+			return true, *firstErr
+		}
+		return true, BFCLResult{OK: true}
+	}
+	if firstErr != nil {
+		firstErr.ErrorType = "type_error:simple" // BFCL overwrites the type, keeps the first error
+		return isVar, *firstErr
+	}
+	return isVar, bfclFail("type_error:simple", "Incorrect type for parameter %s. Expected type %s, got %s. Parameter value: %s.", pyStrRepr(p), desc, typeOf(v), pyRepr(v))
+}
+
+// standardizeString is BFCL's standardize_string: spaces and , . / - _ * ^
+// removed, lower case, ' replaced by ".
+func standardizeString(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch r {
+		case ' ', ',', '.', '/', '-', '_', '*', '^':
+			continue
+		case '\'':
+			r = '"'
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToLower(b.String())
+}
+
+// standardized returns a string value standardized, anything else as is.
+func standardized(v *jval) jval {
+	if v.kind != jStr {
+		return *v
+	}
+	return jval{kind: jStr, s: standardizeString(v.s)}
+}
+
+func standardizeAll(vs []jval) []jval {
+	out := make([]jval, len(vs))
+	for i := range vs {
+		out[i] = standardized(&vs[i])
+	}
+	return out
+}
+
+// pyIn is Python's "v in list".
+func pyIn(v jval, list []jval) bool {
+	for i := range list {
+		if pyItemEqual(&v, &list[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// bfclListIn is BFCL's list_checker: the list, its string items
+// standardized, equals one of the allowed lists standardized likewise (an
+// allowed string counts as the list of its characters, so "" allows []).
+func bfclListIn(v *jval, allowed []jval) bool {
+	got := jval{kind: jArr, arr: standardizeAll(v.arr)}
+	for i := range allowed {
+		a := &allowed[i]
+		var cand jval
+		switch a.kind {
+		case jArr:
+			cand = jval{kind: jArr, arr: standardizeAll(a.arr)}
+		case jStr:
+			cand = jval{kind: jArr}
+			for _, r := range a.s {
+				cand.arr = append(cand.arr, jval{kind: jStr, s: standardizeString(string(r))})
+			}
+		default:
+			continue
+		}
+		if pyItemEqual(&got, &cand) {
+			return true
+		}
+	}
+	return false
+}
+
+// bfclDictCheck is BFCL's dict_checker: the dict passes against one of the
+// allowed dicts ("" entries skipped) when each of its keys is allowed with
+// an allowed (standardized) value and each key it lacks may be left out.
+// The reason is the last allowed dict's.
+func bfclDictCheck(v *jval, allowed []jval) BFCLResult {
+	res := bfclFail("dict_checker:unclear", "")
+	if v.kind != jObj {
+		return bfclFail("value_error:dict_value", "Invalid value %s: a dict was expected.", pyRepr(v))
+	}
+	for i := range allowed {
+		a := &allowed[i]
+		if a.kind == jStr && a.s == "" {
+			continue
+		}
+		res = BFCLResult{OK: true}
+		if a.kind != jObj {
+			res = bfclFail("dict_checker:unclear", "allowed value %s is not a dict", pyRepr(a))
+			continue
+		}
+		for k, key := range v.keys {
+			want, ok := a.get(key)
+			if !ok {
+				res = bfclFail("value_error:dict_key", "Unexpected dict key parameter: '%s'.", key)
+				break
+			}
+			wantList := allowedList(want)
+			if !pyIn(standardized(&v.vals[k]), wantList) {
+				res = bfclFail("value_error:dict_value", "Invalid value for parameter %s: %s. Expected one of %s.", pyStrRepr(key), pyRepr(&v.vals[k]), pyRepr(&jval{kind: jArr, arr: wantList}))
+				break
+			}
+		}
+		for k, key := range a.keys {
+			if v.index(key) < 0 && !mayOmit(&a.vals[k]) {
+				if res.OK {
+					res = bfclFail("value_error:dict_key", "Missing dict key parameter: '%s'.", key)
+				} else {
+					res.ErrorType = "value_error:dict_key" // BFCL overwrites the type, keeps the first error
+				}
+				break
+			}
+		}
+		if res.OK {
+			return res
+		}
+	}
+	return res
+}
+
+// allowedList is a dict key's allowed values standardized, as BFCL
+// iterates them: a list item by item, a string character by character.
+func allowedList(want *jval) []jval {
+	switch want.kind {
+	case jArr:
+		return standardizeAll(want.arr)
+	case jStr:
+		var out []jval
+		for _, r := range want.s {
+			out = append(out, jval{kind: jStr, s: standardizeString(string(r))})
+		}
+		return out
+	}
+	return nil
+}
+
+// mayOmit is BFCL's `"" in allowed`: a list holding "", or any string
+// (which holds the empty substring).
+func mayOmit(allowed *jval) bool {
+	switch allowed.kind {
+	case jArr:
+		return pyIn(jval{kind: jStr}, allowed.arr)
+	case jStr:
+		return true
+	}
+	return false
+}
+
+// bfclListDictCheck is BFCL's list_dict_checker: the list of dicts matches
+// one allowed list of dicts element by element.
+func bfclListDictCheck(v *jval, allowed []jval) BFCLResult {
+	res := bfclFail("list_dict_checker:unclear", "")
+	for i := range allowed {
+		a := &allowed[i]
+		var items []jval
+		n := 0
+		switch a.kind {
+		case jArr:
+			items, n = a.arr, len(a.arr)
+		case jStr: // BFCL takes its length; its characters are no dicts
+			n = pyStrLen(a.s)
+		default:
+			continue
+		}
+		if len(v.arr) != n {
+			res = bfclFail("value_error:list_dict_count", "Wrong number of dictionaries in the list.")
+			continue
+		}
+		if items == nil && n > 0 {
+			res = bfclFail("value_error:dict_key", "allowed value %s is not a list of dicts", pyRepr(a))
+			continue
+		}
+		ok := true
+		for d := range v.arr {
+			res = bfclDictCheck(&v.arr[d], items[d:d+1])
+			if !res.OK {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return BFCLResult{OK: true}
+		}
+	}
+	return res
+}
+
+// pyStrRepr is Python's repr of a string.
+func pyStrRepr(s string) string {
+	q := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == rune(q) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
+
+// pyRepr is Python's repr of a value decoded from JSON.
+func pyRepr(v *jval) string {
+	var b strings.Builder
+	writePyRepr(&b, v)
+	return b.String()
+}
+
+func writePyRepr(b *strings.Builder, v *jval) {
+	switch v.kind {
+	case jNull:
+		b.WriteString("None")
+	case jBool:
+		if v.b {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case jInt:
+		b.WriteString(strconv.FormatInt(v.i, 10))
+	case jBigInt:
+		b.WriteString(v.s)
+	case jFloat:
+		b.WriteString(pyFloatRepr(v.f))
+	case jStr:
+		b.WriteString(pyStrRepr(v.s))
+	case jArr:
+		b.WriteByte('[')
+		for i := range v.arr {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePyRepr(b, &v.arr[i])
+		}
+		b.WriteByte(']')
+	case jObj:
+		b.WriteByte('{')
+		for i, k := range v.keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(pyStrRepr(k))
+			b.WriteString(": ")
+			writePyRepr(b, &v.vals[i])
+		}
+		b.WriteByte('}')
+	}
+}
+
+// pyFloatRepr is Python's repr of a float: the shortest digits, in fixed
+// notation with ".0" for exponents from -4 to 15, else scientific.
+func pyFloatRepr(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	i := strings.LastIndexByte(e, 'e')
+	exp, _ := strconv.Atoi(e[i+1:])
+	if exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".") {
+		s += ".0"
+	}
+	return s
+}
