@@ -117,6 +117,10 @@ func TestRewardBFCL(t *testing.T) {
 		`{"id": "irrelevance_0", "response": "I can only tell the weather."}`,
 	}, "\n") + "\n"
 	r := dojoStdin(t, in, "reward", "bfcl", "--questions", q, "--answers", a)
+	// dojo verify --bfcl is the same scorer.
+	if v := dojoStdin(t, in, "verify", "--bfcl", q, "--answers", a); v.stdout != r.stdout || v.code != r.code {
+		t.Errorf("dojo verify --bfcl differs from dojo reward bfcl:\n%s\n%s", v.stdout, r.stdout)
+	}
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1 (two lines failed); stderr %q", r.code, r.stderr)
 	}

@@ -77,12 +77,30 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	responsesPath := fs.String("responses", "", `the responses, one JSON line each: {"id": task id, "response": "text"} or {"id", "messages": [...]}; - reads stdin`)
 	out := fs.String("out", "", "write the scores to this `file` (default stdout)")
 	workers := fs.Int("workers", 0, "responses verified at once (0: GOMAXPROCS)")
+	bfcl := fs.String("bfcl", "", "score BFCL-format data instead of dojo tasks: the questions `file` (with --answers and --responses), as dojo reward bfcl does")
+	answers := fs.String("answers", "", "with --bfcl: the BFCL possible-answers `file`")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("verify takes no arguments, got %q (give the files with --tasks and --responses)", pos)
+	}
+	if *bfcl != "" {
+		if *tasksPath != "" || *out != "" {
+			return usagef("--bfcl scores BFCL data: it takes --answers and --responses, not --tasks or --out")
+		}
+		rargs := []string{"--questions", *bfcl}
+		if *answers != "" {
+			rargs = append(rargs, "--answers", *answers)
+		}
+		if *responsesPath != "" {
+			rargs = append(rargs, "--responses", *responsesPath)
+		}
+		return rewardBFCL(ctx, a, rargs)
+	}
+	if *answers != "" {
+		return usagef("--answers is for --bfcl")
 	}
 	if *tasksPath == "" || *responsesPath == "" {
 		return usagef("verify needs --tasks FILE and --responses FILE")
