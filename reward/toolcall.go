@@ -195,13 +195,13 @@ func MatchCalls(gold, pred []dojo.ToolCall) float64 {
 	if len(pred) > len(buf) {
 		pv = make([]jval, 0, len(pred))
 	}
-	pok := make([]bool, len(pred), 8)
+	pok := make([]bool, len(pred), max(len(pred), 8))
 	for i := range pred {
 		v, err := parseArgs(pred[i].Arguments)
 		pv = append(pv, v)
 		pok[i] = err == nil
 	}
-	used := make([]bool, len(pred), 8)
+	used := make([]bool, len(pred), max(len(pred), 8))
 	m := 0
 	for i := range gold {
 		g, err := parseArgs(gold[i].Arguments)

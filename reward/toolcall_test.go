@@ -220,3 +220,15 @@ func BenchmarkMatchCalls(b *testing.B) {
 		}
 	}
 }
+
+func TestMatchCallsManyPredictions(t *testing.T) {
+	gold := []dojo.ToolCall{{Name: "f", Arguments: json.RawMessage(`{"a":1}`)}}
+	var pred []dojo.ToolCall
+	for i := range 12 {
+		pred = append(pred, dojo.ToolCall{Name: "f", Arguments: json.RawMessage(fmt.Sprintf(`{"a":%d}`, i))})
+	}
+	// One of twelve predictions matches the one gold call: F1 = 2·1/(1+12).
+	if got, want := reward.MatchCalls(gold, pred), 2.0/13; math.Abs(got-want) > 1e-12 {
+		t.Errorf("MatchCalls with 12 predictions = %v, want %v", got, want)
+	}
+}
