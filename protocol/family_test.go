@@ -213,6 +213,34 @@ var (
 	closes   = map[string]int{}
 )
 
+// inflight counts, per tag, the Step calls running at once and the most
+// seen, so a test can tell whether stepMany spread its steps over
+// goroutines without timing anything.
+var (
+	inflightMu  sync.Mutex
+	inflight    = map[string]int{}
+	maxInflight = map[string]int{}
+)
+
+func enterStep(tag string) {
+	inflightMu.Lock()
+	defer inflightMu.Unlock()
+	inflight[tag]++
+	maxInflight[tag] = max(maxInflight[tag], inflight[tag])
+}
+
+func leaveStep(tag string) {
+	inflightMu.Lock()
+	defer inflightMu.Unlock()
+	inflight[tag]--
+}
+
+func mostInflight(tag string) int {
+	inflightMu.Lock()
+	defer inflightMu.Unlock()
+	return maxInflight[tag]
+}
+
 func closedCount(tag string) int {
 	closesMu.Lock()
 	defer closesMu.Unlock()
@@ -252,7 +280,9 @@ func (e *flakyEnv) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		return dojo.Step{}, dojo.ErrNotReset
 	}
 	if e.sleep > 0 {
+		enterStep(e.tag)
 		time.Sleep(e.sleep)
+		leaveStep(e.tag)
 	}
 	e.steps++
 	switch a.Index {

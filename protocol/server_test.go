@@ -763,20 +763,18 @@ func TestStepManySpreadsSlowSteps(t *testing.T) {
 	c := startSession(t, &Server{Registry: testRegistry(), Parallelism: 2})
 	var handles []string
 	for range n {
-		h := c.make(flakyID, map[string]any{"sleep_ms": int(sleep / time.Millisecond)})
+		h := c.make(flakyID, map[string]any{"sleep_ms": int(sleep / time.Millisecond), "tag": "spread-probe"})
 		c.ok("env/reset", map[string]any{"env": h}, nil)
 		handles = append(handles, h)
 	}
 	actions := make([]int, n)
 	for round := 1; round <= 2; round++ {
-		start := time.Now()
 		var r struct {
 			Observations []int  `json:"observations"`
 			Errors       []any  `json:"errors"`
 			Truncated    []bool `json:"truncated"`
 		}
 		c.ok("env/stepMany", map[string]any{"envs": handles, "actions": actions, "compact": true, "values": true}, &r)
-		elapsed := time.Since(start)
 		want := make([]int, n)
 		for i := range want {
 			want[i] = round // each env's step count
@@ -789,9 +787,9 @@ func TestStepManySpreadsSlowSteps(t *testing.T) {
 				t.Errorf("round %d: entry %d failed: %v", round, i, e)
 			}
 		}
-		// One goroutine takes at least n*sleep; two take about half.
-		if elapsed >= n*sleep {
-			t.Errorf("round %d: %d steps of %v took %v: not spread over 2 goroutines", round, n, sleep, elapsed)
-		}
+	}
+	// Steps this slow are spread: some ran at the same time.
+	if got := mostInflight("spread-probe"); got < 2 {
+		t.Errorf("at most %d of %d slow steps ran at once: stepMany did not spread them over goroutines", got, n)
 	}
 }
