@@ -5,6 +5,7 @@ import (
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/envs/bandit"
 	"github.com/dojo-rl/dojo/envs/gridworld"
+	"github.com/dojo-rl/dojo/envs/toolcall"
 )
 
 // Default returns a new registry holding every family's envs. Each call
@@ -14,6 +15,7 @@ func Default() *dojo.Registry {
 	for _, register := range []func(*dojo.Registry) error{
 		gridworld.Register,
 		bandit.Register,
+		toolcall.Register,
 	} {
 		if err := register(r); err != nil {
 			panic("envs: " + err.Error()) // a bug in a family's specs, caught by the tests

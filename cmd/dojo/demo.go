@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,6 +47,9 @@ var demoPlan = []demoRun{
 	{"bandit/Linear-10-v0", nil, "random", 50},
 	{"bandit/Linear-10-v0", nil, "linucb", 50},
 	{"bandit/Linear-10-v0", nil, "oracle", 50},
+	{"toolcall/Mixed-v0", nil, "random", 200},
+	{"toolcall/Mixed-v0", nil, "oracle", 200},
+	{"toolcall/Bank-v0", dojo.Options{"kind": "recovery"}, "oracle", 200},
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {
@@ -74,8 +79,12 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("%s with %s: %w", r.env, r.agent, err)
 		}
 		steps := sum.MeanLength * float64(sum.Completed)
+		label := r.env
+		for _, k := range slices.Sorted(maps.Keys(r.opts)) {
+			label += fmt.Sprintf(" %s=%v", k, r.opts[k])
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%5.1f%%\t[%.1f, %.1f]\t%.3f\t%.1f\t%s\n",
-			r.env, r.agent, sum.Episodes, 100*sum.SuccessRate, 100*sum.SuccessCI.Lo, 100*sum.SuccessCI.Hi,
+			label, r.agent, sum.Episodes, 100*sum.SuccessRate, 100*sum.SuccessCI.Lo, 100*sum.SuccessCI.Hi,
 			sum.MeanReturn, sum.MeanLength, rate(steps/sum.Wall.Seconds()))
 	}
 	if err := tw.Flush(); err != nil {
