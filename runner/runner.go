@@ -212,7 +212,13 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				if runCtx.Err() != nil {
 					continue // drain: the feeder stops soon
 				}
-				done <- w.play(i)
+				f := w.play(i)
+				if f.abort != nil {
+					// Stop the other workers at once rather than when the
+					// collector gets here: no worker starts another episode.
+					cancel(f.abort)
+				}
+				done <- f
 			}
 		}()
 	}
