@@ -163,7 +163,6 @@ func appendBool(b []byte, v bool) []byte {
 // appendValue appends an observation value. The types envs box on the hot
 // path are written directly; any other is encoded by encoding/json.
 func appendValue(b []byte, v any) ([]byte, error) {
-	var err error
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
@@ -194,83 +193,54 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case string:
 		return appendString(b, x), nil
 	case []int:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(e), 10)
-		}
-		return append(b, ']'), nil
+		return appendInts(b, x), nil
 	case []int8:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(e), 10)
-		}
-		return append(b, ']'), nil
+		return appendInts(b, x), nil
 	case []int32:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(e), 10)
-		}
-		return append(b, ']'), nil
+		return appendInts(b, x), nil
 	case []int64:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, e, 10)
-		}
-		return append(b, ']'), nil
+		return appendInts(b, x), nil
 	case []float64:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = appendValueFloat(b, e, 64); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendFloats(b, x, 64)
 	case []float32:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = appendValueFloat(b, float64(e), 32); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendFloats(b, x, 32)
 	}
 	return appendJSON(b, v)
+}
+
+// appendInts appends a slice of integers as a JSON array (null when nil,
+// as encoding/json writes it).
+func appendInts[T int | int8 | int32 | int64](b []byte, x []T) []byte {
+	if x == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, e := range x {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(e), 10)
+	}
+	return append(b, ']')
+}
+
+// appendFloats appends a slice of floats of the given bit size as a JSON
+// array; a non-finite element is an error.
+func appendFloats[T float32 | float64](b []byte, x []T, bits int) ([]byte, error) {
+	if x == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, e := range x {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendValueFloat(b, float64(e), bits); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 func appendValueFloat(b []byte, f float64, bits int) ([]byte, error) {
