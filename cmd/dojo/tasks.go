@@ -72,6 +72,9 @@ func taskEnvs(reg *dojo.Registry) string {
 
 // cmdVerify scores responses to tasks (see protocol.VerifyResponses).
 func cmdVerify(ctx context.Context, a *app, args []string) error {
+	if len(args) > 0 && args[0] == "sql" {
+		return cmdVerifySQL(ctx, a, args[1:])
+	}
 	fs := newFlags(a, "verify", "--tasks FILE --responses FILE [--out FILE]")
 	tasksPath := fs.String("tasks", "", "the tasks, one JSON line each, as dojo gen writes them")
 	responsesPath := fs.String("responses", "", `the responses, one JSON line each: {"id": task id, "response": "text"} or {"id", "messages": [...]}; - reads stdin`)

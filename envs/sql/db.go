@@ -1,0 +1,341 @@
+package sql
+
+import (
+	"context"
+	dsql "database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dojo-rl/dojo"
+	"modernc.org/sqlite"
+)
+
+// DB is a read-only SQLite database shared by any number of concurrent
+// episodes: a pool of connections, each query under the context's deadline.
+//
+// Read-only guarantees, and where each comes from:
+//   - Every pooled connection has an SQLite authorizer (modernc's
+//     AuthorizerRegisterer, installed by a per-DB connection hook before the
+//     connection is used) that allows only reads: SELECT, column reads,
+//     function calls, recursive CTEs and a fixed list of schema-reading
+//     PRAGMAs (table_info and the like). It denies every write (INSERT, UPDATE, DELETE),
+//     every DDL (CREATE, DROP, ALTER), ATTACH/DETACH, transactions, any
+//     PRAGMA with a value (so no writable_schema=1), VACUUM and ANALYZE.
+//   - Files are opened with the URI "file:PATH?mode=ro&immutable=1", so
+//     SQLite itself refuses writes and never creates a journal or WAL next to
+//     the file: the bytes on disk stay identical whatever the SQL.
+//   - Every connection runs "PRAGMA query_only=ON" (before the authorizer is
+//     installed), a third refusal of writes, which also covers OpenMemory.
+//   - Before SQLite sees it, a tokenizer that understands quotes and
+//     comments (singleStatement in exec.go) rejects input with more than one
+//     statement, unterminated quotes or comments, and any statement not
+//     starting with SELECT, WITH, VALUES, EXPLAIN or PRAGMA (this also stops
+//     statements the authorizer is never asked about, such as a bare
+//     REINDEX or VACUUM).
+//   - Cancellation and deadlines come from the context: modernc interrupts
+//     the running statement (sqlite3_interrupt) when the context is done.
+type DB struct {
+	name   string
+	db     *dsql.DB
+	keep   *dsql.Conn // OpenMemory: keeps the shared in-memory database alive
+	tables []Table
+	cache  sync.Map // gold SQL (string) -> *goldEntry; see exec.go
+}
+
+// Result is the result of a query. Values are normalised to int64, float64,
+// string, []byte or nil (a time.Time from a DATE-typed column becomes its
+// string "2006-01-02 15:04:05" form, or "2006-01-02" when it has no time).
+type Result struct {
+	Columns   []string
+	Rows      [][]any
+	Truncated bool // more rows existed than the maxRows asked for
+}
+
+// Table describes one table of a database's schema.
+type Table struct {
+	Name        string
+	Columns     []Column
+	PrimaryKey  []string
+	ForeignKeys []ForeignKey
+}
+
+// Column is one column of a Table.
+type Column struct {
+	Name string
+	Type string // declared type, as written in CREATE TABLE ("" if none)
+}
+
+// ForeignKey is one column of a table referencing a column of another.
+type ForeignKey struct {
+	Column    string
+	RefTable  string
+	RefColumn string
+}
+
+var memSeq atomic.Uint64
+
+// readPragmas are the PRAGMAs an authorized query may run: each only reads,
+// whatever its argument (a table or index name).
+var readPragmas = map[string]bool{
+	"table_info": true, "table_xinfo": true, "foreign_key_list": true,
+	"index_list": true, "index_info": true, "index_xinfo": true,
+	"table_list": true, "database_list": true, "collation_list": true,
+}
+
+func authorize(action sqlite.AuthorizerActionCode, arg1, _, _, _ string) sqlite.AuthorizerReturnCode {
+	switch action {
+	case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive:
+		return sqlite.AuthorizerOK
+	case sqlite.AuthPragma:
+		if readPragmas[strings.ToLower(arg1)] {
+			return sqlite.AuthorizerOK
+		}
+	}
+	return sqlite.AuthorizerDeny
+}
+
+type connector struct {
+	drv *sqlite.Driver
+	dsn string
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+// newReadOnlyPool returns a pool over dsn whose every connection is query_only
+// and authorized as described on DB.
+func newReadOnlyPool(dsn string) *dsql.DB {
+	drv := &sqlite.Driver{}
+	drv.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
+		if _, err := c.ExecContext(context.Background(), "PRAGMA query_only=ON", nil); err != nil {
+			return fmt.Errorf("sql: setting query_only: %w", err)
+		}
+		r, ok := c.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return errors.New("sql: the sqlite driver has no authorizer; refusing to serve a database")
+		}
+		return r.RegisterAuthorizer(authorize)
+	})
+	db := dsql.OpenDB(connector{drv: drv, dsn: dsn})
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(time.Minute)
+	return db
+}
+
+// OpenFile opens the SQLite file at path read-only (and immutable: the file
+// must not be changed by anyone while it is open). A missing file is an
+// error wrapping os.ErrNotExist that says "database not found".
+func OpenFile(path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sql: database %s: %w", path, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("sql: database not found: %s: %w", path, os.ErrNotExist)
+		}
+		return nil, fmt.Errorf("sql: database %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("sql: database %s is a directory, want a .sqlite file", path)
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1"}
+	db := &DB{name: path, db: newReadOnlyPool(u.String())}
+	if err := db.loadSchema(); err != nil {
+		db.db.Close()
+		return nil, fmt.Errorf("sql: database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// OpenMemory builds an in-memory database named name: build runs once on a
+// writable connection (exec runs one statement with arguments); afterwards
+// the database is served read-only exactly as OpenFile's.
+func OpenMemory(name string, build func(ctx context.Context, exec func(query string, args ...any) error) error) (*DB, error) {
+	dsn := fmt.Sprintf("file:dojo-%d-%s?mode=memory&cache=shared", memSeq.Add(1), url.PathEscape(name))
+	w, err := dsql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sql: memory database %q: %w", name, err)
+	}
+	ctx := context.Background()
+	keep, err := w.Conn(ctx)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sql: memory database %q: %w", name, err)
+	}
+	exec := func(query string, args ...any) error {
+		_, err := keep.ExecContext(ctx, query, args...)
+		return err
+	}
+	if err := build(ctx, exec); err != nil {
+		keep.Close()
+		w.Close()
+		return nil, fmt.Errorf("sql: building memory database %q: %w", name, err)
+	}
+	db := &DB{name: name, db: newReadOnlyPool(dsn), keep: keep}
+	if err := db.loadSchema(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sql: memory database %q: %w", name, err)
+	}
+	return db, nil
+}
+
+// Name is the path or name the database was opened with.
+func (db *DB) Name() string { return db.name }
+
+// Tables returns the schema: every user table with its columns, primary key
+// and foreign keys, in sqlite_master order. The slice is shared: do not
+// modify it.
+func (db *DB) Tables() []Table { return db.tables }
+
+// Close closes the pool (and frees an in-memory database).
+func (db *DB) Close() error {
+	err := db.db.Close()
+	if db.keep != nil {
+		db.keep.Close()
+	}
+	return err
+}
+
+// Query runs one read-only statement and returns at most maxRows rows
+// (maxRows <= 0: all rows). Writes, DDL, ATTACH, writable PRAGMAs, multiple
+// statements, empty input and syntax errors are errors with dojo.CodeInvalid
+// whose text names the problem; a done context is the context's error.
+func (db *DB) Query(ctx context.Context, query string, maxRows int) (*Result, error) {
+	stmt, err := singleStatement(query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.db.QueryContext(ctx, stmt)
+	if err != nil {
+		return nil, queryError(ctx, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, queryError(ctx, err)
+	}
+	res := &Result{Columns: cols}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if maxRows > 0 && len(res.Rows) == maxRows {
+			res.Truncated = true
+			break
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, queryError(ctx, err)
+		}
+		row := make([]any, len(cols))
+		for i, v := range vals {
+			row[i] = normalize(v)
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, queryError(ctx, err)
+	}
+	return res, nil
+}
+
+func normalize(v any) any {
+	switch x := v.(type) {
+	case nil, int64, float64, string:
+		return x
+	case []byte:
+		return append([]byte(nil), x...)
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.Format("2006-01-02 15:04:05")
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func queryError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("sql: query stopped: %w", cerr)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "not authorized") {
+		return dojo.Errorf(dojo.CodeInvalid, "sql: statement not allowed: only read-only SELECT queries may run (%s)", msg)
+	}
+	if strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "query_only") {
+		return dojo.Errorf(dojo.CodeInvalid, "sql: statement not allowed: the database is read-only (%s)", msg)
+	}
+	return dojo.Errorf(dojo.CodeInvalid, "sql: %s", msg)
+}
+
+func (db *DB) loadSchema() error {
+	ctx := context.Background()
+	names, err := db.Query(ctx, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid", 0)
+	if err != nil {
+		return err
+	}
+	for _, r := range names.Rows {
+		name, _ := r[0].(string)
+		t := Table{Name: name}
+		q := strings.ReplaceAll(name, `"`, `""`)
+		info, err := db.Query(ctx, `PRAGMA table_info("`+q+`")`, 0)
+		if err != nil {
+			return err
+		}
+		type pk struct {
+			n   int64
+			col string
+		}
+		var pks []pk
+		for _, c := range info.Rows { // cid, name, type, notnull, dflt_value, pk
+			col, _ := c[1].(string)
+			typ, _ := c[2].(string)
+			t.Columns = append(t.Columns, Column{Name: col, Type: typ})
+			if n, _ := c[5].(int64); n > 0 {
+				pks = append(pks, pk{n, col})
+			}
+		}
+		for i := 1; i <= len(pks); i++ {
+			for _, p := range pks {
+				if p.n == int64(i) {
+					t.PrimaryKey = append(t.PrimaryKey, p.col)
+				}
+			}
+		}
+		fks, err := db.Query(ctx, `PRAGMA foreign_key_list("`+q+`")`, 0)
+		if err != nil {
+			return err
+		}
+		for _, f := range fks.Rows { // id, seq, table, from, to, ...
+			rt, _ := f[2].(string)
+			from, _ := f[3].(string)
+			to, _ := f[4].(string)
+			t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Column: from, RefTable: rt, RefColumn: to})
+		}
+		db.tables = append(db.tables, t)
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+// Package sql holds dojo's text-to-SQL envs on embedded SQLite
+// (modernc.org/sqlite, pure Go): generated databases with generated
+// questions, and the engine that runs agent SQL safely and judges it by
+// execution match as the Spider and BIRD evaluators do.
+//
+// # Engine
+//
+// DB is a read-only database shared by concurrent episodes (OpenFile for a
+// .sqlite file, OpenMemory for a database built in memory): pooled
+// connections with an SQLite authorizer that allows reads only (no writes,
+// DDL, ATTACH or writable PRAGMAs), query_only connections, one statement
+// per query, and the context's deadline. DB.Query returns a Result (columns,
+// rows, truncated at a row cap); DB.Gold caches gold results. Match and
+// ExecMatch compare results: ModeSpider follows the Spider test-suite
+// evaluator (exec_eval.py: multisets of rows, in order only when the gold
+// has ORDER BY, columns up to permutation, DISTINCT removed unless
+// keep_distinct), ModeBird follows BIRD's (set equality of rows). Numbers
+// compare by value. LoadSpider, LoadBIRD and LoadKaggleDBQA read real data
+// sets (Dataset: examples and lazily opened databases).
+//
+// # Environments
+//
+//	sql/Generated-v0  any domain (drawn per database)
+//	sql/Retail-v0     suppliers, products, customers, orders
+//	sql/HR-v0         departments, employees, projects, assignments
+//	sql/School-v0     teachers, courses, students, enrollments
+//	sql/Flights-v0    airlines, flights, passengers, bookings
+//	sql/Library-v0    publishers, books, members, loans
+//	sql/Hospital-v0   wards, doctors, patients, appointments
+//	sql/Spider-v0     the Spider dev set (Yu et al., EMNLP 2018): question seed mod N of dev.json
+//
+// sql/Spider-v0 reads option path (default ../shared/data/spider-dev, tried
+// relative to the working directory, then to the module root) with
+// LoadSpider; it has no difficulty or size options. Its schema prompt is
+// rebuilt from the database (CREATE TABLE with primary and foreign keys). A
+// missing folder, or a question whose database is missing, is an error of
+// Reset and GenerateTask ("no Spider data set at …", "database not
+// found: …"), not a crash. Its tasks' Verify holds db_id and index instead
+// of domain, size and db_seed; Meta holds db_id, index and gold_rows.
+//
+// # Databases and questions
+//
+// Each domain has four tables with integer primary keys and foreign keys:
+// a parent P, an entity E referencing P, an entity G, and a link L between
+// G and E with a quantity. Option size s (1..10) gives P, E, G and L 3+s,
+// 6+8s, 4+6s and 10+25s rows of seeded, realistic values (names unique per
+// table, E's number column unique). A task's seed selects its database —
+// db seed = seed / 32, and for Generated-v0 the domain — and its question;
+// a database is built once per (domain, size, db seed) and shared, read
+// only, by every episode (a process-wide cache of 64 databases).
+//
+// Questions come from SQL templates in Spider's hardness classes (option
+// difficulty; mixed draws a template per seed):
+//
+//	easy    a filter, a COUNT with a condition, MAX with a condition
+//	medium  GROUP BY with COUNT, one join, ORDER BY … LIMIT k, AVG with a condition
+//	hard    GROUP BY … HAVING, a nested AVG subquery, NOT IN subquery, INTERSECT, EXCEPT
+//	extra   two joins with GROUP BY, ORDER BY SUM … LIMIT 1, a three-join DISTINCT, UNION
+//
+// The generator runs every gold query and redraws (deterministically, from
+// the same seed's stream, at most 32 times) a question whose result is
+// empty or holds NULL, whose k-th and (k+1)-th sort keys tie at a LIMIT
+// boundary, or whose gold is also matched by the gold with its first WHERE
+// clause removed.
+//
+// # Observation
+//
+// Obs.Messages (and Obs.Text, the same as "[role] content" paragraphs). On
+// Reset: a system message — in multi mode the call format and the tools as
+// JSON; in single mode the schema's CREATE TABLE statements — and the
+// question as the user message. After a turn with tool calls, one tool
+// message per call. The final step has a closing Text only. Obs.Value is
+// unused. Info.Extra on Reset holds "domain" and "difficulty".
+//
+// # Actions
+//
+// Option mode "multi" (the default): an assistant turn with tool calls
+// (dojo.ActMessage ToolCalls, or text holding <tool_call>{"name": …,
+// "arguments": {…}}</tool_call> blocks, read with reward.ParseToolCalls):
+//
+//	list_tables     {}                  the table names
+//	describe_table  {"table": name}     its CREATE TABLE statement and 3 sample rows
+//	run_sql         {"sql": query}      the first max_rows rows, tab separated, with a note when cut;
+//	                                    errors and timeouts come back as text (not invalid calls)
+//	submit_sql      {"sql": query}      ends the episode with that query
+//
+// Calls run in order; submit_sql ends the turn. A turn without calls is the
+// final answer: its SQL is the last ```sql (or ```) block, else
+// dojo.Answer's (<answer>…</answer> or the bare text), a trailing ";"
+// removed. A turn whose only blocks are malformed scores format −1 and the
+// episode goes on. After max_turns turns the episode is truncated. Mode
+// "single": one turn, its text the SQL as above (a submit_sql call is
+// accepted too); the episode always ends.
+//
+// # Success
+//
+// The submitted SQL runs read-only under timeout_ms with at most
+// max(10000, 2·gold rows) rows; it succeeds iff it runs, is not cut, and
+// Match(gold, pred) holds under option match_mode (spider, the default, or
+// bird; keep_distinct as above). Destructive or multi-statement SQL does not
+// run, and leaves the database unchanged.
+//
+// # Rewards
+//
+// Components, each step (zero except on the submission step unless said):
+//
+//	success          1 iff the submission succeeds
+//	format           −1 for a malformed turn: no SQL in the final answer, or only broken <tool_call> blocks
+//	executes         1 iff the submitted SQL runs
+//	overlap          (F1 of rows + F1 of columns)/2 of the submitted result against the gold's: rows as
+//	                 multisets of canonical rows, columns as multisets of their sorted values; 0 when it
+//	                 does not run or is cut
+//	schema           F1 of the schema items (tables, columns) whose names appear as identifiers in the
+//	                 submitted SQL against those in the gold SQL (keywords and string literals skipped)
+//	efficiency       −1 per tool call (submit_sql excluded) beyond option tool_budget in the episode
+//	invalid          −1 per invalid call: unknown tool, arguments not of the tool's schema, unknown table
+//	sqlr1_format     1 if the answer text is in SQL-R1's format — <think>, </think>, <answer> and
+//	                 </answer> each exactly once, in this order, and a ```sql … ``` block in the
+//	                 answer — or the SQL came by a submit_sql call; else −1
+//	sqlr1_execution  2 if the SQL runs, −2 if not; 0 when sqlr1_format is −1
+//	sqlr1_result     3 if it succeeds, −3 if it runs but does not; 0 otherwise
+//	sqlr1_length     for a successful text answer in format only: with T and A the trimmed think
+//	                 and answer texts and S the SQL (white space runs collapsed), in bytes,
+//	                 0.5·(|T|+|A|)/2048 + |S|/|A| when |T|+|A| ≤ 2048, else 0.5 + |S|/|A|
+//
+// Profiles: shaped (default): success 1, format 0.1, executes 0.1,
+// overlap 0.3, schema 0.1, efficiency 0.02, invalid 0.05, sqlr1 parts 0;
+// sparse: success 1; arctic: success 0.9, executes 0.1 — Arctic-Text2SQL-R1's
+// reward (Snowflake, 2025): 1 if correct, 0.1 if it only executes, else 0;
+// sqlr1: the four sqlr1 parts with weight 1 — SQL-R1's reward (Ma et al.,
+// "SQL-R1: Training Natural Language to SQL Reasoning Model By
+// Reinforcement Learning", 2025; its verl reward_score/synsql.py
+// compute_score: format ±1, execution ±2, result ±3 and the "v2" length
+// term, paid on matches only). SQL-R1 scores a timeout as unexecutable, as
+// here.
+//
+// Metrics (Info.Metrics, owned by the env): turn, tool_calls, invalid_calls.
+//
+// # Tasks and verification
+//
+// GenerateTask returns the prompt messages, the tools (multi mode) and, in
+// Verify, {domain, size, db_seed, question, gold_sql, gold_hash (SHA-256 of
+// the gold rows), match_mode, keep_distinct, difficulty}; Meta holds
+// difficulty, domain, template and gold_rows. VerifyTask rebuilds the
+// database from Verify (checking gold_hash), or regenerates the task from
+// Task.Seed when Verify is empty, and scores Response.Text as a single-mode
+// answer or Response.Messages as the assistant turns of an episode (tool
+// calls are run again; the first submission ends it), the parts summed over
+// turns. OracleAction submits the gold SQL (submit_sql in multi mode, a
+// ```sql block in single mode); it succeeds on every generated task.
+//
+// # Options
+//
+// difficulty, size, mode (above); match_mode ("spider" | "bird"),
+// keep_distinct (false); timeout_ms (1000: the deadline of each query);
+// max_rows (20: rows shown by run_sql); max_turns (10); tool_budget (6);
+// invalid_action ("penalize", the default, or "terminate": the episode
+// terminates as a failure once max_invalid calls were invalid); max_invalid
+// (1); reward.
+package sql
