@@ -5,6 +5,7 @@ import (
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/envs/bandit"
 	"github.com/dojo-rl/dojo/envs/gridworld"
+	"github.com/dojo-rl/dojo/envs/sql"
 	"github.com/dojo-rl/dojo/envs/toolcall"
 )
 
@@ -16,6 +17,7 @@ func Default() *dojo.Registry {
 		gridworld.Register,
 		bandit.Register,
 		toolcall.Register,
+		sql.Register,
 	} {
 		if err := register(r); err != nil {
 			panic("envs: " + err.Error()) // a bug in a family's specs, caught by the tests

@@ -17,7 +17,7 @@ func TestEveryRegisteredEnvConforms(t *testing.T) {
 	if n := len(reg.IDs()); n < 30 {
 		t.Fatalf("only %d envs registered", n)
 	}
-	for _, fam := range []string{"gridworld", "bandit", "toolcall"} {
+	for _, fam := range []string{"gridworld", "bandit", "toolcall", "sql"} {
 		found := false
 		for _, id := range reg.IDs() {
 			found = found || dojo.Family(id) == fam
@@ -32,7 +32,17 @@ func TestEveryRegisteredEnvConforms(t *testing.T) {
 		// slower race detector this pass over the registry stays short.
 		c = dojotest.Config{Seeds: 2, OracleEpisodes: 5, MaxEpisodeSteps: 300}
 	}
-	c.CheckRegistry(t, reg)
+	// sql/Spider-v0 serves the Spider dev set from ../shared/data, where
+	// one database is missing by design (its questions must fail with
+	// "database not found"); envs/sql checks it over the questions whose
+	// database exists.
+	var ids []string
+	for _, id := range reg.IDs() {
+		if id != "sql/Spider-v0" {
+			ids = append(ids, id)
+		}
+	}
+	c.CheckRegistry(t, reg, ids...)
 }
 
 func TestDefaultReturnsFreshRegistries(t *testing.T) {

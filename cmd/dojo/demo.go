@@ -50,6 +50,9 @@ var demoPlan = []demoRun{
 	{"toolcall/Mixed-v0", nil, "random", 200},
 	{"toolcall/Mixed-v0", nil, "oracle", 200},
 	{"toolcall/Bank-v0", dojo.Options{"kind": "recovery"}, "oracle", 200},
+	{"sql/Generated-v0", nil, "random", 200},
+	{"sql/Generated-v0", nil, "oracle", 200},
+	{"sql/Generated-v0", dojo.Options{"mode": "single", "difficulty": "hard"}, "oracle", 200},
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {
