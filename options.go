@@ -232,6 +232,19 @@ func (o Options) String(name string) string { v, _ := o[name].(string); return v
 // Strings returns the named list option (nil if absent).
 func (o Options) Strings(name string) []string { v, _ := o[name].([]string); return v }
 
+// Clone returns a copy of the options without those whose value is nil
+// (unset, with no default): what a generated Task records, so a verifier
+// rebuilds the same env.
+func (o Options) Clone() Options {
+	out := make(Options, len(o))
+	for k, v := range o {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // ParseOptions decodes a JSON object of options. An empty input is no
 // options.
 func ParseOptions(b []byte) (Options, error) {

@@ -150,7 +150,7 @@ type Env struct {
 
 func newEnv(v variant, o dojo.Options) (*Env, error) {
 	e := &Env{
-		v: v, opts: taskOptions(o), diff: o.String("difficulty"), size: o.Int("size"),
+		v: v, opts: o.Clone(), diff: o.String("difficulty"), size: o.Int("size"),
 		single: o.String("mode") == "single", matchMode: Mode(o.String("match_mode")), keepDistinct: o.Bool("keep_distinct"),
 		timeout: time.Duration(o.Int("timeout_ms")) * time.Millisecond, maxRows: o.Int("max_rows"),
 		maxTurns: o.Int("max_turns"), budget: o.Int("tool_budget"),
@@ -175,17 +175,6 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 	e.parts = p
 	e.metrics = dojo.Metrics{{Name: "turn"}, {Name: "tool_calls"}, {Name: "invalid_calls"}}
 	return e, nil
-}
-
-// taskOptions copies the options that are set, for Task.Options.
-func taskOptions(o dojo.Options) dojo.Options {
-	out := dojo.Options{}
-	for k, v := range o {
-		if v != nil {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // Spec describes the env as configured.

@@ -119,7 +119,7 @@ type Env struct {
 func newEnv(v variant, o dojo.Options) (*Env, error) {
 	e := &Env{
 		v:          v,
-		opts:       taskOptions(o),
+		opts:       o.Clone(),
 		cfg:        genConfig{domain: v.dom, kind: o.String("kind"), distractors: o.Int("distractors"), hops: o.Int("hops")},
 		maxTurns:   o.Int("max_turns"),
 		terminate:  o.String("invalid_action") == "terminate",
@@ -139,19 +139,6 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 	e.parts = p
 	e.metrics = dojo.Metrics{{Name: "turn"}, {Name: "calls"}, {Name: "invalid_calls"}, {Name: "gold_calls"}, {Name: "progress"}}
 	return e, nil
-}
-
-// taskOptions copies the options that are set, for Task.Options: a task
-// names the options its env was made with, so dojo verify rebuilds the same
-// env (and reward profile).
-func taskOptions(o dojo.Options) dojo.Options {
-	out := dojo.Options{}
-	for k, v := range o {
-		if v != nil {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // Spec describes the env as configured.
