@@ -53,6 +53,25 @@ def sample(space, rng):
     raise AssertionError("unexpected action space %s" % space.kind)
 
 
+def usable_envs(client):
+    """The specs of the registered envs that can start an episode here: an
+    env over a data set that is absent (sql/Spider-v0 without
+    ../shared/data) answers not_found (-32001) and is left out, as the Go
+    tests skip without the data."""
+    out = []
+    for spec in client.list_envs():
+        try:
+            with client.make(spec["id"]) as env:
+                env.reset(seed=1)
+        except dojo.DojoError as e:
+            if e.code == -32001:
+                sys.stderr.write("skipping %s: %s\n" % (spec["id"], e))
+                continue
+            raise
+        out.append(spec)
+    return out
+
+
 def discrete_env_id(client):
     """FrozenLake when registered, else the first env with discrete actions
     and observations."""
@@ -162,7 +181,7 @@ class ClientTest(unittest.TestCase):
         for spin_us in (200, 0):
             trace = []
             with new_client(trace=trace, spin_us=spin_us) as c:
-                for spec in c.list_envs():
+                for spec in usable_envs(c):
                     with self.subTest(spec["id"]):
                         self.play(c, spec["id"])
             transcripts.append(trace)
@@ -207,7 +226,7 @@ class ClientTest(unittest.TestCase):
 
     def test_render_png(self):
         c = self.client
-        for spec in c.list_envs():
+        for spec in usable_envs(c):
             with c.make(spec["id"]) as env:
                 env.reset(seed=0)
                 try:
@@ -316,7 +335,7 @@ class TaskTest(unittest.TestCase):
     def setUpClass(cls):
         cls.client = new_client()
         cls.task_envs = []
-        for s in cls.client.list_envs():
+        for s in usable_envs(cls.client):
             try:
                 cls.client.generate(s["id"], n=1)
             except dojo.DojoError as e:
