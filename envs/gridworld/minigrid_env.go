@@ -441,7 +441,7 @@ func (e *mgEnv) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err erro
 	// The weighted sum over the non-zero weights: the same number as
 	// p.Sum(), whose other terms add zeros.
 	for _, i := range e.weighed {
-		st.Reward += parts[i].Value * parts[i].Weight
+		st.Reward += float64(parts[i].Value * parts[i].Weight) // unfused, as dojo.Sum
 	}
 	st.Terminated, st.Truncated = terminated, truncated
 	st.Info.Success = success
