@@ -411,12 +411,13 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	e.parts.Set(cPayout, payout)
 	e.parts.Set(cRegret, negRegret)
 	e.parts.Set(cInvalid, invalid)
-	// The weighted sum of the parts, as dojo.Sum computes it, unrolled.
+	// The weighted sum of the parts, as dojo.Sum computes it (unfused
+	// multiply-adds, the same bits on every architecture), unrolled.
 	var r float64
-	r += success * e.w[cSuccess]
-	r += payout * e.w[cPayout]
-	r += negRegret * e.w[cRegret]
-	r += invalid * e.w[cInvalid]
+	r += float64(success * e.w[cSuccess])
+	r += float64(payout * e.w[cPayout])
+	r += float64(negRegret * e.w[cRegret])
+	r += float64(invalid * e.w[cInvalid])
 	m := e.metricArr
 	m[mRegret].Value = regret
 	m[mCumRegret].Value = e.cumRegret
