@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,8 +45,15 @@ type result struct {
 	code           int
 }
 
-// dojo runs the binary with args in dir (the test's temp dir if empty).
+// dojoCmd runs the binary with args in dir (the test's temp dir if empty).
 func dojoCmd(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	return runDojo(t, dir, nil, args...)
+}
+
+// runDojo runs the binary with args in dir (the test's temp dir if empty),
+// reading stdin (none if nil).
+func runDojo(t *testing.T, dir string, stdin io.Reader, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -54,6 +62,7 @@ func dojoCmd(t *testing.T, dir string, args ...string) result {
 		dir = t.TempDir()
 	}
 	cmd.Dir = dir
+	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
