@@ -2,6 +2,8 @@ package dojotest_test
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -118,3 +120,28 @@ func TestCheckFindsEachBug(t *testing.T) {
 		t.Errorf("good env: %v", err)
 	}
 }
+
+func TestGolden(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "g.jsonl")
+	dojotest.Golden(t, path, []byte("a\nb\n"), true)
+	dojotest.Golden(t, path, []byte("a\nb\n"), false)
+	for _, tc := range []struct{ got, want string }{
+		{"a\nc\n", "differs at line 2"},
+		{"a\nb\n\n", "got 4 lines, want 3"},
+	} {
+		r := &recorder{}
+		dojotest.Golden(r, path, []byte(tc.got), false)
+		if !strings.Contains(r.msg, tc.want) {
+			t.Errorf("Golden(%q): %q, want a failure mentioning %q", tc.got, r.msg, tc.want)
+		}
+	}
+}
+
+// recorder is a testing.TB that keeps the last error message.
+type recorder struct {
+	testing.TB
+	msg string
+}
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Errorf(format string, args ...any) { r.msg = fmt.Sprintf(format, args...) }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dojo-rl/dojo/dojotest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -38,25 +40,7 @@ func TestGoldenSessions(t *testing.T) {
 				t.Fatalf("two runs of the same session differ:\n%s\n%s", got, again)
 			}
 			golden := strings.TrimSuffix(in, ".in") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-				for i := range min(len(gl), len(wl)) {
-					if gl[i] != wl[i] {
-						t.Fatalf("%s line %d differs:\n got %s\nwant %s\n(go test -update rewrites the golden files)", golden, i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("%s: %d lines, want %d", golden, len(gl), len(wl))
-			}
+			dojotest.Golden(t, golden, got, *update)
 		})
 	}
 }

@@ -136,18 +136,7 @@ func TestGolden(t *testing.T) {
 	}
 	got := normalize(t, readFile(t, cfg.Out))
 	path := filepath.Join("testdata", "chain.golden.jsonl")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("records differ from %s (-want +got):\n%s", path, diff)
-	}
+	dojotest.Golden(t, path, []byte(got), *update)
 }
 
 func TestRecordsCopyEnvBuffers(t *testing.T) {

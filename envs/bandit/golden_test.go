@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -68,19 +68,7 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			path := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(want, b.Bytes()) {
-				t.Errorf("episode differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, b.Bytes(), want)
-			}
+			dojotest.Golden(t, path, b.Bytes(), *update)
 		})
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
 )
 
 var mgGoldenCases = []struct {
@@ -42,28 +42,7 @@ func TestMiniGridGolden(t *testing.T) {
 			}
 			got := mgTranscript(t, env, tc.seed, 30)
 			path := filepath.Join("testdata", "minigrid", tc.name+".jsonl")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestMiniGridGolden -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				gl, wl := bytes.Split(got, []byte{'\n'}), bytes.Split(want, []byte{'\n'})
-				for i := range min(len(gl), len(wl)) {
-					if !bytes.Equal(gl[i], wl[i]) {
-						t.Fatalf("%s line %d differs:\ngot  %s\nwant %s", path, i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("%s: %d lines, want %d", path, len(gl), len(wl))
-			}
+			dojotest.Golden(t, path, got, *update)
 		})
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -40,25 +40,5 @@ func TestGoldenTasks(t *testing.T) {
 		}
 	}
 	path := filepath.Join("testdata", "gen", "tasks.jsonl")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		gl, wl := bytes.Split(b.Bytes(), []byte("\n")), bytes.Split(want, []byte("\n"))
-		for i := range min(len(gl), len(wl)) {
-			if !bytes.Equal(gl[i], wl[i]) {
-				t.Fatalf("task %d differs from %s:\n got %s\nwant %s", i, path, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("tasks differ from %s in length: got %d lines, want %d", path, len(gl), len(wl))
-	}
+	dojotest.Golden(t, path, b.Bytes(), *update)
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
 )
 
 // TestGoldenTasks pins generated tasks byte for byte (request, tools,
@@ -37,21 +37,7 @@ func TestGoldenTasks(t *testing.T) {
 		}
 	}
 	path := filepath.Join("testdata", "tasks.jsonl")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("generated tasks differ from %s (run go test -update if the change is intended, and bump the versions)", path)
-	}
+	dojotest.Golden(t, path, b.Bytes(), *update)
 }
 
 // TestGenerateDeterministic checks that a seed gives the same task every
