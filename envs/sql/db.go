@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,10 +45,10 @@ import (
 //     the running statement (sqlite3_interrupt) when the context is done.
 type DB struct {
 	name   string
-	db     *dsql.DB
+	pool   *pool
 	keep   *dsql.Conn // OpenMemory: keeps the shared in-memory database alive
 	tables []Table
-	cache  sync.Map // gold SQL (string) -> *goldEntry; see exec.go
+	cache  sync.Map // cacheKey(gold SQL) -> *goldEntry; see exec.go
 }
 
 // Result is the result of a query. Values are normalised to int64, float64,
@@ -102,34 +103,6 @@ func authorize(action sqlite.AuthorizerActionCode, arg1, _, _, _ string) sqlite.
 	return sqlite.AuthorizerDeny
 }
 
-type connector struct {
-	drv *sqlite.Driver
-	dsn string
-}
-
-func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
-func (c connector) Driver() driver.Driver                        { return c.drv }
-
-// newReadOnlyPool returns a pool over dsn whose every connection is query_only
-// and authorized as described on DB.
-func newReadOnlyPool(dsn string) *dsql.DB {
-	drv := &sqlite.Driver{}
-	drv.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
-		if _, err := c.ExecContext(context.Background(), "PRAGMA query_only=ON", nil); err != nil {
-			return fmt.Errorf("sql: setting query_only: %w", err)
-		}
-		r, ok := c.(sqlite.AuthorizerRegisterer)
-		if !ok {
-			return errors.New("sql: the sqlite driver has no authorizer; refusing to serve a database")
-		}
-		return r.RegisterAuthorizer(authorize)
-	})
-	db := dsql.OpenDB(connector{drv: drv, dsn: dsn})
-	db.SetMaxIdleConns(16)
-	db.SetConnMaxIdleTime(time.Minute)
-	return db
-}
-
 // OpenFile opens the SQLite file at path read-only (and immutable: the file
 // must not be changed by anyone while it is open). A missing file is an
 // error wrapping os.ErrNotExist that says "database not found".
@@ -149,9 +122,9 @@ func OpenFile(path string) (*DB, error) {
 		return nil, fmt.Errorf("sql: database %s is a directory, want a .sqlite file", path)
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1"}
-	db := &DB{name: path, db: newReadOnlyPool(u.String())}
+	db := &DB{name: path, pool: newPool(u.String())}
 	if err := db.loadSchema(); err != nil {
-		db.db.Close()
+		db.pool.close()
 		return nil, fmt.Errorf("sql: database %s: %w", path, err)
 	}
 	return db, nil
@@ -181,7 +154,7 @@ func OpenMemory(name string, build func(ctx context.Context, exec func(query str
 		w.Close()
 		return nil, fmt.Errorf("sql: building memory database %q: %w", name, err)
 	}
-	db := &DB{name: name, db: newReadOnlyPool(dsn), keep: keep}
+	db := &DB{name: name, pool: newPool(dsn), keep: keep}
 	if err := db.loadSchema(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sql: memory database %q: %w", name, err)
@@ -199,7 +172,7 @@ func (db *DB) Tables() []Table { return db.tables }
 
 // Close closes the pool (and frees an in-memory database).
 func (db *DB) Close() error {
-	err := db.db.Close()
+	err := db.pool.close()
 	if db.keep != nil {
 		db.keep.Close()
 	}
@@ -211,40 +184,56 @@ func (db *DB) Close() error {
 // statements, empty input and syntax errors are errors with dojo.CodeInvalid
 // whose text names the problem; a done context is the context's error.
 func (db *DB) Query(ctx context.Context, query string, maxRows int) (*Result, error) {
+	return db.queryOn(ctx, nil, query, maxRows)
+}
+
+// queryOn runs query on c, or on a pooled connection if c is nil. Queries
+// run in a row on one connection share its prepared statements.
+func (db *DB) queryOn(ctx context.Context, c *roConn, query string, maxRows int) (*Result, error) {
 	stmt, err := singleStatement(query)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, stmt)
+	if c == nil {
+		if c, err = db.pool.get(ctx); err != nil {
+			return nil, queryError(ctx, err)
+		}
+		defer db.pool.put(c)
+	}
+	rows, err := c.query(ctx, stmt)
 	if err != nil {
 		return nil, queryError(ctx, err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, queryError(ctx, err)
-	}
+	cols := rows.Columns()
 	res := &Result{Columns: cols}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
+	vals := make([]driver.Value, len(cols))
+	var backing []any // rows are cut from chunks of it, not allocated one by one
+	for {
+		err := rows.Next(vals)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, queryError(ctx, err)
+		}
 		if maxRows > 0 && len(res.Rows) == maxRows {
 			res.Truncated = true
 			break
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, queryError(ctx, err)
+		if len(backing) < len(cols) {
+			backing = make([]any, len(cols)*min(max(2*len(res.Rows), 8), 1024))
 		}
-		row := make([]any, len(cols))
+		row := backing[:len(cols):len(cols)]
+		backing = backing[len(cols):]
 		for i, v := range vals {
 			row[i] = normalize(v)
 		}
 		res.Rows = append(res.Rows, row)
 	}
-	if err := rows.Err(); err != nil {
+	// A deadline that interrupts the statement may surface as the end of
+	// the rows rather than an error.
+	if err := ctx.Err(); err != nil {
 		return nil, queryError(ctx, err)
 	}
 	return res, nil

@@ -10,7 +10,14 @@
 // connections with an SQLite authorizer that allows reads only (no writes,
 // DDL, ATTACH or writable PRAGMAs), query_only connections, one statement
 // per query, and the context's deadline. DB.Query returns a Result (columns,
-// rows, truncated at a row cap); DB.Gold caches gold results. Match and
+// rows, truncated at a row cap). Each connection keeps its 64 most recently
+// used prepared statements by text. DB.Gold caches gold results by their
+// text up to whitespace and comments; ExecMatch runs the gold and the
+// prediction on one connection, and a prediction that is a gold query
+// already run (up to whitespace and comments, and calling no volatile
+// function such as random()) takes its cached result: the database is
+// immutable, so the rows and the verdict are those a second run would give.
+// Match and
 // ExecMatch compare results: ModeSpider follows the Spider test-suite
 // evaluator (exec_eval.py: multisets of rows, in order only when the gold
 // has ORDER BY, columns up to permutation, DISTINCT removed unless

@@ -247,7 +247,7 @@ func submit(ctx context.Context, c turnConfig, t *genTask, sql, raw string, viaC
 	}
 	qc, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	pred, err := t.src.db.Query(qc, predSQL, predCap(gold))
+	pred, err := t.src.db.prediction(qc, nil, predSQL, predCap(gold))
 	if err != nil {
 		if r1ok {
 			res.vals[cSQLR1Execution] = -2

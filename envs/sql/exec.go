@@ -158,16 +158,22 @@ type goldEntry struct {
 }
 
 // Gold runs goldSQL once per database and caches its result (or error) for
-// every later call with the same SQL. A context error is not cached.
+// every later call with the same SQL, up to whitespace and comments (see
+// canonicalSQL). A context error is not cached.
 func (db *DB) Gold(ctx context.Context, goldSQL string) (*Result, error) {
+	return db.goldOn(ctx, nil, goldSQL)
+}
+
+func (db *DB) goldOn(ctx context.Context, c *roConn, goldSQL string) (*Result, error) {
 	for {
 		e := &goldEntry{done: make(chan struct{})}
-		v, loaded := db.cache.LoadOrStore(goldSQL, e)
+		key := cacheKey(goldSQL)
+		v, loaded := db.cache.LoadOrStore(key, e)
 		g := v.(*goldEntry)
 		if !loaded {
-			g.res, g.err = db.Query(ctx, goldSQL, 0)
+			g.res, g.err = db.queryOn(ctx, c, goldSQL, 0)
 			if g.err != nil && ctx.Err() != nil {
-				db.cache.Delete(goldSQL)
+				db.cache.Delete(key)
 			}
 			close(g.done)
 			return g.res, g.err
@@ -184,6 +190,131 @@ func (db *DB) Gold(ctx context.Context, goldSQL string) (*Result, error) {
 	}
 }
 
+// prediction runs predSQL on c (nil: a pooled connection) with at most
+// maxRows rows, as Query does. A prediction that is a gold query already run
+// on db, up to whitespace and comments (see Gold), takes the gold's cached
+// result instead of running again: the database is immutable and SQLite
+// deterministic, so the rows are those the query would return and the
+// verdict is the same (column labels of expressions are the gold's
+// spelling). Queries that may call a volatile function (random(), the
+// current time, changes()) always run.
+func (db *DB) prediction(ctx context.Context, c *roConn, predSQL string, maxRows int) (*Result, error) {
+	st, err := singleStatement(predSQL)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := db.cache.Load(canonicalSQL(st)); ok && !volatile(st) {
+		g := v.(*goldEntry)
+		select {
+		case <-g.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if g.err == nil {
+			if maxRows > 0 && len(g.res.Rows) > maxRows {
+				return &Result{Columns: g.res.Columns, Rows: g.res.Rows[:maxRows], Truncated: true}, nil
+			}
+			return g.res, nil
+		}
+		// A failed gold run (a deadline, say) says nothing of this run.
+	}
+	return db.queryOn(ctx, c, predSQL, maxRows)
+}
+
+// cacheKey is the canonical text of the one statement of query (trailing
+// semicolons removed), or of query itself if singleStatement refuses it.
+func cacheKey(query string) string {
+	if st, err := singleStatement(query); err == nil {
+		return canonicalSQL(st)
+	}
+	return canonicalSQL(query)
+}
+
+// canonicalSQL is query with every run of whitespace and comments outside
+// string literals and quoted identifiers made one space, leading and
+// trailing ones removed: SQLite's tokenizer reads the two texts alike, so
+// they are the same query. A query with an unterminated quote or comment is
+// returned as it is.
+func canonicalSQL(query string) string {
+	var b strings.Builder
+	b.Grow(len(query))
+	space := false // a separator is pending
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		end := -1 // end of a literal or comment starting at i
+		comment := false
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			for j := i + 1; j < len(query); j++ {
+				if query[j] == c {
+					if j+1 < len(query) && query[j+1] == c {
+						j++
+						continue
+					}
+					end = j + 1
+					break
+				}
+			}
+		case c == '[':
+			if j := strings.IndexByte(query[i:], ']'); j >= 0 {
+				end = i + j + 1
+			}
+		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			comment, end = true, len(query)
+			if j := strings.IndexByte(query[i:], '\n'); j >= 0 {
+				end = i + j + 1
+			}
+		case c == '/' && i+1 < len(query) && query[i+1] == '*':
+			comment = true
+			if j := strings.Index(query[i+2:], "*/"); j >= 0 {
+				end = i + 2 + j + 2
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			space = true
+			continue
+		default:
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteByte(c)
+			continue
+		}
+		if end < 0 {
+			return query
+		}
+		if comment {
+			space = true
+		} else {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteString(query[i:end])
+		}
+		i = end - 1
+	}
+	return b.String()
+}
+
+// volatileWords are the names of SQLite's functions and keywords whose
+// value is not fixed by the database: a query that contains one may return
+// another result each time it runs.
+var volatileWords = []string{"random", "changes", "last_insert_rowid", "now", "current_"}
+
+// volatile reports whether query may contain a call whose result changes
+// from run to run (a case-insensitive search for volatileWords, which errs
+// on the side of running the query).
+func volatile(query string) bool {
+	lower := strings.ToLower(query)
+	for _, w := range volatileWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // ExecMatch runs goldSQL (cached) and predSQL on db and reports whether their
 // results match under mode (see Match). In spider mode with keepDistinct
 // false, DISTINCT is removed from both queries first (RemoveDistinct). A
@@ -196,7 +327,14 @@ func ExecMatch(ctx context.Context, db *DB, goldSQL, predSQL string, mode Mode, 
 	if mode == ModeSpider && !keepDistinct {
 		goldSQL, predSQL = RemoveDistinct(goldSQL), RemoveDistinct(predSQL)
 	}
-	gold, err := db.Gold(ctx, goldSQL)
+	// Both queries run on one connection, so a prediction of the gold's own
+	// text reuses its prepared statement.
+	c, err := db.pool.get(ctx)
+	if err != nil {
+		return false, queryError(ctx, err)
+	}
+	defer db.pool.put(c)
+	gold, err := db.goldOn(ctx, c, goldSQL)
 	if err != nil {
 		return false, dojo.Errorf(dojo.ErrorCode(err), "sql: gold query: %w", err)
 	}
@@ -208,7 +346,7 @@ func ExecMatch(ctx context.Context, db *DB, goldSQL, predSQL string, mode Mode, 
 	if mode == ModeBird {
 		limit = MaxBirdRows + 1
 	}
-	pred, err := db.Query(ctx, predSQL, limit)
+	pred, err := db.prediction(ctx, c, predSQL, limit)
 	if err != nil {
 		return false, err
 	}
