@@ -35,15 +35,24 @@
 //	sql/Library-v0    publishers, books, members, loans
 //	sql/Hospital-v0   wards, doctors, patients, appointments
 //	sql/Spider-v0     the Spider dev set (Yu et al., EMNLP 2018): question seed mod N of dev.json
+//	sql/KaggleDBQA-v0 KaggleDBQA (Lee et al., ACL 2021): 87 questions on three real Kaggle databases
+//	sql/BIRD-v0       a BIRD-format data set (Li et al., NeurIPS 2023), question with its evidence
 //
-// sql/Spider-v0 reads option path (default ../shared/data/spider-dev, tried
-// relative to the working directory, then to the module root) with
-// LoadSpider; it has no difficulty or size options. Its schema prompt is
-// rebuilt from the database (CREATE TABLE with primary and foreign keys). A
-// missing folder, or a question whose database is missing, is an error of
-// Reset and GenerateTask ("no Spider data set at …", "database not
-// found: …"), not a crash. Its tasks' Verify holds db_id and index instead
-// of domain, size and db_seed; Meta holds db_id, index and gold_rows.
+// The real data sets are read from option path, tried relative to the
+// working directory, then to the module root: sql/Spider-v0 from
+// ../shared/data/spider-dev (LoadSpider), sql/KaggleDBQA-v0 from
+// ../shared/data/kaggledbqa (LoadKaggleDBQA), sql/BIRD-v0 from ./bird
+// (LoadBIRD: dev.json and dev_databases/; BIRD is not shipped). They have
+// no difficulty or size options; match_mode defaults to the data set's own
+// evaluator (spider for Spider and KaggleDBQA, bird for BIRD). BIRD's
+// question is shown followed by its evidence ("…\n\nEvidence: …") and
+// its difficulty goes to Task.Meta. The schema
+// prompt is rebuilt from the database (CREATE TABLE with primary and
+// foreign keys). A missing folder, or a question whose database is
+// missing, is an error of Reset and GenerateTask ("no Spider data set at
+// …", "database not found: …"), not a crash. Their tasks' Verify holds
+// db_id and index instead of domain, size and db_seed; Meta holds db_id,
+// index and gold_rows.
 //
 // # Databases and questions
 //

@@ -14,13 +14,13 @@ import (
 
 // variant is a registered generated env: one domain, or any (Generated).
 type variant struct {
-	dom    *domain
-	spider bool // sql/Spider-v0: the Spider dev set
+	dom  *domain
+	data *dataSource // sql/Spider-v0, KaggleDBQA-v0, BIRD-v0: a real data set
 }
 
 func (v variant) title() string {
-	if v.spider {
-		return "Spider"
+	if v.data != nil {
+		return v.data.title
 	}
 	if v.dom == nil {
 		return "Generated"
@@ -32,13 +32,16 @@ func (v variant) id() string { return "sql/" + v.title() + "-v0" }
 
 // Register adds the sql envs to r: sql/Generated-v0 (any domain per
 // database) and sql/Retail-v0, HR-v0, School-v0, Flights-v0, Library-v0 and
-// Hospital-v0, and sql/Spider-v0 (the Spider dev set at option path).
+// Hospital-v0, and the real data sets at option path: sql/Spider-v0,
+// sql/KaggleDBQA-v0 and sql/BIRD-v0.
 func Register(r *dojo.Registry) error {
 	vs := []variant{{}}
 	for _, d := range domains {
 		vs = append(vs, variant{dom: d})
 	}
-	vs = append(vs, variant{spider: true})
+	for _, d := range dataSources {
+		vs = append(vs, variant{data: d})
+	}
 	for _, v := range vs {
 		if err := r.Register(v.spec("multi", 10), func(o dojo.Options) (dojo.Env, error) { return newEnv(v, o) }); err != nil {
 			return err
@@ -81,9 +84,14 @@ func (v variant) options() []dojo.Option {
 		{Name: dojo.RewardOption, Type: dojo.OptReward,
 			Description: "reward profile: shaped (default), sparse, arctic (Arctic-Text2SQL-R1: 1 correct / 0.1 executes / 0), sqlr1 (SQL-R1's format, execution and result terms), or an object of component weights"},
 	}
-	if v.spider {
-		opts = append([]dojo.Option{{Name: "path", Type: dojo.OptString, Default: defaultSpiderPath,
-			Description: "the Spider folder (dev.json, database/<db_id>/<db_id>.sqlite), relative to the working directory or the module root"}}, opts[2:]...)
+	if v.data != nil {
+		opts = append([]dojo.Option{{Name: "path", Type: dojo.OptString, Default: v.data.defaultPath,
+			Description: "the " + v.data.title + " folder (" + v.data.layout + "), relative to the working directory or the module root"}}, opts[2:]...)
+		for i := range opts {
+			if opts[i].Name == "match_mode" {
+				opts[i].Default = string(v.data.mode)
+			}
+		}
 	}
 	return opts
 }
@@ -93,8 +101,8 @@ func (v variant) spec(mode string, maxTurns int) dojo.Spec {
 	if v.dom != nil {
 		what = "a generated " + v.dom.name + " database"
 	}
-	if v.spider {
-		what = "the Spider dev set (seed mod the number of questions selects one)"
+	if v.data != nil {
+		what = v.data.what + " (seed mod the number of questions selects one)"
 	}
 	act := dojo.Space{Kind: dojo.KindToolCalls, Tools: tools,
 		Description: "an assistant message with tool_calls (OpenAI format) or text with <tool_call>{\"name\", \"arguments\"}</tool_call> blocks; a reply without calls is the final answer, its SQL read from the last ```sql block, <answer>…</answer>, or the bare text"}
@@ -157,8 +165,8 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 		terminate: o.String("invalid_action") == "terminate", maxInvalid: max(1, o.Int("max_invalid")),
 		path: o.String("path"),
 	}
-	if v.spider {
-		e.diff, e.size = "spider", 1
+	if v.data != nil {
+		e.diff, e.size = v.data.name, 1
 	}
 	if e.size < 1 || e.maxTurns < 1 || e.maxRows < 1 || e.timeout <= 0 {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: options size, max_turns, max_rows and timeout_ms must be positive", v.id())
@@ -184,8 +192,8 @@ func (e *Env) Spec() dojo.Spec { return e.spec }
 func (e *Env) Close() error { return nil }
 
 func (e *Env) gen(ctx context.Context, seed uint64) (*genTask, error) {
-	if e.v.spider {
-		return spiderTask(ctx, e.path, seed)
+	if e.v.data != nil {
+		return dataTask(ctx, e.v.data, e.path, seed)
 	}
 	return generate(ctx, e.v.dom, e.diff, e.size, seed)
 }
@@ -218,8 +226,8 @@ type verifyBlock struct {
 	MatchMode    Mode   `json:"match_mode"`
 	KeepDistinct bool   `json:"keep_distinct"`
 	Difficulty   string `json:"difficulty,omitempty"`
-	DBID         string `json:"db_id,omitempty"` // a Spider task's database
-	Index        int    `json:"index,omitempty"` // a Spider task's question
+	DBID         string `json:"db_id,omitempty"` // a data set task's database
+	Index        int    `json:"index,omitempty"` // a data set task's question
 }
 
 // GenerateTask returns the task of seed, its gold in Verify.
@@ -237,6 +245,9 @@ func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) 
 	} else {
 		vb.DBID, vb.Index = t.src.name, t.index
 		meta = map[string]any{"db_id": t.src.name, "index": t.index, "gold_rows": len(t.gold.Rows)}
+		if t.difficulty != "" {
+			meta["difficulty"] = t.difficulty
+		}
 		id = fmt.Sprintf("%s/%d", e.spec.ID, seed)
 	}
 	b, err := json.Marshal(vb)
@@ -391,14 +402,14 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 			return dojo.Score{}, dojo.Errorf(dojo.CodeInvalid, "sql: task %s: verify block: %v (want the object GenerateTask writes)", t.ID, err)
 		}
 		if vb.DBID != "" {
-			if !e.v.spider {
-				return dojo.Score{}, dojo.Errorf(dojo.CodeInvalid, "sql: task %s names a Spider database (db_id %q): verify it with sql/Spider-v0", t.ID, vb.DBID)
+			if e.v.data == nil {
+				return dojo.Score{}, dojo.Errorf(dojo.CodeInvalid, "sql: task %s names a database of a data set (db_id %q): verify it with the env that made it (%s)", t.ID, vb.DBID, t.Env)
 			}
-			ds, err := loadSpider(e.path)
+			ds, err := loadData(e.v.data, e.path)
 			if err != nil {
 				return dojo.Score{}, err
 			}
-			if task, err = spiderExample(ctx, ds, vb.Index, vb.DBID, vb.Question, vb.GoldSQL); err != nil {
+			if task, err = dataExample(ctx, e.v.data, ds, vb.Index, vb.DBID, vb.Question, vb.GoldSQL); err != nil {
 				return dojo.Score{}, err
 			}
 			if vb.MatchMode != "" {

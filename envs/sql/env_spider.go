@@ -11,8 +11,41 @@ import (
 	"github.com/dojo-rl/dojo"
 )
 
+// dataSource is a real data set an env serves: where it is by default, how
+// its folder is laid out and loaded, and its evaluator's match mode.
+type dataSource struct {
+	name        string // "spider"
+	title       string // "Spider": the env is sql/<title>-v0
+	what        string // for the spec's description
+	defaultPath string // option path's default
+	marker      string // a file or folder every such folder holds
+	layout      string // the folder's layout, for option docs and errors
+	mode        Mode   // match_mode's default: the data set's own evaluator
+	load        func(dir string) (*Dataset, error)
+}
+
 // defaultSpiderPath is option path's default for sql/Spider-v0.
 const defaultSpiderPath = "../shared/data/spider-dev"
+
+var (
+	spiderSource = &dataSource{
+		name: "spider", title: "Spider", what: "the Spider dev set (Yu et al., EMNLP 2018)",
+		defaultPath: defaultSpiderPath, marker: "dev.json",
+		layout: "dev.json, database/<db_id>/<db_id>.sqlite", mode: ModeSpider, load: LoadSpider,
+	}
+	kaggleSource = &dataSource{
+		name: "kaggledbqa", title: "KaggleDBQA", what: "KaggleDBQA (Lee et al., ACL 2021: real Kaggle databases)",
+		defaultPath: "../shared/data/kaggledbqa", marker: "examples",
+		layout: "examples/<db>.json, databases/<db>/<db>.sqlite", mode: ModeSpider, load: LoadKaggleDBQA,
+	}
+	birdSource = &dataSource{
+		name: "bird", title: "BIRD", what: "a BIRD-format data set (Li et al., NeurIPS 2023; the question comes with its evidence)",
+		defaultPath: "bird", marker: "dev.json",
+		layout: "dev.json with question, evidence, SQL, db_id, difficulty; dev_databases/<db_id>/<db_id>.sqlite",
+		mode:   ModeBird, load: func(dir string) (*Dataset, error) { return LoadBIRD(dir, "") },
+	}
+	dataSources = []*dataSource{spiderSource, kaggleSource, birdSource}
+)
 
 var datasets = struct {
 	sync.Mutex
@@ -20,12 +53,12 @@ var datasets = struct {
 	srcs sync.Map // *DB -> *schemaSrc
 }{m: map[string]*Dataset{}}
 
-// resolveDataPath finds folder p: as given (relative to the working
+// resolveDataPath finds src's folder p: as given (relative to the working
 // directory), else relative to the module root (the nearest parent of the
 // working directory with a go.mod).
-func resolveDataPath(p string) (string, error) {
+func resolveDataPath(src *dataSource, p string) (string, error) {
 	tried := []string{p}
-	if _, err := os.Stat(filepath.Join(p, "dev.json")); err == nil {
+	if _, err := os.Stat(filepath.Join(p, src.marker)); err == nil {
 		return filepath.Abs(p)
 	}
 	if !filepath.IsAbs(p) {
@@ -34,7 +67,7 @@ func resolveDataPath(p string) (string, error) {
 				if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 					q := filepath.Join(dir, p)
 					tried = append(tried, q)
-					if _, err := os.Stat(filepath.Join(q, "dev.json")); err == nil {
+					if _, err := os.Stat(filepath.Join(q, src.marker)); err == nil {
 						return q, nil
 					}
 					break
@@ -47,28 +80,29 @@ func resolveDataPath(p string) (string, error) {
 			}
 		}
 	}
-	return "", dojo.Errorf(dojo.CodeNotFound, "sql: no Spider data set at %s: want a folder with dev.json and database/<db_id>/<db_id>.sqlite (option path)", strings.Join(tried, " or "))
+	return "", dojo.Errorf(dojo.CodeNotFound, "sql: no %s data set at %s: want a folder with %s (option path)", src.title, strings.Join(tried, " or "), src.layout)
 }
 
-// loadSpider loads (once per folder) the Spider data set at option path p.
-func loadSpider(p string) (*Dataset, error) {
-	dir, err := resolveDataPath(p)
+// loadData loads (once per folder) src's data set at option path p.
+func loadData(src *dataSource, p string) (*Dataset, error) {
+	dir, err := resolveDataPath(src, p)
 	if err != nil {
 		return nil, err
 	}
 	datasets.Lock()
 	defer datasets.Unlock()
-	if ds, ok := datasets.m[dir]; ok {
+	key := src.name + "\x00" + dir
+	if ds, ok := datasets.m[key]; ok {
 		return ds, nil
 	}
-	ds, err := LoadSpider(dir)
+	ds, err := src.load(dir)
 	if err != nil {
 		return nil, err
 	}
 	if len(ds.Examples) == 0 {
-		return nil, dojo.Errorf(dojo.CodeNotFound, "sql: the Spider data set at %s has no questions", dir)
+		return nil, dojo.Errorf(dojo.CodeNotFound, "sql: the %s data set at %s has no questions", src.title, dir)
 	}
-	datasets.m[dir] = ds
+	datasets.m[key] = ds
 	return ds, nil
 }
 
@@ -114,24 +148,34 @@ func quoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// spiderTask is the task of seed: Spider dev question seed mod N.
-func spiderTask(ctx context.Context, path string, seed uint64) (*genTask, error) {
-	ds, err := loadSpider(path)
+// dataTask is the task of seed: question seed mod N of src's data set.
+func dataTask(ctx context.Context, src *dataSource, path string, seed uint64) (*genTask, error) {
+	ds, err := loadData(src, path)
 	if err != nil {
 		return nil, err
 	}
 	i := int(seed % uint64(len(ds.Examples)))
-	return spiderExample(ctx, ds, i, ds.Examples[i].DBID, ds.Examples[i].Question, ds.Examples[i].SQL)
+	ex := ds.Examples[i]
+	text := ex.Question
+	if ex.Evidence != "" {
+		text += "\n\nEvidence: " + ex.Evidence
+	}
+	t, err := dataExample(ctx, src, ds, i, ex.DBID, text, ex.SQL)
+	if err != nil {
+		return nil, err
+	}
+	t.difficulty = ex.Difficulty // BIRD's simple, moderate, challenging
+	return t, nil
 }
 
-func spiderExample(ctx context.Context, ds *Dataset, index int, dbID, question_, gold string) (*genTask, error) {
+func dataExample(ctx context.Context, src *dataSource, ds *Dataset, index int, dbID, text, gold string) (*genTask, error) {
 	db, err := ds.DB(dbID)
 	if err != nil {
-		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: Spider question %d: %v", index, err)
+		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: %v", src.title, index, err)
 	}
 	res, err := db.Gold(ctx, RemoveDistinct(gold))
 	if err != nil {
-		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: Spider question %d: gold query fails: %v", index, err)
+		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: gold query fails: %v", src.title, index, err)
 	}
-	return &genTask{src: spiderSrc(db, dbID), index: index, q: question{Template: "spider", Text: question_, SQL: gold}, gold: res}, nil
+	return &genTask{src: spiderSrc(db, dbID), index: index, q: question{Template: src.name, Text: text, SQL: gold}, gold: res}, nil
 }

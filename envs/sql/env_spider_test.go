@@ -13,7 +13,7 @@ import (
 // spiderOrSkip skips when the shared Spider dev set is absent.
 func spiderOrSkip(t *testing.T) {
 	t.Helper()
-	if _, err := resolveDataPath(defaultSpiderPath); err != nil {
+	if _, err := resolveDataPath(spiderSource, defaultSpiderPath); err != nil {
 		if _, statErr := os.Stat("../../../shared/data/spider-dev"); statErr != nil {
 			t.Skipf("no Spider dev set: %v", err)
 		}
@@ -45,7 +45,7 @@ func (p *presentOnly) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.In
 }
 
 func present(t *testing.T) []uint64 {
-	ds, err := loadSpider(defaultSpiderPath)
+	ds, err := loadData(spiderSource, defaultSpiderPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestSpiderOracle(t *testing.T) {
 	spiderOrSkip(t)
 	r := registry(t)
 	env := makeEnv(t, r, "sql/Spider-v0", nil)
-	ds, err := loadSpider(defaultSpiderPath)
+	ds, err := loadData(spiderSource, defaultSpiderPath)
 	if err != nil {
 		t.Fatal(err)
 	}
