@@ -339,8 +339,8 @@
 // destination) or a *MiniGridState (kind "minigrid": the grid in
 // MiniGrid's encoding laid out as the full observation, without the agent;
 // the agent's [x, y], heading and carried object; the view size,
-// see_through_walls and the mission). State is not called by Step, which
-// stays allocation-free.
+// see_through_walls and the mission). Each also lists the action words.
+// State is not called by Step, which stays allocation-free.
 package gridworld
 
 import "github.com/dojo-rl/dojo"

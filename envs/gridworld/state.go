@@ -8,9 +8,10 @@ import "strings"
 // TilesState is the state of FrozenLake and CliffWalking (kind "tiles"):
 // the map, one string per row of tile letters, and the agent's cell.
 type TilesState struct {
-	Kind  string   `json:"kind"` // "tiles"
-	Map   []string `json:"map"`
-	Agent [2]int   `json:"agent"` // [x, y]: column and row
+	Kind    string   `json:"kind"` // "tiles"
+	Map     []string `json:"map"`
+	Agent   [2]int   `json:"agent"`   // [x, y]: column and row
+	Actions []string `json:"actions"` // the action words, by index
 }
 
 // TaxiState is the state of Taxi (kind "taxi"): Gymnasium's map, the
@@ -22,13 +23,16 @@ type TaxiState struct {
 	Taxi        [2]int   `json:"taxi"` // [x, y]
 	Passenger   int      `json:"passenger"`
 	Destination int      `json:"destination"`
+	Actions     []string `json:"actions"`
 }
 
 // MiniGridState is the state of the MiniGrid worlds (kind "minigrid"):
 // the whole grid in MiniGrid's encoding without the agent, laid out as the
 // full observation ((x*height+y)*3+channel), the agent's cell and heading,
 // what it carries (absent when nothing), its view size, whether walls hide
-// what lies behind them, and the mission.
+// what lies behind them, the mission, and the action words. (The states
+// of all three kinds list the action words, so that a picture of a step
+// can name its action.)
 type MiniGridState struct {
 	Kind            string   `json:"kind"` // "minigrid"
 	Width           int      `json:"width"`
@@ -40,6 +44,7 @@ type MiniGridState struct {
 	View            int      `json:"view"`
 	SeeThroughWalls bool     `json:"see_through_walls"`
 	Mission         string   `json:"mission"`
+	Actions         []string `json:"actions"`
 }
 
 // State describes the current state (dojo.Stater): a *TilesState or
@@ -47,7 +52,7 @@ type MiniGridState struct {
 func (e *toyEnv) State() any { return e.w.game.state(e.s) }
 
 func (f *frozenLake) state(s int) any {
-	return &TilesState{Kind: "tiles", Map: f.desc, Agent: [2]int{s % f.cols, s / f.cols}}
+	return &TilesState{Kind: "tiles", Map: f.desc, Agent: [2]int{s % f.cols, s / f.cols}, Actions: flLabels}
 }
 
 // cwMap is CliffWalking's map as tiles: S start, . ground, C cliff, G goal.
@@ -61,12 +66,12 @@ var cwMap = func() []string {
 }()
 
 func (cw *cliffWalking) state(s int) any {
-	return &TilesState{Kind: "tiles", Map: cwMap, Agent: [2]int{s % cwCols, s / cwCols}}
+	return &TilesState{Kind: "tiles", Map: cwMap, Agent: [2]int{s % cwCols, s / cwCols}, Actions: cwLabels}
 }
 
 func (t *taxi) state(s int) any {
 	row, col, pass, dest := taxiDecode(s)
-	return &TaxiState{Kind: "taxi", Map: taxiMap, Taxi: [2]int{col, row}, Passenger: pass, Destination: dest}
+	return &TaxiState{Kind: "taxi", Map: taxiMap, Taxi: [2]int{col, row}, Passenger: pass, Destination: dest, Actions: taxiLabels}
 }
 
 // State describes the current state (dojo.Stater): a *MiniGridState,
@@ -86,6 +91,7 @@ func (e *mgEnv) State() any {
 	s := &MiniGridState{
 		Kind: "minigrid", Width: e.w, Height: e.h, Grid: g,
 		Agent: [2]int{x, y}, Dir: e.dir, View: e.view, SeeThroughWalls: e.seeThrough, Mission: e.mission,
+		Actions: mgActionWords,
 	}
 	if e.carried.Type != 0 {
 		c := e.carried.code()
