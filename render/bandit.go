@@ -168,7 +168,7 @@ func (b *banditBody) draw(dst *image.RGBA, r image.Rectangle, k int) {
 	fill(dst, r, cPanel)
 	outline(dst, r, 1, cBorder)
 	// The arm chart: estimated means (bars) against true means (lines).
-	chart := image.Rect(r.Min.X+banditAxisW, r.Min.Y+10, r.Max.X-10, r.Min.Y+banditChartH)
+	chart := image.Rect(r.Min.X+banditAxisW, r.Min.Y+30, r.Max.X-10, r.Min.Y+banditChartH)
 	yOf := func(v float64) int {
 		return chart.Max.Y - int(math.Round((v-b.lo)/(b.hi-b.lo)*float64(chart.Dy())))
 	}
@@ -217,7 +217,7 @@ func (b *banditBody) draw(dst *image.RGBA, r image.Rectangle, k int) {
 			}
 		}
 	}
-	regular.Draw(dst, chart.Min.X+4, r.Min.Y+6, "arms: estimated mean (bar), true mean (line, green for the best)", u(cDim), r)
+	regular.Draw(dst, chart.Min.X, r.Min.Y+6, "arms: estimated mean (bar), true mean (line, green for the best)", u(cDim), r)
 	if b.regret == nil {
 		return
 	}

@@ -325,9 +325,55 @@ func (p *gifPal) quantize(img, prev *image.RGBA, rect image.Rectangle) *image.Pa
 	return pm
 }
 
-// WritePNG encodes one frame as PNG, compressed quickly (frames are flat
-// colour: the fastest setting is close to the best).
-func WritePNG(w io.Writer, img image.Image) error {
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	return enc.Encode(w, img)
+// WritePNG encodes a frame as a paletted PNG, with the GIF palette: the
+// frame's own colours are kept exactly and only antialiased edges are
+// approximated, which makes files several times smaller than full colour.
+func WritePNG(w io.Writer, img *image.RGBA) error {
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	return enc.Encode(w, gifPalette().quantize(img, nil, img.Rect))
+}
+
+// Tolerance says how far two frames may differ and still match: a pixel
+// differs when one of its channels differs by more than Channel, and the
+// frames match when at most a Fraction of their pixels differ. The zero
+// value allows 48 levels a channel and 0.2% of the pixels: enough for the
+// antialiased edges of text drawn by another version of the rasterizer,
+// too little for a moved agent or a missing wall.
+type Tolerance struct {
+	Channel  uint8
+	Fraction float64
+}
+
+// Compare reports how many pixels of got differ from want beyond
+// tol.Channel, and whether the frames match within tol. Frames of
+// different sizes never match.
+func Compare(got, want image.Image, tol Tolerance) (differing int, ok bool) {
+	if tol.Channel == 0 {
+		tol.Channel = 48
+	}
+	if tol.Fraction == 0 {
+		tol.Fraction = 0.002
+	}
+	gb, wb := got.Bounds(), want.Bounds()
+	if gb.Size() != wb.Size() {
+		return gb.Dx() * gb.Dy(), false
+	}
+	lim := uint32(tol.Channel) * 0x101
+	for y := 0; y < gb.Dy(); y++ {
+		for x := 0; x < gb.Dx(); x++ {
+			r1, g1, b1, a1 := got.At(gb.Min.X+x, gb.Min.Y+y).RGBA()
+			r2, g2, b2, a2 := want.At(wb.Min.X+x, wb.Min.Y+y).RGBA()
+			if absDiff(r1, r2) > lim || absDiff(g1, g2) > lim || absDiff(b1, b2) > lim || absDiff(a1, a2) > lim {
+				differing++
+			}
+		}
+	}
+	return differing, float64(differing) <= tol.Fraction*float64(gb.Dx()*gb.Dy())
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }

@@ -213,7 +213,7 @@ func (r *Replay) drawPanel(dst *image.RGBA, k int) {
 	y += lh + 6
 
 	heading("reward parts (value × weight)")
-	nameW, barW := 84, 70
+	nameW, barW := 104, 56
 	for i, ps := range r.parts {
 		var part dojo.Part
 		if i < len(fr.parts) {
