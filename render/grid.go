@@ -151,7 +151,7 @@ func (g *miniGrid) size() image.Point {
 	return image.Pt(s.Width*g.t, s.Height*g.t)
 }
 
-func (g *miniGrid) sidePanel() bool        { return true }
+func (g *miniGrid) sidePanel() bool       { return true }
 func (g *miniGrid) actionWords() []string { return g.states[0].Actions }
 
 func (g *miniGrid) panel(k int) []panelEntry {
@@ -476,7 +476,7 @@ func (b *tiles) size() image.Point {
 	return image.Pt(len(m[0])*b.t, len(m)*b.t)
 }
 
-func (b *tiles) sidePanel() bool        { return true }
+func (b *tiles) sidePanel() bool       { return true }
 func (b *tiles) actionWords() []string { return b.states[0].Actions }
 
 func (b *tiles) panel(k int) []panelEntry {
@@ -631,8 +631,8 @@ func newTaxi(ep *runner.Episode) (body, error) {
 	return b, nil
 }
 
-func (b *taxiBody) size() image.Point      { return image.Pt(b.cols*b.t, b.rows*b.t) }
-func (b *taxiBody) sidePanel() bool        { return true }
+func (b *taxiBody) size() image.Point     { return image.Pt(b.cols*b.t, b.rows*b.t) }
+func (b *taxiBody) sidePanel() bool       { return true }
 func (b *taxiBody) actionWords() []string { return b.states[0].Actions }
 
 func (b *taxiBody) panel(k int) []panelEntry {
