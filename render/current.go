@@ -25,3 +25,23 @@ func Current(env string, seed uint64, obs dojo.Obs, state json.RawMessage) (*ima
 	f.step, f.action, f.reward, f.status = "current state", "(the last observation)", "", ""
 	return r.Frame(0), nil
 }
+
+// BarLineHeight is the height of a line of DrawBar.
+const BarLineHeight = 20
+
+// DrawBar draws lines of text across r in the header's colours, each line
+// a left text and a right-aligned one, BarLineHeight pixels apart. The
+// viewer draws its status and key help with it.
+func DrawBar(dst *image.RGBA, r image.Rectangle, lines [][2]string) {
+	regular, _, _, _ := faces()
+	fill(dst, r, cHeader)
+	y := r.Min.Y + (BarLineHeight-regular.Height)/2 + 1
+	for _, l := range lines {
+		x := r.Min.X + margin
+		right := r.Max.X - margin
+		rw := regular.Width(l[1])
+		regular.Draw(dst, x, y, regular.ellipsize(l[0], max(0, right-x-rw-16)), u(cHeaderText), r)
+		regular.Draw(dst, right-rw, y, l[1], u(cHeaderDim), r)
+		y += BarLineHeight
+	}
+}

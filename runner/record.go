@@ -110,15 +110,26 @@ func (ep *Episode) States() ([]json.RawMessage, error) {
 // a record is an error naming its line number.
 func ReadEpisodes(r io.Reader) ([]Episode, error) {
 	var out []Episode
+	err := ScanEpisodes(r, func(line int, ep *Episode) error {
+		out = append(out, *ep)
+		return nil
+	})
+	return out, err
+}
+
+// ScanEpisodes reads an episode file as ReadEpisodes does, calling fn with
+// each record and the number of its line (from 1), so that errors about a
+// record can name its line. An error from fn stops the scan and is
+// returned.
+func ScanEpisodes(r io.Reader, fn func(line int, ep *Episode) error) error {
 	_, err := scanLines(r, func(n int, line []byte) error {
 		var ep Episode
 		if err := json.Unmarshal(line, &ep); err != nil {
 			return dojo.Errorf(dojo.CodeInvalid, "line %d is not an episode record: %v", n, err)
 		}
-		out = append(out, ep)
-		return nil
+		return fn(n, &ep)
 	})
-	return out, err
+	return err
 }
 
 // scanLines calls fn with each complete, non-blank line of r (without its
