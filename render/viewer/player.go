@@ -25,20 +25,20 @@ type Action uint8
 
 // The actions, and the keys that ask for them (see Keys).
 const (
-	PlayPause      Action = iota + 1 // space
-	StepForward                      // right arrow, l
-	StepBack                         // left arrow, j
-	First                            // home, 0
-	Last                             // end, $
-	Faster                           // up arrow, +
-	Slower                           // down arrow, -
-	NextEpisode                      // n, page down
-	PrevEpisode                      // p, page up
-	NextFailure                      // f
-	PrevFailure                      // shift+f
-	NewestEpisode                    // g
-	ToggleHelp                       // h, ?
-	Quit                             // q, escape
+	PlayPause     Action = iota + 1 // space
+	StepForward                     // right arrow, l
+	StepBack                        // left arrow, j
+	First                           // home, 0
+	Last                            // end, $
+	Faster                          // up arrow, +
+	Slower                          // down arrow, -
+	NextEpisode                     // n, page down
+	PrevEpisode                     // p, page up
+	NextFailure                     // f
+	PrevFailure                     // shift+f
+	NewestEpisode                   // g
+	ToggleHelp                      // h, ?
+	Quit                            // q, escape
 	numActions
 )
 
