@@ -92,7 +92,7 @@ func cmdRender(ctx context.Context, a *app, args []string) error {
 	if pattern && ext != ".png" {
 		return usagef("--out %s: a numbered pattern is for PNG frames (frame-%%03d.png)", *out)
 	}
-	if pattern && fmt.Sprintf(*out, 1) == fmt.Sprintf(*out, 2) {
+	if s := fmt.Sprintf(*out, 1); pattern && (strings.Contains(s, "%!") || s == fmt.Sprintf(*out, 2)) {
 		return usagef("--out %s: the pattern must number the frames with one integer verb, such as %%03d", *out)
 	}
 	recs, err := readRecords(path)

@@ -20,6 +20,20 @@ import (
 	"github.com/dojo-rl/dojo/runner"
 )
 
+// Config configures a window.
+type Config struct {
+	Title    string           // the window's title
+	Source   string           // what is shown, for the status line (a file name)
+	Episodes []runner.Episode // the episodes to start with
+	// Live, when not nil, brings more episodes; closing it says no more
+	// will come, and LiveDone (if set) then gives the note for the status
+	// line ("the run finished").
+	Live     <-chan runner.Episode
+	LiveDone func() string
+	// Stop, when not nil, closes the window when it is closed (Ctrl-C).
+	Stop <-chan struct{}
+}
+
 // Action is something the user asks of the viewer.
 type Action uint8
 

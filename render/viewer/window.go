@@ -7,23 +7,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
-
-	"github.com/dojo-rl/dojo/runner"
 )
-
-// Config configures a window.
-type Config struct {
-	Title    string           // the window's title
-	Source   string           // what is shown, for the status line (a file name)
-	Episodes []runner.Episode // the episodes to start with
-	// Live, when not nil, brings more episodes; closing it says no more
-	// will come, and LiveDone (if set) then gives the note for the status
-	// line ("the run finished").
-	Live     <-chan runner.Episode
-	LiveDone func() string
-	// Stop, when not nil, closes the window when it is closed (Ctrl-C).
-	Stop <-chan struct{}
-}
 
 // Run opens the window and returns when the user closes it (or quits with
 // q). It must be called from the program's main goroutine, as the window
