@@ -496,12 +496,26 @@ func (b *tiles) draw(dst *image.RGBA, r image.Rectangle, k int) {
 	for y, row := range s.Map {
 		for x := 0; x < len(row); x++ {
 			cell := image.Rect(r.Min.X+x*t, r.Min.Y+y*t, r.Min.X+(x+1)*t, r.Min.Y+(y+1)*t)
-			drawToyTile(dst, cell, row[x], bold)
+			draw.Draw(dst, cell, toyTile(row[x], t, bold), image.Point{}, draw.Src)
 		}
 	}
 	ax, ay := s.Agent[0], s.Agent[1]
 	cell := image.Rect(r.Min.X+ax*t, r.Min.Y+ay*t, r.Min.X+(ax+1)*t, r.Min.Y+(ay+1)*t)
 	draw.Draw(dst, cell, b.agent, image.Point{}, draw.Over)
+}
+
+// toyTiles caches the toy-text tiles by letter and size.
+var toyTiles sync.Map // [2]int{letter, size} -> *image.RGBA
+
+func toyTile(c byte, t int, bold *Face) *image.RGBA {
+	key := [2]int{int(c), t}
+	if img, ok := toyTiles.Load(key); ok {
+		return img.(*image.RGBA)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, t, t))
+	drawToyTile(img, img.Rect, c, bold)
+	v, _ := toyTiles.LoadOrStore(key, img)
+	return v.(*image.RGBA)
 }
 
 // drawToyTile draws one toy-text tile: S start, F frozen, H hole, G goal,

@@ -270,14 +270,17 @@ func (p *Player) bar() [][2]string {
 	}
 	lines := [][2]string{{status, right}}
 	if p.help {
-		var keys string
-		for i, k := range Keys {
-			if i > 0 {
-				keys += " · "
+		// Two lines, so that they fit the narrowest frames.
+		for _, part := range [][][2]string{Keys[:4], Keys[4:]} {
+			var keys string
+			for i, k := range part {
+				if i > 0 {
+					keys += " · "
+				}
+				keys += k[0] + " " + k[1]
 			}
-			keys += k[0] + " " + k[1]
+			lines = append(lines, [2]string{keys, ""})
 		}
-		lines = append(lines, [2]string{keys, ""})
 	}
 	return lines
 }

@@ -48,9 +48,9 @@ func (s *scriptInput) actions() []Action {
 }
 
 var (
-	script     *scriptInput
-	scriptEps  []runner.Episode
-	windowErr  error
+	script    *scriptInput
+	scriptEps []runner.Episode
+	windowErr error
 )
 
 func TestMain(m *testing.M) {
@@ -132,7 +132,7 @@ func TestWindowShowsFrames(t *testing.T) {
 		// Below the frame: the status line, and the key help until it is
 		// turned off.
 		lines := (ph.shot.Bounds().Dy() - want.Bounds().Dy() - 4) / render.BarLineHeight
-		wantLines := 2
+		wantLines := 3
 		if i >= 4 {
 			wantLines = 1
 		}
