@@ -39,34 +39,27 @@ func BenchmarkFrame(b *testing.B) {
 	}
 }
 
-// BenchmarkGIF1000 encodes the GIF of a 1000-step bandit episode (1001
-// frames): the time per op is the time for the whole GIF.
-func BenchmarkGIF1000(b *testing.B) {
-	ep := episode(b, "bandit/Bernoulli-10-v0", "thompson", 1, nil)
-	r, err := render.NewReplay(ep)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := render.WriteGIF(io.Discard, r, render.GIFOptions{FPS: 20}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkGIFMaze encodes the GIF of a 900-step random walk in a 15x15
-// maze.
-func BenchmarkGIFMaze(b *testing.B) {
-	ep := episode(b, "gridworld/Maze-15x15-v0", "random", 3, nil)
-	r, err := render.NewReplay(ep)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := render.WriteGIF(io.Discard, r, render.GIFOptions{FPS: 20}); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkGIF encodes the GIF of a whole long episode: a 1000-step
+// bandit episode (1001 frames) and a 900-step random walk in a 15x15 maze.
+// The time per op is the time for the whole GIF.
+func BenchmarkGIF(b *testing.B) {
+	for _, c := range []struct{ name, id, agent string }{
+		{"bandit-1000-steps", "bandit/Bernoulli-10-v0", "thompson"},
+		{"maze15-900-steps", "gridworld/Maze-15x15-v0", "random"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ep := episode(b, c.id, c.agent, 3, nil)
+			r, err := render.NewReplay(ep)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := render.WriteGIF(io.Discard, r, render.GIFOptions{FPS: 20}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(r.Len()), "frames")
+		})
 	}
 }

@@ -103,12 +103,6 @@ func outline(dst *image.RGBA, r image.Rectangle, t int, c color.RGBA) {
 	fill(dst, image.Rect(r.Max.X-t, r.Min.Y, r.Max.X, r.Max.Y), c)
 }
 
-// blend mixes a fraction a of c over every pixel of r.
-func blend(dst *image.RGBA, r image.Rectangle, c color.RGBA, a float64) {
-	m := image.NewUniform(color.Alpha{uint8(a * 255)})
-	draw.DrawMask(dst, r, u(c), image.Point{}, m, image.Point{}, draw.Over)
-}
-
 // shape rasterizes antialiased paths onto an image: coordinates are in
 // pixels of dst, relative to origin.
 type shape struct {
@@ -134,10 +128,9 @@ func (s *shape) poly(pts ...float64) {
 
 func (s *shape) rect(x0, y0, x1, y1 float64) { s.poly(x0, y0, x1, y0, x1, y1, x0, y1) }
 
-// circle adds a circle as a polygon of 32 sides (counter-clockwise when
-// hole, so that it cuts out of an enclosing shape under the non-zero rule
-// the rasterizer applies per path direction... vector uses even-odd free
-// accumulation, so a hole is drawn by the opposite direction).
+// circle adds a circle as a polygon of 32 sides; with hole it runs the
+// other way round, so that it cuts a hole in the shape it lies in (the
+// rasterizer sums signed coverage).
 func (s *shape) circle(cx, cy, r float64, hole bool) {
 	const n = 32
 	for i := 0; i <= n; i++ {

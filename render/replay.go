@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"strconv"
 	"strings"
@@ -241,29 +242,22 @@ func (r *Replay) drawPanel(dst *image.RGBA, k int) {
 		y += lh
 	}
 	y += 6
+	section := func(title string, lines []string, c color.RGBA) {
+		if len(lines) == 0 {
+			return
+		}
+		heading(title)
+		for _, l := range lines {
+			regular.Draw(dst, x+8, y, l, u(c), clip)
+			y += lh
+		}
+		y += 6
+	}
 	for _, e := range r.body.panel(k) {
-		heading(e.heading)
-		for _, l := range e.lines {
-			regular.Draw(dst, x+8, y, l, u(cText), clip)
-			y += lh
-		}
-		y += 6
+		section(e.heading, e.lines, cText)
 	}
-	if len(fr.errLines) > 0 {
-		heading("invalid action")
-		for _, l := range fr.errLines {
-			regular.Draw(dst, x+8, y, l, u(cBad), clip)
-			y += lh
-		}
-		y += 6
-	}
-	if len(fr.metricLines) > 0 {
-		heading("metrics")
-		for _, l := range fr.metricLines {
-			regular.Draw(dst, x+8, y, l, u(cDim), clip)
-			y += lh
-		}
-	}
+	section("invalid action", fr.errLines, cBad)
+	section("metrics", fr.metricLines, cDim)
 }
 
 // scaleParts lists the reward components with the largest magnitude each
@@ -424,11 +418,7 @@ func formatNum(v float64) string {
 	case v == math.Trunc(v) && math.Abs(v) < 1e9:
 		return strconv.FormatInt(int64(v), 10)
 	}
-	s := strconv.FormatFloat(v, 'g', 4, 64)
-	if strings.Contains(s, "e") {
-		return s
-	}
-	return s
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 // newBody picks the body of an episode: the kind of its state, else a
