@@ -4,7 +4,7 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 1
 
-.PHONY: all build demo test race short cover bench fuzz lint fmt nocgo clean
+.PHONY: all build demo test race short cover bench fuzz lint fmt nocgo clean viewer viewer-test
 
 all: lint test
 
@@ -52,6 +52,24 @@ lint:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# The episode viewer (dojo watch, dojo run --watch): dojo-viewer beside dojo.
+# It needs cgo and the X11 and OpenGL headers (Debian: gcc libx11-dev
+# libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libgl1-mesa-dev
+# libxxf86vm-dev).
+viewer:
+	$(GO) build -tags ebiten -o bin/dojo-viewer ./cmd/dojo-viewer
+
+# The viewer's tests, in a real window: under xvfb-run when there is no
+# display (CI installs Xvfb).
+VIEWER_PKGS ?= ./render/viewer/... ./cmd/dojo-viewer/...
+viewer-test:
+	$(GO) vet -tags ebiten $(VIEWER_PKGS)
+	@if [ -n "$$DISPLAY" ]; then \
+		$(GO) test -tags ebiten -count=1 $(VIEWER_PKGS); \
+	else \
+		xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -tags ebiten -count=1 $(VIEWER_PKGS); \
+	fi
 
 clean:
 	rm -rf bin cover.out

@@ -38,9 +38,29 @@ type Env interface {
 	Step(ctx context.Context, a Action) (Step, error)
 }
 
-// Renderer is implemented by envs that can draw their current state.
+// Renderer is implemented by envs that draw their current state
+// themselves. The protocol's env/render uses it when present; otherwise it
+// draws the env's State (see Stater) or its last observation with package
+// render, as the episode files are drawn.
 type Renderer interface {
 	Frame() image.Image
+}
+
+// Stater is implemented by envs that can describe their full current state
+// as a small JSON value: what a picture of the episode needs beyond its
+// observations (the whole map behind an egocentric view, a toy-text
+// world's tiles behind its state index, a bandit's hidden means). The
+// runner records it with each step of an episode file, and package render
+// draws episodes from it, without the env. It is not part of Step, so the
+// hot path never pays for it: only the recording of steps calls it.
+//
+// State must marshal (with encoding/json) to a JSON object whose "kind"
+// member names its layout (for example "minigrid" or "bandit"); the env's
+// package documents the members. The value may share the env's buffers
+// until the next Step or Reset (the caller marshals it at once). The same
+// episode gives the same states.
+type Stater interface {
+	State() any
 }
 
 // Oracle is implemented by envs that know a good action in the current

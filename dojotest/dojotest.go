@@ -16,8 +16,10 @@
 // component is 1 exactly on the last step of a successful episode; that
 // out-of-range discrete actions are invalid, not errors; that observations
 // and infos marshal to JSON; that an exact model is a proper MDP; that a
-// Renderer draws a non-empty frame; and that on deterministic envs following
-// the Oracle always succeeds.
+// Renderer draws a non-empty frame; that a Stater's states are JSON objects
+// with a kind, the same for the same episode (checked on the first 50 steps
+// and the last); and that on deterministic envs following the Oracle always
+// succeeds.
 package dojotest
 
 import (
@@ -134,6 +136,10 @@ func (c Config) episode(t testing.TB, env dojo.Env, spec *dojo.Spec, seed uint64
 		Info dojo.Info `json:"info"`
 	}{obs, info})
 	checkParts(t, spec, seed, 0, 0, info.Parts, true)
+	stater, _ := env.(dojo.Stater)
+	if stater != nil {
+		rec.transcript = checkState(t, rec.transcript, stater, seed, 0)
+	}
 	rng := rand.New(rand.NewPCG(seed, 99))
 	replay := actions != nil
 	for step := 1; ; step++ {
@@ -155,6 +161,10 @@ func (c Config) episode(t testing.TB, env dojo.Env, spec *dojo.Spec, seed uint64
 			t.Fatalf("seed %d step %d: Step(%v): %v (a bad action must not be an error)", seed, step, a, err)
 		}
 		rec.transcript = appendJSON(t, rec.transcript, fmt.Sprintf("step %d", step), s)
+		if stater != nil && (step <= 50 || s.Done()) {
+			// The first steps and the last: long episodes stay fast.
+			rec.transcript = checkState(t, rec.transcript, stater, seed, step)
+		}
 		if math.IsNaN(s.Reward) || math.IsInf(s.Reward, 0) {
 			t.Fatalf("seed %d step %d: reward %v", seed, step, s.Reward)
 		}
@@ -182,6 +192,28 @@ func (c Config) episode(t testing.TB, env dojo.Env, spec *dojo.Spec, seed uint64
 		}
 	}
 	return rec
+}
+
+// checkState checks that the env's State is a JSON object with a string
+// kind, and appends it to the transcript, so that replays compare states
+// too.
+func checkState(t testing.TB, transcript []byte, s dojo.Stater, seed uint64, step int) []byte {
+	t.Helper()
+	b, err := json.Marshal(s.State())
+	if err != nil {
+		t.Fatalf("seed %d step %d: State does not marshal to JSON: %v", seed, step, err)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
+		t.Fatalf("seed %d step %d: State is %.80s, not a JSON object", seed, step, b)
+	}
+	var kind string
+	if err := json.Unmarshal(obj["kind"], &kind); err != nil || kind == "" {
+		t.Fatalf("seed %d step %d: State %.80s has no string member \"kind\" naming its layout", seed, step, b)
+	}
+	transcript = append(transcript, "state "...)
+	transcript = append(transcript, b...)
+	return append(transcript, '\n')
 }
 
 func (c Config) oracleEpisode(t testing.TB, env dojo.Env, o dojo.Oracle, spec *dojo.Spec, seed uint64) bool {

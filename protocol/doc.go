@@ -123,8 +123,11 @@
 // env/render draws the env's current state: "text" (the default) gives
 // {mimeType: "text/plain; charset=utf-8", data: the current observation's
 // text, else its messages' contents, else its value as JSON}; "png" gives
-// {mimeType: "image/png", data: base64 PNG} for envs implementing
-// dojo.Renderer, and an unsupported error (-32006) for the others.
+// {mimeType: "image/png", data: base64 PNG}: the env's own frame when it
+// implements dojo.Renderer, else a frame drawn by package render from the
+// env's state (dojo.Stater) as episode files are drawn, or from its last
+// observation, with an unsupported error (-32006) when that state cannot
+// be drawn.
 //
 // env/close closes the env; its handle is unknown from the next request
 // on. Requests queued on the env before the close are still served.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"math"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/render"
 )
 
 // method validates a request's params when the request is read, queues
@@ -874,13 +876,9 @@ func mRender(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 			}
 			var mime, data string
 			if p.Format == "png" {
-				r, ok := h.env.(dojo.Renderer)
-				if !ok {
-					return nil, newError(CodeUnsupported, "format", "env %s (%s) cannot draw itself as PNG (it does not implement dojo.Renderer): use format \"text\"", h.name, h.spec.ID)
-				}
-				img := r.Frame()
-				if img == nil {
-					return nil, newError(CodeUnsupported, "format", "env %s (%s) returned no frame to draw", h.name, h.spec.ID)
+				img, err := frame(h)
+				if err != nil {
+					return nil, err
 				}
 				var buf bytes.Buffer
 				if err := png.Encode(&buf, img); err != nil {
@@ -900,6 +898,32 @@ func mRender(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 			}{mime, data})
 		})
 	}, p.Env, nil
+}
+
+// frame draws the env's current state: its own Frame when it is a
+// dojo.Renderer, else its state (dojo.Stater) or last observation drawn by
+// package render, as episode files are.
+func frame(h *handle) (image.Image, error) {
+	if r, ok := h.env.(dojo.Renderer); ok {
+		img := r.Frame()
+		if img == nil {
+			return nil, newError(CodeUnsupported, "format", "env %s (%s) returned no frame to draw", h.name, h.spec.ID)
+		}
+		return img, nil
+	}
+	var state json.RawMessage
+	if s, ok := h.env.(dojo.Stater); ok {
+		b, err := json.Marshal(s.State())
+		if err != nil {
+			return nil, dojo.Errorf(dojo.CodeInternal, "env %s (%s): its State does not marshal to JSON: %v", h.name, h.spec.ID, err)
+		}
+		state = b
+	}
+	img, err := render.Current(h.spec.ID, h.seed, h.last, state)
+	if err != nil {
+		return nil, newError(CodeUnsupported, "format", "env %s (%s) cannot be drawn: %v", h.name, h.spec.ID, err)
+	}
+	return img, nil
 }
 
 // renderText returns the current observation as text: its Text, else the

@@ -64,7 +64,6 @@ func TestErrorsHaveTheirCodeKindAndField(t *testing.T) {
 		{"step before reset", `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e2","action":0}}`, "3", -32002, dojo.CodeState, "env", "step before reset"},
 		{"render before reset", `{"jsonrpc":"2.0","id":3,"method":"env/render","params":{"env":"e2"}}`, "3", -32002, dojo.CodeState, "env", "render before reset"},
 		{"bad format", `{"jsonrpc":"2.0","id":3,"method":"env/render","params":{"env":"e1","format":"gif"}}`, "3", -32602, dojo.CodeInvalid, "format", `format "gif": want "text" or "png"`},
-		{"no png", `{"jsonrpc":"2.0","id":3,"method":"env/render","params":{"env":"e1","format":"png"}}`, "3", -32006, CodeUnsupported, "format", "cannot draw itself as PNG"},
 		{"not a task env", `{"jsonrpc":"2.0","id":3,"method":"task/generate","params":{"id":"gridworld/FrozenLake-v1"}}`, "3", -32006, CodeUnsupported, "id", "gridworld/FrozenLake-v1 does not generate tasks"},
 		{"verify on not a task env", `{"jsonrpc":"2.0","id":3,"method":"task/verify","params":{"task":{"env":"bandit/Bernoulli-10-v0","seed":1},"response":"1"}}`, "3", -32006, CodeUnsupported, "id", "bandit/Bernoulli-10-v0 does not verify tasks"},
 		{"count 0", `{"jsonrpc":"2.0","id":3,"method":"task/generate","params":{"id":"arith/Add-v0","count":0}}`, "3", -32602, dojo.CodeInvalid, "count", "count 0: want 1 to 10000"},
@@ -487,6 +486,45 @@ func TestRender(t *testing.T) {
 	c.ok("env/render", map[string]any{"env": b2, "format": "text"}, &r)
 	if r.Data == "" {
 		t.Errorf("text render of a valued observation is empty")
+	}
+	// Envs that do not draw themselves are drawn by package render: from
+	// their state (dojo.Stater), as episode files are, or their last
+	// observation.
+	for _, id := range []string{"bandit/Bernoulli-10-v0", "gridworld/DoorKey-5x5-v0", flakyID} {
+		h := c.make(id, nil)
+		c.ok("env/reset", map[string]any{"env": h, "seed": 3}, nil)
+		c.ok("env/render", map[string]any{"env": h, "format": "png"}, &r)
+		b, err := base64.StdEncoding.DecodeString(r.Data)
+		if err != nil || r.MimeType != "image/png" {
+			t.Fatalf("%s: png render: %s %v", id, r.MimeType, err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil || img.Bounds().Dx() < 300 || img.Bounds().Dy() < 200 {
+			t.Fatalf("%s: png render: %v, %v", id, err, img.Bounds())
+		}
+	}
+}
+
+// badStateEnv describes its state as something that is not one.
+type badStateEnv struct{ dojo.Env }
+
+func (badStateEnv) State() any { return map[string]any{"kind": "minigrid", "width": 3} }
+
+func TestRenderBadState(t *testing.T) {
+	t.Parallel()
+	reg := testRegistry()
+	spec, _ := reg.Spec("gridworld/FrozenLake-v1")
+	spec.ID = "test/BadState-v0"
+	reg.MustRegister(spec, func(o dojo.Options) (dojo.Env, error) {
+		env, err := testRegistry().Make("gridworld/FrozenLake-v1", nil)
+		return badStateEnv{env}, err
+	})
+	c := startSession(t, &Server{Registry: reg})
+	h := c.make("test/BadState-v0", nil)
+	c.ok("env/reset", map[string]any{"env": h, "seed": 3}, nil)
+	e := c.fails("env/render", map[string]any{"env": h, "format": "png"})
+	if e.Code != -32006 || !strings.Contains(e.Message, "cannot be drawn: reset: state: the grid is 3x0") {
+		t.Errorf("bad state: %+v", e)
 	}
 }
 

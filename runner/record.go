@@ -45,10 +45,13 @@ type Episode struct {
 	Usage map[string]float64 `json:"usage,omitempty"`
 }
 
-// ResetRecord is the observation and info returned by Reset.
+// ResetRecord is the observation and info returned by Reset, and the
+// env's state after it when the env describes it (dojo.Stater).
 type ResetRecord struct {
 	Obs  dojo.Obs  `json:"observation"`
 	Info dojo.Info `json:"info"`
+	// State is the env's whole state after Reset, a JSON object.
+	State json.RawMessage `json:"state,omitempty"`
 }
 
 // StepRecord is one step: the action taken and what the env returned. The
@@ -61,6 +64,44 @@ type StepRecord struct {
 	Terminated bool        `json:"terminated"`
 	Truncated  bool        `json:"truncated"`
 	Info       dojo.Info   `json:"info"`
+	// State holds the members of the env's state (dojo.Stater) that this
+	// step changed, new values replacing old ones and null marking a
+	// member that is gone (a JSON merge patch of the top level; see
+	// MergeState); it is left out when the step changed nothing. The
+	// state after step k is the reset's state with the changes of steps
+	// 1..k applied in order (Episode.States computes them).
+	State json.RawMessage `json:"state,omitempty"`
+}
+
+// States returns the env's state after the reset and after each step
+// (len(Steps)+1 values), from the state recorded at Reset and the changes
+// recorded with each step. It returns nil when the episode has no recorded
+// state, and an error naming the step whose state is not a JSON object.
+func (ep *Episode) States() ([]json.RawMessage, error) {
+	if ep.Reset == nil || len(ep.Reset.State) == 0 {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(ep.Reset.State, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("reset: state %s is not a JSON object", abbreviate(ep.Reset.State))
+	}
+	out := make([]json.RawMessage, len(ep.Steps)+1)
+	out[0] = ep.Reset.State
+	for i := range ep.Steps {
+		if len(ep.Steps[i].State) == 0 {
+			out[i+1] = out[i]
+			continue
+		}
+		if err := mergeInto(m, ep.Steps[i].State); err != nil {
+			return nil, fmt.Errorf("step %d: %v", ep.Steps[i].Step, err)
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("step %d: %v", ep.Steps[i].Step, err)
+		}
+		out[i+1] = b
+	}
+	return out, nil
 }
 
 // ReadEpisodes reads an episode file written by Run, one record per line,
@@ -69,15 +110,26 @@ type StepRecord struct {
 // a record is an error naming its line number.
 func ReadEpisodes(r io.Reader) ([]Episode, error) {
 	var out []Episode
+	err := ScanEpisodes(r, func(line int, ep *Episode) error {
+		out = append(out, *ep)
+		return nil
+	})
+	return out, err
+}
+
+// ScanEpisodes reads an episode file as ReadEpisodes does, calling fn with
+// each record and the number of its line (from 1), so that errors about a
+// record can name its line. An error from fn stops the scan and is
+// returned.
+func ScanEpisodes(r io.Reader, fn func(line int, ep *Episode) error) error {
 	_, err := scanLines(r, func(n int, line []byte) error {
 		var ep Episode
 		if err := json.Unmarshal(line, &ep); err != nil {
 			return dojo.Errorf(dojo.CodeInvalid, "line %d is not an episode record: %v", n, err)
 		}
-		out = append(out, ep)
-		return nil
+		return fn(n, &ep)
 	})
-	return out, err
+	return err
 }
 
 // scanLines calls fn with each complete, non-blank line of r (without its

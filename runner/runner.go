@@ -421,6 +421,7 @@ const (
 	phaseNewAgent phase = "NewAgent"
 	phaseAct      phase = "agent Act"
 	phaseStep     phase = "env Step"
+	phaseState    phase = "env State"
 )
 
 // episode is one episode in progress.
@@ -464,8 +465,17 @@ func (e *episode) run() (err error) {
 	if err != nil {
 		return err
 	}
+	var states *stateRecorder
+	stater, _ := env.(dojo.Stater)
 	if !r.cfg.NoSteps {
 		ep.Reset = &ResetRecord{Obs: snapshotObs(obs), Info: snapshotInfo(info)}
+		if stater != nil {
+			e.phase = phaseState
+			states = &stateRecorder{}
+			if ep.Reset.State, err = states.reset(stater); err != nil {
+				return err
+			}
+		}
 	}
 
 	e.phase = phaseNewAgent
@@ -502,10 +512,17 @@ func (e *episode) run() (err error) {
 		ep.Return += s.Reward
 		if !r.cfg.NoSteps {
 			c := snapshotStep(s)
-			ep.Steps = append(ep.Steps, StepRecord{
+			rec := StepRecord{
 				Step: ep.Length, Action: snapshotAction(a), Obs: c.Obs, Reward: c.Reward,
 				Terminated: c.Terminated, Truncated: c.Truncated, Info: c.Info,
-			})
+			}
+			if states != nil {
+				e.phase = phaseState
+				if rec.State, err = states.step(stater); err != nil {
+					return err
+				}
+			}
+			ep.Steps = append(ep.Steps, rec)
 		}
 		if s.Done() {
 			ep.Success, ep.Terminated, ep.Truncated = s.Info.Success, s.Terminated, s.Truncated

@@ -11,6 +11,8 @@
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
 //	dojo verify --tasks T --responses R score responses to generated tasks
 //	dojo reward [NAME]                  standalone scorers (toolrl, bfcl) as reward functions
+//	dojo render RUN.jsonl --out F.gif   draw a recorded episode (GIF, PNG frames)
+//	dojo watch RUN.jsonl                replay episodes in a window (viewer build: -tags ebiten)
 //	dojo demo                           a short benchmark over every family
 //
 // Exit status: 0 ok, 1 runtime failure, 2 usage error.
@@ -75,6 +77,8 @@ func init() {
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},
 		{"reward", "standalone scorers (toolrl, bfcl) for JSON lines on stdin", cmdReward},
+		{"render", "draw a recorded episode as a GIF or PNG frames", cmdRender},
+		{"watch", "replay recorded episodes in a window (viewer build)", cmdWatch},
 		{"help", "show help", cmdHelp},
 	}
 }

@@ -31,6 +31,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	actionTimeout := fs.Duration("action-timeout", 0, "deadline per agent action (0: none)")
 	noSteps := fs.Bool("no-steps", false, "leave the steps out of the episode lines")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	watch := fs.Bool("watch", false, "show the episodes in the viewer as they finish (viewer build: go build -tags ebiten)")
 	var opts optFlags
 	fs.Var(&opts, "opt", "env option `key=value` (repeatable; dojo describe ID lists them)")
 	pos, err := parse(fs, args)
@@ -76,9 +77,20 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		cfg.Progress = a.stderr
 	}
 	start := time.Now()
-	sum, err := runner.Run(ctx, cfg)
+	report := func(sum *runner.Summary, err error) error {
+		return reportRun(a, sum, err, *asJSON, start)
+	}
+	if *watch {
+		return runWatched(ctx, a, cfg, report)
+	}
+	return report(runner.Run(ctx, cfg))
+}
+
+// reportRun prints a run's summary and says how to resume an interrupted
+// one.
+func reportRun(a *app, sum *runner.Summary, err error, asJSON bool, start time.Time) error {
 	if sum != nil {
-		if *asJSON {
+		if asJSON {
 			if werr := writeJSON(a.stdout, sum); werr != nil {
 				return werr
 			}

@@ -227,6 +227,8 @@ type Env struct {
 	inWindow  int // steps of the window that pulled a best arm
 	pulls     []int
 	sums      []float64
+	lastArm   int     // the arm pulled by the last step, -1 for none
+	lastPay   float64 // what it paid
 
 	txt textState
 }
@@ -333,6 +335,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	e.t, e.invalids, e.cumRegret, e.inWindow = 0, 0, 0, 0
 	clear(e.pulls)
 	clear(e.sums)
+	e.lastArm, e.lastPay = -1, 0
 	e.parts.Reset()
 	e.metrics[mRegret].Value = 0
 	e.metrics[mCumRegret].Value = 0
@@ -396,6 +399,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		e.pulls[arm]++
 		e.sums[arm] += payout
 	}
+	e.lastArm, e.lastPay = arm, payout
 	e.cumRegret += regret
 	terminated := arm < 0 && e.terminate && e.invalids >= e.maxInvalid
 	truncated := e.t >= e.horizon
@@ -442,6 +446,30 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	st.Info.Error = errMsg
 	st.Info.Metrics = e.metrics
 	return st, nil
+}
+
+// State is the state a bandit describes (dojo.Stater), kind "bandit".
+type State struct {
+	Kind string `json:"kind"` // "bandit"
+	// Means are the arms' expected rewards for the coming pull (for
+	// Linear, x_{t,a}·θ with the coming step's features), Best the index
+	// of the best of them (the lowest on a tie).
+	Means []float64 `json:"means"`
+	Best  int       `json:"best"`
+	// Pulls and Sums are each arm's pulls so far and the sum of what they
+	// paid.
+	Pulls []int     `json:"pulls"`
+	Sums  []float64 `json:"sums"`
+	// Arm is the arm the last step pulled (-1 at Reset and after an
+	// invalid action) and Payout what it paid.
+	Arm    int     `json:"arm"`
+	Payout float64 `json:"payout"`
+}
+
+// State describes the current state (dojo.Stater). The slices are the
+// env's buffers, valid until the next Step or Reset.
+func (e *Env) State() any {
+	return &State{Kind: "bandit", Means: e.mu, Best: e.best, Pulls: e.pulls, Sums: e.sums, Arm: e.lastArm, Payout: e.lastPay}
 }
 
 // OracleAction pulls the best arm of the current step.

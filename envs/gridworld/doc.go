@@ -325,7 +325,22 @@
 // Where dojo differs from MiniGrid: layouts come from a different random
 // stream; invalid actions exist (MiniGrid raises an exception); Maze and
 // Custom are dojo's; the text observations and the shaped components are
-// additions. Rendering is not offered yet.
+// additions.
+//
+// # State
+//
+// Every world describes its whole current state (dojo.Stater), which the
+// runner records in episode files and package render draws from (tiles,
+// walls, doors, keys, lava, the agent and its heading, the egocentric
+// view): a *TilesState (kind "tiles": FrozenLake and CliffWalking, the map
+// as rows of tile letters, S start, F frozen, H hole, G goal, . ground,
+// C cliff, and the agent's [x, y]), a *TaxiState (kind "taxi": Gymnasium's
+// map, the taxi's [x, y], the passenger's place or 4 in the taxi, the
+// destination) or a *MiniGridState (kind "minigrid": the grid in
+// MiniGrid's encoding laid out as the full observation, without the agent;
+// the agent's [x, y], heading and carried object; the view size,
+// see_through_walls and the mission). Each also lists the action words.
+// State is not called by Step, which stays allocation-free.
 package gridworld
 
 import "github.com/dojo-rl/dojo"

@@ -121,6 +121,8 @@ type mgEnv struct {
 	msgs     [2]dojo.Message
 	lastText string
 
+	stateGrid []int8 // State's grid
+
 	// Rewards.
 	parts   *reward.Parts
 	weighed []int // components with a non-zero weight, in order

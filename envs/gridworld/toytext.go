@@ -95,6 +95,8 @@ type toyGame interface {
 	// metrics appends the family's metrics for state s to m; their names
 	// must not depend on s.
 	metrics(m dojo.Metrics, s int) dojo.Metrics
+	// state describes state s for dojo.Stater.
+	state(s int) any
 }
 
 // toyEvent is what a text observation describes.
