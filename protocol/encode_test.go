@@ -121,6 +121,12 @@ func TestEncodersMatchOnRegisteredEnvs(t *testing.T) {
 			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			obs, info, err := env.Reset(ctx, 1)
+			if dojo.ErrorCode(err) == dojo.CodeNotFound {
+				// An env over a data set that is absent here (sql/BIRD-v0,
+				// or sql/Spider-v0 without ../shared/data).
+				t.Logf("%s: %v", id, err)
+				continue
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

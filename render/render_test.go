@@ -282,10 +282,14 @@ func TestGIF(t *testing.T) {
 func TestEveryEnvDraws(t *testing.T) {
 	t.Parallel()
 	for _, id := range registry().IDs() {
-		if strings.Contains(id, "Spider") {
-			continue // needs the data set
-		}
 		ep := episode(t, id, "random", 1, dojo.Options{})
+		if ep.ErrorCode == dojo.CodeNotFound {
+			// An env over a data set that is absent here (sql/BIRD-v0,
+			// sql/Spider-v0 without ../shared/data) or whose seed 1 names
+			// a database the shared copy lacks.
+			t.Logf("%s: %s", id, ep.Error)
+			continue
+		}
 		r, err := render.NewReplay(ep)
 		if err != nil {
 			t.Errorf("%s: %v", id, err)
