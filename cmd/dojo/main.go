@@ -11,6 +11,8 @@
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
 //	dojo verify --tasks T --responses R score responses to generated tasks
 //	dojo reward [NAME]                  standalone scorers (toolrl, bfcl) as reward functions
+//	dojo bench run SUITE --agent A      benchmark an agent on a suite (also list, report,
+//	                                    compare, perf, rewards)
 //	dojo demo                           a short benchmark over every family
 //
 // Exit status: 0 ok, 1 runtime failure, 2 usage error.
@@ -75,6 +77,7 @@ func init() {
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},
 		{"reward", "standalone scorers (toolrl, bfcl) for JSON lines on stdin", cmdReward},
+		{"bench", "benchmark suites and reports, comparisons, throughput, the reward lab", cmdBench},
 		{"help", "show help", cmdHelp},
 	}
 }

@@ -1,7 +1,8 @@
 // Package stats holds the small statistics dojo reports: Wilson score
 // intervals for success rates and Newcombe's interval for their difference,
 // means with Student-t confidence intervals, percentile-bootstrap intervals
-// (of a mean, of a difference of means, of a mean of group means), the
+// (of a mean, of any statistic of several samples' means: a difference, a
+// mean of group means), the
 // unbiased pass@k and pass^k estimators, and the point-biserial correlation.
 // Everything is deterministic: the bootstrap draws from a seeded PCG
 // generator.
@@ -48,7 +49,16 @@ func Wilson(k, n int, conf float64) Interval {
 	den := 1 + z2/nf
 	center := (p + z2/(2*nf)) / den
 	half := z / den * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
-	return Interval{math.Max(0, center-half), math.Min(1, center+half)}
+	iv := Interval{math.Max(0, center-half), math.Min(1, center+half)}
+	// The bounds at k = 0 and k = n are exactly 0 and 1; rounding would
+	// leave them a hair inside.
+	if k <= 0 {
+		iv.Lo = 0
+	}
+	if k >= n {
+		iv.Hi = 1
+	}
+	return iv
 }
 
 // Estimate is a sample mean with its spread and a confidence interval.
@@ -336,28 +346,40 @@ func percentiles(stats []float64, conf float64) Interval {
 	return Interval{quantileSorted(stats, alpha), quantileSorted(stats, 1-alpha)}
 }
 
-// BootstrapDiff returns the percentile-bootstrap interval of mean(xs) −
-// mean(ys) for two independent samples at level conf: each of reps
-// replicates resamples xs and ys separately. It is deterministic in seed;
-// reps below 100 are raised to 100, and an empty sample gives NaN bounds.
-func BootstrapDiff(xs, ys []float64, conf float64, reps int, seed uint64) Interval {
-	if len(xs) == 0 || len(ys) == 0 {
+// BootstrapGroups returns the percentile-bootstrap interval at level conf
+// of a statistic of the means of several independent samples: each of reps
+// replicates resamples every group within itself (a stratified bootstrap)
+// and applies stat to the groups' means, in order. It is deterministic in
+// seed; reps below 100 are raised to 100. An empty group gives NaN bounds.
+// stat must not keep its argument.
+func BootstrapGroups(groups [][]float64, conf float64, reps int, seed uint64, stat func(means []float64) float64) Interval {
+	if len(groups) == 0 || slices.ContainsFunc(groups, func(g []float64) bool { return len(g) == 0 }) {
 		return Interval{math.NaN(), math.NaN()}
 	}
 	reps = max(reps, 100)
 	rng := newRNG(seed)
-	diffs := make([]float64, reps)
-	for r := range diffs {
-		diffs[r] = resampleMean(rng, xs) - resampleMean(rng, ys)
+	means := make([]float64, len(groups))
+	out := make([]float64, reps)
+	for r := range out {
+		for g, xs := range groups {
+			means[g] = resampleMean(rng, xs)
+		}
+		out[r] = stat(means)
 	}
-	return percentiles(diffs, conf)
+	return percentiles(out, conf)
+}
+
+// BootstrapDiff returns the percentile-bootstrap interval of mean(xs) −
+// mean(ys) for two independent samples at level conf (BootstrapGroups of
+// the two).
+func BootstrapDiff(xs, ys []float64, conf float64, reps int, seed uint64) Interval {
+	return BootstrapGroups([][]float64{xs, ys}, conf, reps, seed, func(m []float64) float64 { return m[0] - m[1] })
 }
 
 // BootstrapMeanOfMeans returns the stratified percentile-bootstrap interval
 // of the unweighted mean of the groups' means (a macro average, such as a
-// success rate averaged over a suite's envs): each replicate resamples every
-// group within itself. Empty groups are left out; with none left the bounds
-// are NaN. It is deterministic in seed; reps below 100 are raised to 100.
+// success rate averaged over a suite's envs). Empty groups are left out;
+// with none left the bounds are NaN.
 func BootstrapMeanOfMeans(groups [][]float64, conf float64, reps int, seed uint64) Interval {
 	var gs [][]float64
 	for _, g := range groups {
@@ -365,20 +387,19 @@ func BootstrapMeanOfMeans(groups [][]float64, conf float64, reps int, seed uint6
 			gs = append(gs, g)
 		}
 	}
-	if len(gs) == 0 {
-		return Interval{math.NaN(), math.NaN()}
+	return BootstrapGroups(gs, conf, reps, seed, Average)
+}
+
+// Average returns the mean of xs (NaN with no values).
+func Average(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
 	}
-	reps = max(reps, 100)
-	rng := newRNG(seed)
-	means := make([]float64, reps)
-	for r := range means {
-		var s float64
-		for _, g := range gs {
-			s += resampleMean(rng, g)
-		}
-		means[r] = s / float64(len(gs))
+	var s float64
+	for _, x := range xs {
+		s += x
 	}
-	return percentiles(means, conf)
+	return s / float64(len(xs))
 }
 
 // Quantile returns the q-quantile of xs (0 ≤ q ≤ 1), interpolating linearly
