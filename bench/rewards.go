@@ -75,14 +75,21 @@ type ProfileSignal struct {
 	MeanFailure *float64           `json:"mean_failure,omitempty"`
 	R           *float64           `json:"r,omitempty"`
 	P           *float64           `json:"p,omitempty"`
+	// BestFailure is the highest return of a failed episode.
+	BestFailure *float64 `json:"best_failure,omitempty"`
 	// Threshold is the median return of the successful episodes under
-	// this profile; a failed episode scoring at least that much is a
-	// hacking candidate: the profile pays it like a typical success.
-	// There is none (and no candidates) without a successful episode.
-	Threshold  *float64    `json:"threshold,omitempty"`
-	Candidates int         `json:"candidates"`
-	Failures   int         `json:"failures"`
-	Top        []Candidate `json:"top,omitempty"`
+	// this profile: Candidates failed episodes score at least that much,
+	// paid like a typical success. LowThreshold is the lowest return of a
+	// success: LowCandidates failures (Candidates among them) are paid
+	// like some success. There are no thresholds without a successful
+	// episode.
+	Threshold     *float64 `json:"threshold,omitempty"`
+	Candidates    int      `json:"candidates"`
+	LowThreshold  *float64 `json:"low_threshold,omitempty"`
+	LowCandidates int      `json:"low_candidates"`
+	Failures      int      `json:"failures"`
+	// Top are the highest-paid of the LowCandidates, highest first.
+	Top []Candidate `json:"top,omitempty"`
 }
 
 // Candidate is a failed episode with a high return.
@@ -292,19 +299,27 @@ func analyzeGroup(g *RewardGroup, eps []*runner.Episode, reg *dojo.Registry, top
 			}
 		}
 		sig.Failures = g.Episodes - g.Successes
+		for i, s := range success {
+			if !s && (sig.BestFailure == nil || ret[i] > *sig.BestFailure) {
+				sig.BestFailure = &ret[i]
+			}
+		}
 		if len(succ) > 0 {
-			th := stats.Quantile(succ, 0.5)
-			sig.Threshold = &th
+			th, low := stats.Quantile(succ, 0.5), slices.Min(succ)
+			sig.Threshold, sig.LowThreshold = &th, &low
 			var cands []Candidate
 			for i, ep := range eps {
-				if !success[i] && ret[i] >= th {
+				if !success[i] && ret[i] >= low {
 					cands = append(cands, Candidate{Episode: ep.Episode, Seed: ep.Seed, Agent: ep.Agent, Return: ret[i], Length: ep.Length})
+					if ret[i] >= th {
+						sig.Candidates++
+					}
 				}
 			}
 			slices.SortStableFunc(cands, func(a, b Candidate) int {
 				return cmp.Or(cmp.Compare(b.Return, a.Return), cmp.Compare(a.Seed, b.Seed))
 			})
-			sig.Candidates = len(cands)
+			sig.LowCandidates = len(cands)
 			sig.Top = cands[:min(top, len(cands))]
 		}
 		g.Profiles = append(g.Profiles, sig)
@@ -382,17 +397,18 @@ func (l *RewardLab) WriteText(w io.Writer) error {
 				optNum(p.R), optP(p.P), pct(p.Fired), pct(p.StepRate))
 		}
 		fmt.Fprintln(tw)
-		fmt.Fprintln(tw, "profile\treturn|success\treturn|failure\tr(success)\tp\thacking candidates")
+		fmt.Fprintln(tw, "profile\treturn|success\treturn|failure\tbest failure\tr(success)\tp\tfailures paid like a success: ≥ median\t≥ lowest")
 		for _, p := range g.Profiles {
 			name := p.Name
 			if p.AsPlayed {
 				name += " (played)"
 			}
-			cands := "– (no success to compare with)"
+			med, low := "– (no success)", "–"
 			if p.Threshold != nil {
-				cands = fmt.Sprintf("%d of %d failures return ≥ %s (median success)", p.Candidates, p.Failures, num(*p.Threshold))
+				med = fmt.Sprintf("%d of %d (≥ %s)", p.Candidates, p.Failures, num(*p.Threshold))
+				low = fmt.Sprintf("%d (≥ %s)", p.LowCandidates, num(*p.LowThreshold))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, optNum(p.MeanSuccess), optNum(p.MeanFailure), optNum(p.R), optP(p.P), cands)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, optNum(p.MeanSuccess), optNum(p.MeanFailure), optNum(p.BestFailure), optNum(p.R), optP(p.P), med, low)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -401,14 +417,14 @@ func (l *RewardLab) WriteText(w io.Writer) error {
 			if len(p.Top) == 0 {
 				continue
 			}
-			fmt.Fprintf(w, "\nhacking candidates under %s (failed, return ≥ %s), highest first:\n", p.Name, num(*p.Threshold))
+			fmt.Fprintf(w, "\nhacking candidates under %s (failed, yet paid at least the lowest success's %s), highest first:\n", p.Name, num(*p.LowThreshold))
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "  episode\tseed\tagent\treturn\tlength")
 			for _, c := range p.Top {
 				fmt.Fprintf(tw, "  %d\t%d\t%s\t%s\t%d\n", c.Episode, c.Seed, c.Agent, num(c.Return), c.Length)
 			}
-			if p.Candidates > len(p.Top) {
-				fmt.Fprintf(tw, "  … %d more\n", p.Candidates-len(p.Top))
+			if p.LowCandidates > len(p.Top) {
+				fmt.Fprintf(tw, "  … %d more\n", p.LowCandidates-len(p.Top))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
