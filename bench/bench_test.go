@@ -561,3 +561,79 @@ func ExampleTrialSeed() {
 	fmt.Println(TrialSeed(42, 0), TrialSeed(42, 1) != TrialSeed(42, 2))
 	// Output: 42 true
 }
+
+// usageAgent is an agent that reports an LLM's spending.
+type usageAgent struct{ dojo.Agent }
+
+func (usageAgent) Usage() map[string]float64 {
+	return map[string]float64{"prompt_tokens": 120, "completion_tokens": 8}
+}
+
+func TestUsageIsReported(t *testing.T) {
+	t.Parallel()
+	random := agent(t, "random")
+	maker := dojo.AgentMakerFunc(func(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
+		a, err := random.NewAgent(ctx, ep)
+		return usageAgent{a}, err
+	})
+	dir := t.TempDir()
+	s := Suite{Name: "x-v1", Entries: tiny.Entries[:1]}
+	rep, err := Run(context.Background(), Config{Registry: envs.Default(), Suite: &s, Agent: maker, AgentName: "llm", Dir: dir, Trials: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := rep.Entries[0]
+	if e.Usage["prompt_tokens"] != 120 || e.UsageTotal["completion_tokens"] != 8*60 || rep.Overall.UsageTotal["prompt_tokens"] != 120*60 {
+		t.Errorf("usage %v, total %v, overall %v", e.Usage, e.UsageTotal, rep.Overall.UsageTotal)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	if !strings.Contains(string(md), "## Usage") || !strings.Contains(string(md), "| **total** | 480 | 7200 |") {
+		t.Errorf("report.md usage table:\n%s", md)
+	}
+}
+
+func FuzzReadSuite(f *testing.F) {
+	good, _ := json.Marshal(tiny)
+	f.Add(good)
+	f.Add([]byte(`{"name": "x-v1", "entries": [{"env": "gridworld/FrozenLake-v1", "tasks": -1}]}`))
+	f.Add([]byte(`{"name": "x-v1", "entries": [{"env": "a/B-v0", "options": {"k": [1, {"x": null}]}, "tasks": 1e3, "seed": 18446744073709551615}]}`))
+	f.Add([]byte(`[]`))
+	reg := envs.Default()
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "s.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := ReadSuite(path)
+		if err != nil {
+			if dojo.ErrorCode(err) != dojo.CodeInvalid {
+				t.Fatalf("error %v has code %q, want invalid", err, dojo.ErrorCode(err))
+			}
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("ReadSuite returned an invalid suite: %v", err)
+		}
+		// A valid suite resolves or says which env or option is wrong.
+		if m, err := s.Manifest(reg); err == nil && len(m.SHA256) != 64 {
+			t.Fatalf("manifest hash %q", m.SHA256)
+		}
+	})
+}
+
+// BenchmarkLoad reads a run directory and sums it up (bootstrap intervals
+// included): what dojo bench report and compare do per run.
+func BenchmarkLoad(b *testing.B) {
+	dir := b.TempDir()
+	random, _ := agents.New("random")
+	if _, err := Run(context.Background(), Config{Registry: envs.Default(), Suite: &tiny, Agent: random, AgentName: "random", Dir: dir, Trials: 4}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

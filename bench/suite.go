@@ -51,7 +51,7 @@ func slug(label string) string {
 		switch {
 		case r == '/' || r == ' ':
 			return '_'
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.', r == '=', r == '_':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.', r == '=', r == '_' || r == ',':
 			return r
 		}
 		return '-'
@@ -299,3 +299,7 @@ func canonicalJSON(v any) ([]byte, error) {
 	}
 	return json.Marshal(x)
 }
+
+// DefaultDir is the run directory of a suite and agent when none is given:
+// bench-SUITE-AGENT, the agent's name made a file name.
+func DefaultDir(suite, agent string) string { return "bench-" + suite + "-" + slug(agent) }

@@ -148,12 +148,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	}
 	dir := *out
 	if dir == "" {
-		dir = "bench-" + suite.Name + "-" + strings.Map(func(r rune) rune {
-			if r == '/' || r == ':' || r == ' ' || r == ',' || r == '=' {
-				return '-'
-			}
-			return r
-		}, name)
+		dir = bench.DefaultDir(suite.Name, name)
 	}
 	cfg := bench.Config{
 		Registry: a.reg, Suite: suite, Agent: maker, AgentName: name, Trials: *trials,

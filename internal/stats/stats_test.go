@@ -360,3 +360,14 @@ func TestPointBiserial(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkBootstrap(b *testing.B) {
+	xs := make([]float64, 500)
+	for i := range xs {
+		xs[i] = float64(i % 17)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Bootstrap(xs, 0.95, 2000, 1)
+	}
+}
