@@ -513,7 +513,7 @@ func TestReferences(t *testing.T) {
 
 func TestPerf(t *testing.T) {
 	t.Parallel()
-	rep, err := Perf(context.Background(), PerfConfig{Registry: envs.Default(), Workers: 2, Duration: 1})
+	rep, err := Perf(context.Background(), PerfConfig{Registry: envs.Default(), Workers: 2, Duration: 1, Rounds: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,9 @@ func pctCI(iv *Interval) string {
 // num formats a return-like number with three decimals, or one beyond a
 // thousand.
 func num(x float64) string {
+	if x == 0 {
+		x = 0 // no "-0.000"
+	}
 	switch {
 	case math.IsNaN(x):
 		return "–"

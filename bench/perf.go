@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,8 +27,12 @@ type PerfConfig struct {
 	// 4, ... up to Workers (default GOMAXPROCS).
 	Workers int
 	// Duration is how long each measurement runs at least (default
-	// 150ms): longer is steadier.
+	// 100ms): longer is steadier.
 	Duration time.Duration
+	// Rounds is how many times each env and worker count is measured,
+	// the worker counts taking turns; the best round is kept, as other
+	// processes on the machine only ever slow a round down (default 3).
+	Rounds int
 	// Log receives a line per measurement as it is taken.
 	Log io.Writer
 }
@@ -39,6 +45,12 @@ type PerfReport struct {
 	CPUs       int     `json:"cpus"`
 	GOMAXPROCS int     `json:"gomaxprocs"`
 	Duration   float64 `json:"duration_seconds"` // per measurement
+	Rounds     int     `json:"rounds"`
+	// LoadAverage is the machine's one-minute load average when the
+	// measurements started (Linux; 0 where unknown): near or above CPUs,
+	// other processes compete for the CPUs and the worker speedups say
+	// little.
+	LoadAverage float64 `json:"load_average,omitempty"`
 	// Steps are env steps per second through the runner, per family and
 	// worker count.
 	Steps []StepRate `json:"steps"`
@@ -110,14 +122,18 @@ func Perf(ctx context.Context, cfg PerfConfig) (*PerfReport, error) {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: perf needs a registry")
 	}
 	if cfg.Duration <= 0 {
-		cfg.Duration = 150 * time.Millisecond
+		cfg.Duration = 100 * time.Millisecond
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if cfg.Rounds <= 0 {
+		cfg.Rounds = 3
+	}
 	rep := &PerfReport{
 		GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Duration: cfg.Duration.Seconds(),
+		Rounds: cfg.Rounds, LoadAverage: loadAverage(),
 	}
 	logf := func(format string, args ...any) {
 		if cfg.Log != nil {
@@ -131,21 +147,31 @@ func Perf(ctx context.Context, cfg PerfConfig) (*PerfReport, error) {
 	workers = append(workers, cfg.Workers)
 
 	for _, p := range stepPlan(cfg.Registry) {
-		var one float64
-		for _, w := range workers {
-			r, err := measureSteps(ctx, cfg, p.env, p.agent, w)
-			if err != nil {
-				return nil, err
+		rates := make([]StepRate, len(workers))
+		sizes := make([]int, len(workers))
+		for round := range cfg.Rounds {
+			for i, w := range workers {
+				if round == 0 {
+					n, agent, err := calibrate(ctx, cfg, p.env, p.agent, w)
+					if err != nil {
+						return nil, err
+					}
+					sizes[i], p.agent = n, agent
+				}
+				r, err := measureSteps(ctx, cfg, p.env, p.agent, w, sizes[i])
+				if err != nil {
+					return nil, err
+				}
+				if r.StepsPerSec > rates[i].StepsPerSec {
+					rates[i] = r
+				}
 			}
-			if w == 1 {
-				one = r.StepsPerSec
-			}
-			if one > 0 {
-				r.Speedup = r.StepsPerSec / one
-			}
-			rep.Steps = append(rep.Steps, r)
-			logf("steps  %-28s %-7s workers %d: %s steps/s\n", r.Env, r.Agent, w, perSec(r.StepsPerSec))
 		}
+		for i := range rates {
+			rates[i].Speedup = rates[i].StepsPerSec / rates[0].StepsPerSec
+			logf("steps  %-28s %-7s workers %d: %s steps/s\n", rates[i].Env, rates[i].Agent, rates[i].Workers, perSec(rates[i].StepsPerSec))
+		}
+		rep.Steps = append(rep.Steps, rates...)
 	}
 	tk := protocol.NewTasker(cfg.Registry)
 	defer tk.Close()
@@ -222,40 +248,64 @@ func taskPlan(reg *dojo.Registry) []string {
 	return out
 }
 
-// measureSteps runs episodes until a run takes cfg.Duration.
-func measureSteps(ctx context.Context, cfg PerfConfig, env, agent string, workers int) (StepRate, error) {
-	r := StepRate{Family: dojo.Family(env), Env: env, Agent: agent, Workers: workers}
-	maker, err := agents.New(agent)
-	if err != nil {
-		return r, err
-	}
+// calibrate finds how many episodes take cfg.Duration with workers, and
+// the agent measured: the oracle, or random on an env without one.
+func calibrate(ctx context.Context, cfg PerfConfig, env, agent string, workers int) (int, string, error) {
 	episodes := 4 * workers
 	for {
+		maker, err := agents.New(agent)
+		if err != nil {
+			return 0, agent, err
+		}
 		sum, err := runner.Run(ctx, runner.Config{
 			Registry: cfg.Registry, Env: env, Agent: maker, AgentName: agent,
 			Episodes: episodes, Workers: workers, NoSteps: true,
 		})
 		if err != nil && agent == "oracle" && dojo.ErrorCode(err) == dojo.CodeInvalid && ctx.Err() == nil {
-			// No oracle: measure with the random agent.
-			agent, r.Agent = "random", "random"
-			if maker, err = agents.New(agent); err != nil {
-				return r, err
-			}
+			agent = "random" // no oracle: measure with the random agent
 			continue
 		}
 		if err != nil {
-			return r, fmt.Errorf("perf %s with %s: %w", env, agent, err)
+			return 0, agent, fmt.Errorf("perf %s with %s: %w", env, agent, err)
 		}
 		if sum.Wall >= cfg.Duration || episodes >= 1<<24 {
-			r.Episodes = sum.Episodes
-			r.Steps = int(sum.MeanLength*float64(sum.Completed) + 0.5)
-			r.Seconds = sum.Wall.Seconds()
-			r.StepsPerSec = float64(r.Steps) / r.Seconds
-			r.EpisodesPerSec = float64(r.Episodes) / r.Seconds
-			return r, nil
+			return episodes, agent, nil
 		}
 		episodes = grow(episodes, sum.Wall, cfg.Duration)
 	}
+}
+
+// measureSteps times one run of episodes.
+func measureSteps(ctx context.Context, cfg PerfConfig, env, agent string, workers, episodes int) (StepRate, error) {
+	r := StepRate{Family: dojo.Family(env), Env: env, Agent: agent, Workers: workers}
+	maker, err := agents.New(agent)
+	if err != nil {
+		return r, err
+	}
+	sum, err := runner.Run(ctx, runner.Config{
+		Registry: cfg.Registry, Env: env, Agent: maker, AgentName: agent,
+		Episodes: episodes, Workers: workers, NoSteps: true,
+	})
+	if err != nil {
+		return r, fmt.Errorf("perf %s with %s: %w", env, agent, err)
+	}
+	r.Episodes = sum.Episodes
+	r.Steps = int(sum.MeanLength*float64(sum.Completed) + 0.5)
+	r.Seconds = sum.Wall.Seconds()
+	r.StepsPerSec = float64(r.Steps) / r.Seconds
+	r.EpisodesPerSec = float64(r.Episodes) / r.Seconds
+	return r, nil
+}
+
+// loadAverage reads the one-minute load average (Linux), 0 if unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _, _ := strings.Cut(string(b), " ")
+	v, _ := strconv.ParseFloat(f, 64)
+	return v
 }
 
 // grow returns how many iterations should take d, given that n took
@@ -430,7 +480,15 @@ func perSec(x float64) string { return count(int(x + 0.5)) }
 
 // WriteTable writes the measurements as three tables.
 func (p *PerfReport) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "%s %s/%s, %d CPUs, GOMAXPROCS %d, %v per measurement\n\n", p.GoVersion, p.GOOS, p.GOARCH, p.CPUs, p.GOMAXPROCS, time.Duration(p.Duration*float64(time.Second)))
+	fmt.Fprintf(w, "%s %s/%s, %d CPUs, GOMAXPROCS %d, best of %d rounds of %v", p.GoVersion, p.GOOS, p.GOARCH, p.CPUs, p.GOMAXPROCS, p.Rounds, time.Duration(p.Duration*float64(time.Second)))
+	if p.LoadAverage > 0 {
+		fmt.Fprintf(w, ", load average %.1f", p.LoadAverage)
+	}
+	fmt.Fprintln(w)
+	if p.LoadAverage >= 0.5*float64(p.CPUs) {
+		fmt.Fprintf(w, "note: other processes were keeping the CPUs busy (load %.1f on %d CPUs): the rates are low and the speedups say little\n", p.LoadAverage, p.CPUs)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "env (runner, no step records)\tagent\tworkers\tsteps/s\tepisodes/s\tspeedup")
 	for _, s := range p.Steps {

@@ -177,6 +177,10 @@ func successPlot(reps []*Report) (*vgimg.Canvas, error) {
 		}
 	}
 	p.NominalY(labels...)
+	if k > 1 {
+		// Room above the first row for the legend.
+		p.Y.Max = float64(n-1) + 0.5 + 0.35*float64(k)
+	}
 	p.Legend.Top = true
 	w, h := successSize(n, k)
 	c := newCanvas(w, h)

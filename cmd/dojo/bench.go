@@ -257,9 +257,10 @@ func cmdBenchCompare(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdBenchPerf(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "bench perf", "[--workers N] [--duration D] [--out FILE] [--json]")
+	fs := newFlags(a, "bench perf", "[--workers N] [--duration D] [--rounds R] [--out FILE] [--json]")
 	workers := fs.Int("workers", 0, "measure with 1..N workers (0: GOMAXPROCS)")
-	duration := fs.Duration("duration", 150*time.Millisecond, "time spent on each measurement (longer is steadier: try 2s)")
+	duration := fs.Duration("duration", 100*time.Millisecond, "time spent on each measurement (longer is steadier: try 2s)")
+	rounds := fs.Int("rounds", 3, "rounds of measurements of each env and worker count; the best is kept")
 	out := fs.String("out", "perf.json", "write the measurements to this JSON `file` (\"\": none)")
 	asJSON := fs.Bool("json", false, "print the measurements as JSON")
 	pos, err := parse(fs, args)
@@ -269,10 +270,10 @@ func cmdBenchPerf(ctx context.Context, a *app, args []string) error {
 	if len(pos) != 0 {
 		return usagef("bench perf takes no arguments, got %q", pos)
 	}
-	if *workers < 0 || *duration <= 0 {
-		return usagef("--workers %d --duration %v: want workers ≥ 0 and a positive duration", *workers, *duration)
+	if *workers < 0 || *duration <= 0 || *rounds < 1 {
+		return usagef("--workers %d --duration %v --rounds %d: want workers ≥ 0, a positive duration and at least one round", *workers, *duration, *rounds)
 	}
-	cfg := bench.PerfConfig{Registry: a.reg, Workers: *workers, Duration: *duration}
+	cfg := bench.PerfConfig{Registry: a.reg, Workers: *workers, Duration: *duration, Rounds: *rounds}
 	if !*asJSON {
 		cfg.Log = a.stderr
 	}

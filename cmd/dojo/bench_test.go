@@ -132,7 +132,7 @@ func TestBenchListAndPerf(t *testing.T) {
 		t.Errorf("bench list core-v1: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	dir := t.TempDir()
-	r = dojoCmd(t, dir, "bench", "perf", "--duration", "1ms", "--workers", "2")
+	r = dojoCmd(t, dir, "bench", "perf", "--duration", "1ms", "--rounds", "1", "--workers", "2")
 	if r.code != 0 {
 		t.Fatalf("bench perf: exit %d\n%s", r.code, r.stderr)
 	}
