@@ -1,10 +1,8 @@
 package bench
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -241,32 +239,24 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 // WriteFiles writes compare.json, compare.md and the plots of both runs
 // (success.png, regret.png) to dir.
 func (c *Comparison) WriteFiles(dir string) error {
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return dojo.Errorf(dojo.CodeInternal, "compare.json: %v", err)
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "compare.json"), append(b, '\n')); err != nil {
-		return err
-	}
-	plots, err := writePlots(dir, c.reps)
-	if err != nil {
-		return err
-	}
-	var md strings.Builder
-	fmt.Fprintf(&md, "# dojo bench compare: `%s` (A) and `%s` (B) on %s\n\n", c.A.Agent, c.B.Agent, c.A.Suite)
-	fmt.Fprintf(&md, "A: manifest sha256 `%s`, %d trial(s) · B: manifest sha256 `%s`, %d trial(s)\n\n", c.A.SHA256, c.A.Trials, c.B.SHA256, c.B.Trials)
+	return writeFiles(dir, "compare", c, c.reps, c.writeMarkdown)
+}
+
+// writeMarkdown writes compare.md.
+func (c *Comparison) writeMarkdown(md io.Writer, plots []string) {
+	fmt.Fprintf(md, "# dojo bench compare: `%s` (A) and `%s` (B) on %s\n\n", c.A.Agent, c.B.Agent, c.A.Suite)
+	fmt.Fprintf(md, "A: manifest sha256 `%s`, %d trial(s) · B: manifest sha256 `%s`, %d trial(s)\n\n", c.A.SHA256, c.A.Trials, c.B.SHA256, c.B.Trials)
 	for _, w := range c.Warnings {
-		fmt.Fprintf(&md, "> **Warning:** %s\n\n", w)
+		fmt.Fprintf(md, "> **Warning:** %s\n\n", w)
 	}
 	header, rows := c.table()
-	mdTable(&md, header, rows)
-	fmt.Fprintln(&md, "Differences are B − A; success in percentage points with Newcombe's hybrid score interval, returns with a percentile bootstrap interval, the overall row with a bootstrap stratified by env. Each interval is at 95% on its own (no correction for the number of envs).")
-	fmt.Fprintln(&md)
+	mdTable(md, header, rows)
+	fmt.Fprintln(md, "Differences are B − A; success in percentage points with Newcombe's hybrid score interval, returns with a percentile bootstrap interval, the overall row with a bootstrap stratified by env. Each interval is at 95% on its own (no correction for the number of envs).")
+	fmt.Fprintln(md)
 	if o := c.Overall; o.ScoreA != nil {
-		fmt.Fprintf(&md, "Normalized score (mean over the %d envs compared that have one): A %.1f, B %.1f.\n\n", o.Entries, *o.ScoreA, *o.ScoreB)
+		fmt.Fprintf(md, "Normalized score (mean over the %d envs compared that have one): A %.1f, B %.1f.\n\n", o.Entries, *o.ScoreA, *o.ScoreB)
 	}
 	for _, p := range plots {
-		fmt.Fprintf(&md, "![%s](%s)\n\n", strings.TrimSuffix(p, ".png"), p)
+		fmt.Fprintf(md, "![%s](%s)\n\n", strings.TrimSuffix(p, ".png"), p)
 	}
-	return writeFileAtomic(filepath.Join(dir, "compare.md"), []byte(md.String()))
 }

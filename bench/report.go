@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
 	"maps"
 	"math"
@@ -415,18 +416,24 @@ func aggregate(name string, entries []EntryReport, keep func(*EntryReport) bool)
 // returns.png, parts.png, and regret.png when an entry records regret) to
 // dir.
 func (r *Report) WriteFiles(dir string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	return writeFiles(dir, "report", r, []*Report{r}, r.writeMarkdown)
+}
+
+// writeFiles writes name.json (v), the plots of reps, and name.md, which
+// md writes knowing the plots' file names.
+func writeFiles(dir, name string, v any, reps []*Report, md func(w io.Writer, plots []string)) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return dojo.Errorf(dojo.CodeInternal, "report.json: %v", err)
+		return dojo.Errorf(dojo.CodeInternal, "%s.json: %v", name, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "report.json"), append(b, '\n')); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, name+".json"), append(b, '\n')); err != nil {
 		return err
 	}
-	plots, err := writePlots(dir, []*Report{r})
+	plots, err := writePlots(dir, reps)
 	if err != nil {
 		return err
 	}
-	var md strings.Builder
-	r.writeMarkdown(&md, plots)
-	return writeFileAtomic(filepath.Join(dir, "report.md"), []byte(md.String()))
+	var text strings.Builder
+	md(&text, plots)
+	return writeFileAtomic(filepath.Join(dir, name+".md"), []byte(text.String()))
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,13 +138,11 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	maker, name, err := af.make(a)
+	maker, name, done, err := af.make(a)
 	if err != nil {
 		return err
 	}
-	if c, ok := maker.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer done()
 	dir := *out
 	if dir == "" {
 		dir = bench.DefaultDir(suite.Name, name)

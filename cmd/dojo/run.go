@@ -48,13 +48,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	maker, name, err := af.make(a)
+	maker, name, done, err := af.make(a)
 	if err != nil {
 		return err
 	}
-	if c, ok := maker.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer done()
 	cfg := runner.Config{
 		Registry:       a.reg,
 		Env:            id,
@@ -111,9 +109,15 @@ func addAgentFlags(fs *flag.FlagSet, def string) *agentFlags {
 	}
 }
 
-// make returns the agent the flags name and its recorded name.
-func (f *agentFlags) make(a *app) (dojo.AgentMaker, string, error) {
-	return makeAgent(a, *f.name, openai.Config{Model: *f.model, MaxTokens: *f.maxTokens, Concurrency: *f.concurrency}, *f.temperature)
+// make returns the agent the flags name, its recorded name, and a function
+// that releases it (stops an exec agent's processes).
+func (f *agentFlags) make(a *app) (dojo.AgentMaker, string, func(), error) {
+	m, name, err := makeAgent(a, *f.name, openai.Config{Model: *f.model, MaxTokens: *f.maxTokens, Concurrency: *f.concurrency}, *f.temperature)
+	done := func() {}
+	if c, ok := m.(io.Closer); ok {
+		done = func() { c.Close() }
+	}
+	return m, name, done, err
 }
 
 // makeAgent returns the agent named on the command line and the name its
