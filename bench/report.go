@@ -143,9 +143,13 @@ func seedOf(parts ...string) uint64 {
 	return h.Sum64()
 }
 
-// Load reads a run directory written by Run and sums it up. It needs no
-// registry: run.json holds the manifest and the references.
+// Load reads a run directory written by Run and sums it up (dir may also
+// name a file in it, such as its report.json). It needs no registry:
+// run.json holds the manifest and the references.
 func Load(dir string) (*Report, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir = filepath.Dir(dir)
+	}
 	rf, err := readRunFile(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s is not a dojo bench run directory (no %s): give the --out of dojo bench run", dir, runFileName)

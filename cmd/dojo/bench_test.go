@@ -60,7 +60,7 @@ func TestBenchRunReportAndCompare(t *testing.T) {
 	if r := dojoCmd(t, dir, "bench", "run", "suite.json", "--agent", "oracle", "--out", "orc"); r.code != 0 {
 		t.Fatalf("bench run oracle: exit %d\n%s", r.code, r.stderr)
 	}
-	c := dojoCmd(t, dir, "bench", "compare", "rand", "orc", "--out", "cmp")
+	c := dojoCmd(t, dir, "bench", "compare", "rand/report.json", "orc", "--out", "cmp")
 	if c.code != 0 {
 		t.Fatalf("bench compare: exit %d\n%s", c.code, c.stderr)
 	}
