@@ -59,13 +59,14 @@ func count(n int) string {
 	return s
 }
 
-// mdTable writes a Markdown table.
+// mdTable writes a Markdown table: columns of numbers are right-aligned,
+// the others left-aligned.
 func mdTable(w io.Writer, header []string, rows [][]string) {
 	fmt.Fprintf(w, "| %s |\n", strings.Join(header, " | "))
 	seps := make([]string, len(header))
 	for i := range seps {
 		seps[i] = "---"
-		if i > 0 {
+		if i > 0 && numeric(rows, i) {
 			seps[i] = "---:"
 		}
 	}
@@ -74,6 +75,21 @@ func mdTable(w io.Writer, header []string, rows [][]string) {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
 	}
 	fmt.Fprintln(w)
+}
+
+// numeric reports whether every non-empty cell of column i is a number,
+// an interval, a percentage or a dash.
+func numeric(rows [][]string, i int) bool {
+	for _, r := range rows {
+		if i >= len(r) || r[i] == "" || strings.HasPrefix(r[i], "**") {
+			continue
+		}
+		c := r[i][0]
+		if !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '[' || strings.HasPrefix(r[i], "–")) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Report) passHeaders() []string {
