@@ -38,10 +38,11 @@ func tabRNG(seed, salt uint64) *rand.Rand {
 
 // Salts of the agents' random streams.
 const (
-	tabSaltRandom    = 0x72616e646f6d // "random"
-	tabSaltQLearning = 0x716c6561726e // "qlearn"
-	tabSaltQTrain    = 0x7174726169   // "qtrai": seeds of training episodes
-	tabSaltBFS       = 0x626673       // "bfs"
+	tabSaltRandom      = 0x72616e646f6d // "random"
+	tabSaltQLearning   = 0x716c6561726e // "qlearn"
+	tabSaltQTrain      = 0x7174726169   // "qtrai": seeds of training episodes
+	tabSaltBFS         = 0x626673       // "bfs"
+	tabSaltNoisyOracle = 0x6e6f697379   // "noisy"
 )
 
 // tabState returns the key of an observation in a tabular agent's table.

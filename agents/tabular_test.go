@@ -294,6 +294,9 @@ func TestNewParams(t *testing.T) {
 	}{
 		{"random", ""},
 		{"oracle", ""},
+		{"oracle:eps=0.25", ""},
+		{"oracle:eps=1.5", `agent oracle: parameter eps="1.5": want a number in [0, 1]`},
+		{"oracle:p=0.1", `agent oracle: unknown parameter "p" (parameters: eps)`},
 		{"bfs", ""},
 		{"qlearning", ""},
 		{"qlearning:episodes=10,alpha=0.5,gamma=0.9,eps=0,eps_start=0.5,same_seed=true", ""},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -34,7 +35,13 @@ type Episode struct {
 	Length     int     `json:"length"`
 	Terminated bool    `json:"terminated"`
 	Truncated  bool    `json:"truncated"`
-	WallMS     float64 `json:"wall_ms"` // wall-clock time of the episode in milliseconds
+	// Parts totals each reward component over the steps, in the order of
+	// the first step's parts; recorded with Config.NoSteps too.
+	Parts []PartTotal `json:"parts,omitempty"`
+	// Series holds, for each metric named in Config.Series, its value in
+	// Info.Metrics after every step (0 at a step that did not report it).
+	Series map[string][]float64 `json:"series,omitempty"`
+	WallMS float64              `json:"wall_ms"` // wall-clock time of the episode in milliseconds
 	// Error says why the episode failed (the agent or the env returned an
 	// error or panicked, a deadline passed); ErrorCode classifies it.
 	Error     string    `json:"error,omitempty"`
@@ -43,6 +50,40 @@ type Episode struct {
 	// prompt_tokens, completion_tokens, requests, retries), from its
 	// optional dojo.UsageReporter.
 	Usage map[string]float64 `json:"usage,omitempty"`
+}
+
+// PartTotal is one reward component summed over an episode's steps: the
+// episode's return is the sum of Sum·Weight over its parts (up to rounding),
+// as long as the weights stayed the same (they do within an episode).
+type PartTotal struct {
+	Name string `json:"name"`
+	// Sum is the sum of the component's values over the steps.
+	Sum float64 `json:"sum"`
+	// Weight is the component's weight on the last step.
+	Weight float64 `json:"weight"`
+	// Fired is the number of steps where the value was not 0.
+	Fired int `json:"fired"`
+}
+
+// addParts adds one step's parts to the totals.
+func addParts(totals []PartTotal, parts []dojo.Part) []PartTotal {
+	for i, p := range parts {
+		j := i
+		if j >= len(totals) || totals[j].Name != p.Name {
+			j = slices.IndexFunc(totals, func(t PartTotal) bool { return t.Name == p.Name })
+			if j < 0 {
+				totals = append(totals, PartTotal{Name: p.Name})
+				j = len(totals) - 1
+			}
+		}
+		t := &totals[j]
+		t.Sum += p.Value
+		t.Weight = p.Weight
+		if p.Value != 0 {
+			t.Fired++
+		}
+	}
+	return totals
 }
 
 // ResetRecord is the observation and info returned by Reset, and the
@@ -226,7 +267,10 @@ func snapshotValue(v any) any {
 func marshalLine(ep *Episode) []byte {
 	b, err := json.Marshal(ep)
 	if err != nil {
-		ep.Reset, ep.Steps = nil, nil
+		ep.Reset, ep.Steps, ep.Series = nil, nil, nil
+		if slices.ContainsFunc(ep.Parts, func(p PartTotal) bool { return !finite(p.Sum) || !finite(p.Weight) }) {
+			ep.Parts = nil
+		}
 		if ep.Error == "" {
 			ep.Error = fmt.Sprintf("the episode record does not marshal to JSON: %v", err)
 			ep.ErrorCode = dojo.CodeInternal

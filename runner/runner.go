@@ -22,8 +22,8 @@
 // With Config.Out set, each finished episode is appended to that file as one
 // line of JSON (an Episode: env id, resolved options, seed, agent, the reset
 // observation, every step with its action, observation, reward, reward parts
-// and flags, the return, success, length, wall time and error), in the order
-// episodes finish. Each line is written with a single write as soon as its
+// and flags, the return, success, length, each reward part totalled over the
+// episode, wall time and error), in the order episodes finish. Each line is written with a single write as soon as its
 // episode ends, so killing the process loses no finished episode; the file
 // is fsync'd every second and at the end.
 //
@@ -90,8 +90,13 @@ type Config struct {
 	// An existing file is resumed.
 	Out string
 	// NoSteps leaves the reset observation and the steps out of the
-	// records, for large benchmarks where only outcomes matter.
+	// records, for large benchmarks where only outcomes matter. The
+	// records keep their reward part totals and series.
 	NoSteps bool
+	// Series names metrics of Info.Metrics recorded after every step in
+	// Episode.Series (a bandit's cumulative_regret, for regret curves),
+	// with or without NoSteps. It is not part of a run's identity.
+	Series []string
 
 	// EpisodeTimeout bounds an episode, from Reset to its last step,
 	// including the making of its agent (0: no bound).
@@ -510,6 +515,14 @@ func (e *episode) run() (err error) {
 		}
 		ep.Length++
 		ep.Return += s.Reward
+		ep.Parts = addParts(ep.Parts, s.Info.Parts)
+		for _, name := range r.cfg.Series {
+			if ep.Series == nil {
+				ep.Series = make(map[string][]float64, len(r.cfg.Series))
+			}
+			v, _ := s.Info.Metrics.Get(name)
+			ep.Series[name] = append(ep.Series[name], v)
+		}
 		if !r.cfg.NoSteps {
 			c := snapshotStep(s)
 			rec := StepRecord{

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -759,5 +760,58 @@ func TestUsageIsRecorded(t *testing.T) {
 		if ep.Usage["requests"] != float64(ep.Length) || ep.Length == 0 {
 			t.Errorf("episode %d: usage %v for %d steps", ep.Episode, ep.Usage, ep.Length)
 		}
+	}
+}
+
+func TestPartTotalsAndSeries(t *testing.T) {
+	t.Parallel()
+	reg, _ := chainRegistry()
+	cfg := baseConfig(reg)
+	cfg.Options = dojo.Options{"length": 5, "reward": "shaped"}
+	cfg.Series = []string{"distance", "absent"}
+	cfg.Out = filepath.Join(t.TempDir(), "run.jsonl")
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	eps := readFile(t, cfg.Out)
+	fired := 0
+	for _, ep := range eps {
+		if ep.Error != "" {
+			continue
+		}
+		want := map[string]PartTotal{}
+		var dist []float64
+		for _, s := range ep.Steps {
+			for _, p := range s.Info.Parts {
+				pt := want[p.Name]
+				pt.Name, pt.Sum, pt.Weight = p.Name, pt.Sum+p.Value, p.Weight
+				if p.Value != 0 {
+					pt.Fired++
+				}
+				want[p.Name] = pt
+			}
+			d, _ := s.Info.Metrics.Get("distance")
+			dist = append(dist, d)
+		}
+		if len(ep.Parts) != len(want) {
+			t.Fatalf("episode %d: parts %+v, want %d parts", ep.Episode, ep.Parts, len(want))
+		}
+		var ret float64
+		for _, p := range ep.Parts {
+			if p != want[p.Name] {
+				t.Errorf("episode %d: part %+v, want %+v", ep.Episode, p, want[p.Name])
+			}
+			ret += p.Sum * p.Weight
+			fired += p.Fired
+		}
+		if math.Abs(ret-ep.Return) > 1e-9 {
+			t.Errorf("episode %d: parts add up to %v, return is %v", ep.Episode, ret, ep.Return)
+		}
+		if !slices.Equal(ep.Series["distance"], dist) || len(ep.Series["absent"]) != ep.Length || slices.ContainsFunc(ep.Series["absent"], func(x float64) bool { return x != 0 }) {
+			t.Errorf("episode %d: series %v, want distance %v and absent all 0", ep.Episode, ep.Series, dist)
+		}
+	}
+	if fired == 0 {
+		t.Error("no part fired in any episode")
 	}
 }

@@ -13,6 +13,8 @@
 //	dojo reward [NAME]                  standalone scorers (toolrl, bfcl) as reward functions
 //	dojo render RUN.jsonl --out F.gif   draw a recorded episode (GIF, PNG frames)
 //	dojo watch RUN.jsonl                replay episodes in a window (viewer build: -tags ebiten)
+//	dojo bench run SUITE --agent A      benchmark an agent on a suite (also list, report,
+//	                                    compare, perf, rewards)
 //	dojo demo                           a short benchmark over every family
 //
 // Exit status: 0 ok, 1 runtime failure, 2 usage error.
@@ -79,6 +81,7 @@ func init() {
 		{"reward", "standalone scorers (toolrl, bfcl) for JSON lines on stdin", cmdReward},
 		{"render", "draw a recorded episode as a GIF or PNG frames", cmdRender},
 		{"watch", "replay recorded episodes in a window (viewer build)", cmdWatch},
+		{"bench", "benchmark suites and reports, comparisons, throughput, the reward lab", cmdBench},
 		{"help", "show help", cmdHelp},
 	}
 }

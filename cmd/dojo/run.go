@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,11 +18,7 @@ import (
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs := newFlags(a, "run", "ID --agent A [--episodes N] [--seed S] [--workers W] [--out F] [--opt k=v ...] [--reward P]")
-	agentName := fs.String("agent", "random", "the `agent`: a built-in name[:k=v,...] (dojo agents lists them), exec:CMD (a program speaking the agent side of the stdio protocol), or openai:BASE_URL (an OpenAI-compatible server; key from DOJO_API_KEY or OPENAI_API_KEY)")
-	model := fs.String("model", "", "model name, for --agent openai:...")
-	temperature := fs.Float64("temperature", -1, "sampling temperature, for --agent openai:... (negative: the server's default)")
-	maxTokens := fs.Int("max-tokens", 0, "completion token limit per turn, for --agent openai:... (0: the server's default)")
-	concurrency := fs.Int("concurrency", 0, "requests in flight at most, for --agent openai:... (0: one per worker)")
+	af := addAgentFlags(fs, "random")
 	episodes := fs.Int("episodes", 10, "number of episodes")
 	seed := fs.Uint64("seed", 0, "seed of episode 0; episode i gets seed+i")
 	workers := fs.Int("workers", 0, "parallel workers (0: GOMAXPROCS)")
@@ -52,13 +49,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	maker, name, err := makeAgent(a, *agentName, openai.Config{Model: *model, MaxTokens: *maxTokens, Concurrency: *concurrency}, *temperature)
+	maker, name, done, err := af.make(a)
 	if err != nil {
 		return err
 	}
-	if c, ok := maker.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer done()
 	cfg := runner.Config{
 		Registry:       a.reg,
 		Env:            id,
@@ -105,6 +100,36 @@ func reportRun(a *app, sum *runner.Summary, err error, asJSON bool, start time.T
 		return err
 	}
 	return nil
+}
+
+// agentFlags are the flags that choose an agent: --agent and the LLM
+// agent's settings.
+type agentFlags struct {
+	name                   *string
+	model                  *string
+	temperature            *float64
+	maxTokens, concurrency *int
+}
+
+func addAgentFlags(fs *flag.FlagSet, def string) *agentFlags {
+	return &agentFlags{
+		name:        fs.String("agent", def, "the `agent`: a built-in name[:k=v,...] (dojo agents lists them), exec:CMD (a program speaking the agent side of the stdio protocol), or openai:BASE_URL (an OpenAI-compatible server; key from DOJO_API_KEY or OPENAI_API_KEY)"),
+		model:       fs.String("model", "", "model name, for --agent openai:..."),
+		temperature: fs.Float64("temperature", -1, "sampling temperature, for --agent openai:... (negative: the server's default)"),
+		maxTokens:   fs.Int("max-tokens", 0, "completion token limit per turn, for --agent openai:... (0: the server's default)"),
+		concurrency: fs.Int("concurrency", 0, "requests in flight at most, for --agent openai:... (0: one per worker)"),
+	}
+}
+
+// make returns the agent the flags name, its recorded name, and a function
+// that releases it (stops an exec agent's processes).
+func (f *agentFlags) make(a *app) (dojo.AgentMaker, string, func(), error) {
+	m, name, err := makeAgent(a, *f.name, openai.Config{Model: *f.model, MaxTokens: *f.maxTokens, Concurrency: *f.concurrency}, *f.temperature)
+	done := func() {}
+	if c, ok := m.(io.Closer); ok {
+		done = func() { c.Close() }
+	}
+	return m, name, done, err
 }
 
 // makeAgent returns the agent named on the command line and the name its

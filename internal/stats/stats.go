@@ -1,8 +1,11 @@
 // Package stats holds the small statistics dojo reports: Wilson score
-// intervals for success rates, means with Student-t confidence intervals,
-// percentile-bootstrap intervals, and the unbiased pass@k and pass^k
-// estimators. Everything is deterministic: the bootstrap draws from a seeded
-// PCG generator.
+// intervals for success rates and Newcombe's interval for their difference,
+// means with Student-t confidence intervals, percentile-bootstrap intervals
+// (of a mean, of any statistic of several samples' means: a difference, a
+// mean of group means), the
+// unbiased pass@k and pass^k estimators, and the point-biserial correlation.
+// Everything is deterministic: the bootstrap draws from a seeded PCG
+// generator.
 package stats
 
 import (
@@ -46,7 +49,16 @@ func Wilson(k, n int, conf float64) Interval {
 	den := 1 + z2/nf
 	center := (p + z2/(2*nf)) / den
 	half := z / den * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
-	return Interval{math.Max(0, center-half), math.Min(1, center+half)}
+	iv := Interval{math.Max(0, center-half), math.Min(1, center+half)}
+	// The bounds at k = 0 and k = n are exactly 0 and 1; rounding would
+	// leave them a hair inside.
+	if k <= 0 {
+		iv.Lo = 0
+	}
+	if k >= n {
+		iv.Hi = 1
+	}
+	return iv
 }
 
 // Estimate is a sample mean with its spread and a confidence interval.
@@ -101,18 +113,12 @@ func Bootstrap(xs []float64, conf float64, reps int, seed uint64) Interval {
 		return Interval{math.NaN(), math.NaN()}
 	}
 	reps = max(reps, 100)
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	rng := newRNG(seed)
 	means := make([]float64, reps)
 	for r := range means {
-		var s float64
-		for range n {
-			s += xs[rng.IntN(n)]
-		}
-		means[r] = s / float64(n)
+		means[r] = resampleMean(rng, xs)
 	}
-	slices.Sort(means)
-	alpha := (1 - conf) / 2
-	return Interval{quantileSorted(means, alpha), quantileSorted(means, 1-alpha)}
+	return percentiles(means, conf)
 }
 
 // quantileSorted interpolates linearly between order statistics (type 7 in
@@ -293,4 +299,179 @@ func PassHatK(n, c, k int) float64 {
 		prod *= float64(c-i) / float64(n-i)
 	}
 	return prod
+}
+
+// NewcombeDiff returns Newcombe's hybrid score interval for the difference
+// p₁ − p₂ of two independent proportions k1/n1 and k2/n2 (method 10 of
+// Newcombe 1998, "Interval estimation for the difference between
+// independent proportions: comparison of eleven methods"). With [l₁, u₁] and
+// [l₂, u₂] the Wilson intervals of the two proportions,
+//
+//	lo = p₁ − p₂ − sqrt((p₁ − l₁)² + (u₂ − p₂)²)
+//	hi = p₁ − p₂ + sqrt((u₁ − p₁)² + (p₂ − l₂)²)
+//
+// It stays within [−1, 1] and behaves at 0 and n successes. A side with no
+// trials knows nothing: the interval is [−1, 1].
+func NewcombeDiff(k1, n1, k2, n2 int, conf float64) Interval {
+	if n1 <= 0 || n2 <= 0 {
+		return Interval{-1, 1}
+	}
+	p1, p2 := float64(k1)/float64(n1), float64(k2)/float64(n2)
+	w1, w2 := Wilson(k1, n1, conf), Wilson(k2, n2, conf)
+	d := p1 - p2
+	return Interval{
+		Lo: math.Max(-1, d-math.Hypot(p1-w1.Lo, w2.Hi-p2)),
+		Hi: math.Min(1, d+math.Hypot(w1.Hi-p1, p2-w2.Lo)),
+	}
+}
+
+// newRNG is the generator every bootstrap draws from.
+func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)) }
+
+// resampleMean returns the mean of len(xs) values drawn from xs with
+// replacement.
+func resampleMean(rng *rand.Rand, xs []float64) float64 {
+	n := len(xs)
+	var s float64
+	for range n {
+		s += xs[rng.IntN(n)]
+	}
+	return s / float64(n)
+}
+
+// percentiles returns the central conf interval of the sorted statistics.
+func percentiles(stats []float64, conf float64) Interval {
+	slices.Sort(stats)
+	alpha := (1 - conf) / 2
+	return Interval{quantileSorted(stats, alpha), quantileSorted(stats, 1-alpha)}
+}
+
+// BootstrapGroups returns the percentile-bootstrap interval at level conf
+// of a statistic of the means of several independent samples: each of reps
+// replicates resamples every group within itself (a stratified bootstrap)
+// and applies stat to the groups' means, in order. It is deterministic in
+// seed; reps below 100 are raised to 100. An empty group gives NaN bounds.
+// stat must not keep its argument.
+func BootstrapGroups(groups [][]float64, conf float64, reps int, seed uint64, stat func(means []float64) float64) Interval {
+	if len(groups) == 0 || slices.ContainsFunc(groups, func(g []float64) bool { return len(g) == 0 }) {
+		return Interval{math.NaN(), math.NaN()}
+	}
+	reps = max(reps, 100)
+	rng := newRNG(seed)
+	means := make([]float64, len(groups))
+	out := make([]float64, reps)
+	for r := range out {
+		for g, xs := range groups {
+			means[g] = resampleMean(rng, xs)
+		}
+		out[r] = stat(means)
+	}
+	return percentiles(out, conf)
+}
+
+// BootstrapDiff returns the percentile-bootstrap interval of mean(xs) −
+// mean(ys) for two independent samples at level conf (BootstrapGroups of
+// the two).
+func BootstrapDiff(xs, ys []float64, conf float64, reps int, seed uint64) Interval {
+	return BootstrapGroups([][]float64{xs, ys}, conf, reps, seed, func(m []float64) float64 { return m[0] - m[1] })
+}
+
+// BootstrapMeanOfMeans returns the stratified percentile-bootstrap interval
+// of the unweighted mean of the groups' means (a macro average, such as a
+// success rate averaged over a suite's envs). Empty groups are left out;
+// with none left the bounds are NaN.
+func BootstrapMeanOfMeans(groups [][]float64, conf float64, reps int, seed uint64) Interval {
+	var gs [][]float64
+	for _, g := range groups {
+		if len(g) > 0 {
+			gs = append(gs, g)
+		}
+	}
+	return BootstrapGroups(gs, conf, reps, seed, Average)
+}
+
+// Average returns the mean of xs (NaN with no values).
+func Average(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// Quantile returns the q-quantile of xs (0 ≤ q ≤ 1), interpolating linearly
+// between order statistics (type 7 of Hyndman and Fan, R's and NumPy's
+// default). xs is not modified; with no values it is NaN.
+func Quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 || math.IsNaN(q) {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return quantileSorted(s, math.Min(1, math.Max(0, q)))
+}
+
+// PointBiserial returns the point-biserial correlation between a
+// continuous variable xs and a binary one ys (the Pearson correlation of xs
+// with ys coded 0 and 1):
+//
+//	r = (M₁ − M₀) / s · sqrt(p·q)
+//
+// with M₁ and M₀ the means of xs where ys is true and false, s the
+// population standard deviation of xs, p the share of true and q = 1 − p.
+// It is NaN when it is undefined: fewer than two values, ys all equal, or xs
+// constant. It panics if the lengths differ.
+func PointBiserial(xs []float64, ys []bool) float64 {
+	if len(xs) != len(ys) {
+		panic("stats: PointBiserial of slices of different lengths")
+	}
+	n := len(xs)
+	var sum1, sum0 float64
+	var n1 int
+	var mean float64
+	for i, x := range xs {
+		mean += x
+		if ys[i] {
+			sum1 += x
+			n1++
+		} else {
+			sum0 += x
+		}
+	}
+	n0 := n - n1
+	if n < 2 || n1 == 0 || n0 == 0 {
+		return math.NaN()
+	}
+	mean /= float64(n)
+	var ss float64
+	for _, x := range xs {
+		d := x - mean
+		ss += d * d
+	}
+	sd := math.Sqrt(ss / float64(n))
+	if sd == 0 {
+		return math.NaN()
+	}
+	p := float64(n1) / float64(n)
+	r := (sum1/float64(n1) - sum0/float64(n0)) / sd * math.Sqrt(p*(1-p))
+	return math.Max(-1, math.Min(1, r))
+}
+
+// CorrelationP returns the two-sided p-value of a Pearson (or
+// point-biserial) correlation r over n pairs under the null hypothesis of
+// no correlation, from t = r·sqrt((n−2)/(1−r²)) on n−2 degrees of freedom.
+// It is NaN for n < 3 or an undefined r.
+func CorrelationP(r float64, n int) float64 {
+	if n < 3 || math.IsNaN(r) {
+		return math.NaN()
+	}
+	if math.Abs(r) >= 1 {
+		return 0
+	}
+	df := float64(n - 2)
+	t := math.Abs(r) * math.Sqrt(df/(1-r*r))
+	return 2 * (1 - StudentCDF(t, df))
 }

@@ -1,0 +1,72 @@
+// Package bench benchmarks agents on suites of dojo envs and reports the
+// results as a paper would: per env and overall, with confidence
+// intervals, in JSON, Markdown and PNG plots. It also compares two runs,
+// measures throughput, and analyses how reward parts track success (the
+// reward lab).
+//
+// # Suites
+//
+// A Suite is a named, versioned list of entries (an env id, options, a
+// number of tasks and the first seed): core-v1 covers every family. Its
+// Manifest resolves the entries against a registry (every option with its
+// default) and hashes the canonical JSON of the work with SHA-256, so two
+// reports with the same manifest hash played the same envs, options and
+// seeds. An env of the suite that the registry does not know fails the run,
+// naming it. Suites can also be read from JSON files (ReadSuite).
+//
+// # Runs
+//
+// Run plays every entry with an agent through the runner, Trials times per
+// task, into a directory: run.json (the manifest, the agent, the
+// references), one episode file per entry and trial under episodes/ (the
+// runner's records, without steps but with each reward part totalled, and
+// bandit regret after every step), and the report. Every trial of a task
+// starts the env from the task's seed; trial t > 0 shows the agent the seed
+// TrialSeed(seed, t), so agents drawing their randomness from the episode
+// seed (dojo's, exec agents, LLM agents through their request seed) act
+// afresh. A run directory is resumed: episodes already recorded are kept.
+//
+// # Statistics
+//
+// Per entry (internal/stats holds the formulas):
+//
+//   - success rate with its Wilson score interval;
+//   - pass@k = 1 − C(n−c, k)/C(n, k) (the unbiased estimator of Chen et al.
+//     2021) and pass^k = C(c, k)/C(n, k) (τ-bench, Yao et al. 2024), for
+//     k = 1..Trials, from c successes in n trials of each task, averaged
+//     over the tasks;
+//   - mean return with a percentile-bootstrap interval (2,000 resamples from
+//     a fixed seed, so reports are reproducible) and mean length;
+//   - each reward part: its value summed over an episode (mean), its weight,
+//     their product (its share of the return) and how often it fires;
+//   - an LLM agent's tokens and requests (from the episodes' usage);
+//   - the normalized score 100·(rate − random)/(oracle − random): 0 for the
+//     random agent, 100 for the env's oracle (see Reference for where the
+//     references come from).
+//
+// Family and overall rows are macro averages (each entry weighs the same)
+// with stratified bootstrap intervals. Compare sets two runs side by side:
+// Newcombe's hybrid score interval for each difference of success rates, a
+// bootstrap interval for each difference of mean returns, and which exclude
+// 0; runs of different manifests are refused unless forced.
+//
+// # Reports
+//
+// report.json holds the Report; report.md its tables (results, families,
+// bandit regret, reward parts, usage, notes, the manifest) and the plots:
+// success.png (success per env with intervals), regret.png (mean cumulative
+// regret by step on the bandits, one line per agent in a comparison),
+// returns.png (the distribution of returns per env) and parts.png (each
+// reward part's value and contribution per env).
+//
+// # Throughput and the reward lab
+//
+// Perf measures env steps per second through the runner for every family
+// with 1, 2, 4, ... workers, verifications per second of the task families'
+// gold responses, and JSON-RPC round trips through an in-process dojo
+// serve. AnalyzeRewards reads episode records and reports, per env, each
+// reward part's point-biserial correlation with success, how often it
+// fires, and for the weights played and every profile of the env
+// (recomputed from the parts) the failed episodes it pays like a success:
+// the candidates for reward hacking.
+package bench

@@ -1,0 +1,234 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/runner"
+)
+
+// Config configures a benchmark run. Registry, Suite, Agent and Dir are
+// needed; the zero value of the rest works (one trial, GOMAXPROCS workers,
+// no deadlines).
+type Config struct {
+	Registry *dojo.Registry
+	Suite    *Suite
+	Agent    dojo.AgentMaker
+	// AgentName is recorded in every episode and the report; resuming
+	// needs the same name.
+	AgentName string
+	// Trials is the number of times each task is played (default 1), for
+	// pass@k and pass^k. Every trial of a task starts the env from the same
+	// seed; trial t > 0 shows the agent the seed TrialSeed(seed, t) in
+	// EpisodeStart.Seed, so that agents drawing their randomness from it
+	// (all of dojo's, and LLM agents through their request seed) act
+	// afresh.
+	Trials int
+	// Dir receives the run: run.json, one episode file per entry and trial
+	// under episodes/, and the report. A directory holding a run of the
+	// same manifest and agent is resumed: finished episodes are kept.
+	Dir     string
+	Workers int
+
+	EpisodeTimeout time.Duration
+	ActionTimeout  time.Duration
+	Retries        int
+
+	// Progress receives each entry's progress bar (a terminal); Log one
+	// line per finished entry and trial. Nil writes nothing.
+	Progress io.Writer
+	Log      io.Writer
+}
+
+// TrialSeed is the seed an agent is shown in trial t of a task of seed
+// seed: seed itself in trial 0 (so a one-trial benchmark plays exactly as
+// dojo run does), a SplitMix64 mix of seed and t otherwise.
+func TrialSeed(seed uint64, t int) uint64 {
+	if t == 0 {
+		return seed
+	}
+	z := seed + uint64(t)*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// trialAgent shows the agent of trial t its trial seed.
+func trialAgent(m dojo.AgentMaker, t int) dojo.AgentMaker {
+	if t == 0 {
+		return m
+	}
+	return dojo.AgentMakerFunc(func(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
+		ep.Seed = TrialSeed(ep.Seed, t)
+		return m.NewAgent(ctx, ep)
+	})
+}
+
+// runFile is run.json: what a run directory holds, so that reports can be
+// made again (dojo bench report) and compared without the registry.
+type runFile struct {
+	Manifest *Manifest `json:"manifest"`
+	Agent    string    `json:"agent"`
+	Trials   int       `json:"trials"`
+	// References are the normalized score's references of each entry,
+	// by the entry's hash.
+	References map[string]*Reference `json:"references,omitempty"`
+	// Unplayable says why the agent could not play an entry, by label.
+	Unplayable map[string]string `json:"unplayable,omitempty"`
+}
+
+const runFileName = "run.json"
+
+func episodeFile(dir string, e *ManifestEntry, trial int) string {
+	return filepath.Join(dir, "episodes", fmt.Sprintf("%s.t%d.jsonl", slug(e.Label), trial))
+}
+
+// Run plays every entry of the suite with the agent, Trials times, into
+// cfg.Dir, then writes the report there (report.json, report.md and the
+// plots) and returns it. An env of the suite that the registry does not
+// know fails the run before anything is played. An agent that cannot play
+// an entry's env (the oracle on an env without one) leaves that entry out
+// of the report, which says why; failed episodes count as failures. When
+// ctx is canceled Run stops, keeping every finished episode; running it
+// again with the same Dir resumes.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Registry == nil || cfg.Suite == nil || cfg.Agent == nil {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: a run needs a registry, a suite and an agent")
+	}
+	if cfg.Dir == "" {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: no output directory").WithField("out")
+	}
+	if cfg.Trials < 0 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: %d trials: want 1 or more", cfg.Trials).WithField("trials")
+	}
+	trials := max(cfg.Trials, 1)
+	m, err := cfg.Suite.Manifest(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	rf, err := openRunDir(cfg.Dir, m, cfg.AgentName)
+	if err != nil {
+		return nil, err
+	}
+	rf.Trials = trials
+	rf.Unplayable = nil
+	if err := rf.write(cfg.Dir); err != nil {
+		return nil, err
+	}
+	logf := func(format string, args ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format, args...)
+		}
+	}
+	for i := range m.Entries {
+		e := &m.Entries[i]
+		for t := range trials {
+			rc := runner.Config{
+				Registry: cfg.Registry, Env: e.Env, Options: e.Options,
+				Agent: trialAgent(cfg.Agent, t), AgentName: cfg.AgentName,
+				Episodes: e.Tasks, Seed: e.Seed, Workers: cfg.Workers,
+				Out: episodeFile(cfg.Dir, e, t), NoSteps: true, Series: e.Series,
+				EpisodeTimeout: cfg.EpisodeTimeout, ActionTimeout: cfg.ActionTimeout, Retries: cfg.Retries,
+				Progress: cfg.Progress,
+			}
+			sum, err := runner.Run(ctx, rc)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, err
+				}
+				if dojo.ErrorCode(err) == dojo.CodeInvalid && sum != nil {
+					// The agent cannot play this env at all: say so in the
+					// report rather than fail the whole suite.
+					if rf.Unplayable == nil {
+						rf.Unplayable = map[string]string{}
+					}
+					rf.Unplayable[e.Label] = err.Error()
+					logf("%-44s %s cannot play it: %v\n", e.Label, cfg.AgentName, err)
+					break
+				}
+				return nil, fmt.Errorf("%s, trial %d: %w", e.Label, t+1, err)
+			}
+			logf("%-44s trial %d/%d  success %.3f  return %.3f  errors %d  %v\n",
+				e.Label, t+1, trials, sum.SuccessRate, sum.MeanReturn, sum.Errors, sum.Wall.Round(time.Millisecond))
+		}
+	}
+	if err := rf.addReferences(ctx, cfg.Registry, cfg.Workers); err != nil {
+		return nil, err
+	}
+	if err := rf.write(cfg.Dir); err != nil {
+		return nil, err
+	}
+	rep, err := Load(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return rep, rep.WriteFiles(cfg.Dir)
+}
+
+// openRunDir creates the run directory, or checks that the run it holds
+// is of the same manifest and agent, and returns its run file.
+func openRunDir(dir string, m *Manifest, agent string) (*runFile, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "episodes"), 0o755); err != nil {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "output directory: %w", err).WithField("out")
+	}
+	old, err := readRunFile(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &runFile{Manifest: m, Agent: agent}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case old.Manifest.SHA256 != m.SHA256:
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s holds a run of other work (suite %s, manifest %s; this run: suite %s, manifest %s): use another --out", dir, old.Manifest.Suite, old.Manifest.Short(), m.Suite, m.Short()).WithField("out")
+	case old.Agent != agent:
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s holds a run of agent %q, not %q: use another --out", dir, old.Agent, agent).WithField("out")
+	}
+	return old, nil
+}
+
+func readRunFile(dir string) (*runFile, error) {
+	b, err := os.ReadFile(filepath.Join(dir, runFileName))
+	if err != nil {
+		return nil, err
+	}
+	var rf runFile
+	if err := json.Unmarshal(b, &rf); err != nil || rf.Manifest == nil {
+		if err == nil {
+			err = errors.New("no manifest")
+		}
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: not a dojo bench run file: %v", filepath.Join(dir, runFileName), err)
+	}
+	return &rf, nil
+}
+
+// write replaces run.json atomically.
+func (rf *runFile) write(dir string) error {
+	b, err := json.MarshalIndent(rf, "", "  ")
+	if err != nil {
+		return dojo.Errorf(dojo.CodeInternal, "run file: %v", err)
+	}
+	return writeFileAtomic(filepath.Join(dir, runFileName), append(b, '\n'))
+}
+
+// writeFileAtomic writes a file through a temporary file and a rename, so
+// that a reader never sees it half-written.
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return dojo.Errorf(dojo.CodeInternal, "writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return dojo.Errorf(dojo.CodeInternal, "writing %s: %w", path, err)
+	}
+	return nil
+}
