@@ -1,0 +1,215 @@
+package websim
+
+import (
+	"database/sql"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+// fts5 is SQLite FTS5 over the same documents: the baseline the index is
+// measured against, and the reference for its ranking.
+type fts5 struct {
+	db   *sql.DB
+	stmt *sql.Stmt
+}
+
+func newFTS5(tb testing.TB, docs []Doc) *fts5 {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(`CREATE VIRTUAL TABLE pages USING fts5(title, text, tokenize = 'unicode61')`); err != nil {
+		tb.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ins, err := tx.Prepare(`INSERT INTO pages(rowid, title, text) VALUES (?, ?, ?)`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for d, doc := range docs {
+		if _, err := ins.Exec(d, doc.Title, doc.Text); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+	stmt, err := db.Prepare(`SELECT rowid, -bm25(pages) FROM pages WHERE pages MATCH ? ORDER BY bm25(pages), rowid LIMIT ?`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fts5{db: db, stmt: stmt}
+}
+
+// matchExpr is the FTS5 query for a disjunction of the query's terms, each
+// quoted as a string so no term is read as an operator.
+func matchExpr(query string) string {
+	toks := Tokenize(query)
+	for i, t := range toks {
+		toks[i] = `"` + t + `"`
+	}
+	return strings.Join(toks, " OR ")
+}
+
+func (f *fts5) search(tb testing.TB, query string, k int) []Hit {
+	tb.Helper()
+	expr := matchExpr(query)
+	if expr == "" {
+		return nil
+	}
+	rows, err := f.stmt.Query(expr, k)
+	if err != nil {
+		tb.Fatalf("FTS5 %q: %v", expr, err)
+	}
+	defer rows.Close()
+	var hits []Hit
+	for rows.Next() {
+		var h Hit
+		if err := rows.Scan(&h.Doc, &h.Score); err != nil {
+			tb.Fatal(err)
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return hits
+}
+
+// TestTokenizerMatchesFTS5 indexes tricky strings in FTS5 and compares the
+// vocabulary FTS5 reports (fts5vocab) with Tokenize's.
+func TestTokenizerMatchesFTS5(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"Hello, World! O'Brien's 3rd-place finish (2019).",
+		"Café naïve ÉCOLE Ångström façade Øresund Łódź Dvořák",
+		"Москва Санкт-Петербург 東京 ١٢٣ x²",
+		"snake_case kebab-case dotted.name e-mail@host.org",
+		"ÀÁÂÃÄÅ àáâãäå ÇçÑñ ÿ ŸŽž",
+		"e\u0301te\u0301 combining",
+		"tab\tnew\nline\r\u00a0nbsp\u2003em",
+		"price $12.50, 40% off — “quoted” «guillemets»",
+	}
+	var docs []Doc
+	want := map[string]bool{}
+	for _, s := range texts {
+		docs = append(docs, Doc{Text: s})
+		for _, tok := range Tokenize(s) {
+			want[tok] = true
+		}
+	}
+	f := newFTS5(t, docs)
+	if _, err := f.db.Exec(`CREATE VIRTUAL TABLE vocab USING fts5vocab(pages, row)`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.db.Query(`SELECT term FROM vocab`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]bool{}
+	for rows.Next() {
+		var term string
+		if err := rows.Scan(&term); err != nil {
+			t.Fatal(err)
+		}
+		got[term] = true
+	}
+	var onlyFTS, onlyUs []string
+	for term := range got {
+		if !want[term] {
+			onlyFTS = append(onlyFTS, term)
+		}
+	}
+	for term := range want {
+		if !got[term] {
+			onlyUs = append(onlyUs, term)
+		}
+	}
+	slices.Sort(onlyFTS)
+	slices.Sort(onlyUs)
+	if len(onlyFTS)+len(onlyUs) > 0 {
+		t.Errorf("tokens only FTS5 makes: %q\ntokens only Tokenize makes: %q", onlyFTS, onlyUs)
+	}
+}
+
+// TestSearchMatchesFTS5 compares rankings and scores with FTS5 on random
+// corpora: the same scores (to 1e-12: FTS5 takes its logarithm from musl,
+// which may round the last bit of an IDF otherwise than Go's math.Log) and
+// the same documents in the same order, but for documents whose scores tie
+// within that tolerance.
+func TestSearchMatchesFTS5(t *testing.T) {
+	t.Parallel()
+	docs := zipfCorpus(11, 3000, 1500)
+	ix, f := NewIndex(docs), newFTS5(t, docs)
+	r := rand.New(rand.NewPCG(11, 3))
+	n := 300
+	if raceEnabled {
+		n = 30
+	}
+	for range n {
+		q := randomQuery(r, 1500)
+		got, want := ix.Search(q, 10), f.search(t, q, 10)
+		if err := sameRanking(got, want, 1e-12); err != nil {
+			t.Fatalf("Search(%q): %v\nours: %v\nFTS5: %v", q, err, got, want)
+		}
+	}
+}
+
+// sameRanking reports how two top-k lists differ beyond ties within the
+// relative tolerance tol: their scores must agree position by position, and
+// a document may differ only among near-tied scores.
+func sameRanking(got, want []Hit, tol float64) error {
+	near := func(a, b float64) bool { return math.Abs(a-b) <= tol*math.Max(math.Abs(a), math.Abs(b)) }
+	if len(got) != len(want) {
+		return fmt.Errorf("%d hits, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !near(got[i].Score, want[i].Score) {
+			return fmt.Errorf("hit %d scores %v, want %v", i, got[i].Score, want[i].Score)
+		}
+		if got[i].Doc == want[i].Doc {
+			continue
+		}
+		// The same document must be at a position whose score ties, or
+		// beyond the cut among documents tied with the last one.
+		ok := near(got[i].Score, want[len(want)-1].Score)
+		for j := range want {
+			if want[j].Doc == got[i].Doc && near(want[j].Score, got[i].Score) {
+				ok = true
+			}
+		}
+		if !ok {
+			return fmt.Errorf("hit %d is doc %d, want doc %d", i, got[i].Doc, want[i].Doc)
+		}
+	}
+	return nil
+}
+
+func ExampleIndex_Search() {
+	ix := NewIndex([]Doc{
+		{ID: "p1", Title: "Ada Lovelace", Text: "Ada Lovelace wrote the first published algorithm."},
+		{ID: "p2", Title: "Charles Babbage", Text: "Charles Babbage designed the Analytical Engine with Ada Lovelace."},
+		{ID: "p3", Title: "London", Text: "London is the capital of England."},
+		{ID: "p4", Title: "Analytical Engine", Text: "A mechanical computer designed by Charles Babbage."},
+		{ID: "p5", Title: "England", Text: "England is a country; its capital is London."},
+	})
+	for _, h := range ix.Search("Lovelace algorithm", 10) {
+		fmt.Printf("%s %.3f %s\n", ix.Doc(h.Doc).ID, h.Score, ix.Snippet(h.Doc, "algorithm"))
+	}
+	// Output:
+	// p1 1.561 Ada Lovelace wrote the first published algorithm.
+	// p2 0.308 Charles Babbage designed the Analytical Engine with Ada Lovelace.
+}
