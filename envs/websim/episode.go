@@ -53,12 +53,15 @@ type web interface {
 	lookup(id string) (int, bool)
 }
 
-func (w *World) index() *Index                 { return w.Index }
-func (w *World) page(i int) *Page              { return &w.Pages[i] }
-func (w *World) lookup(id string) (int, bool)  { return w.PageByID(id) }
-func (c *Corpus) index() *Index                { return c.Index }
-func (c *Corpus) page(i int) *Page             { return &c.Pages[i] }
-func (c *Corpus) lookup(id string) (int, bool) { p, ok := c.byID[strings.TrimSpace(id)]; return int(p), ok }
+func (w *World) index() *Index                { return w.Index }
+func (w *World) page(i int) *Page             { return &w.Pages[i] }
+func (w *World) lookup(id string) (int, bool) { return w.PageByID(id) }
+func (c *Corpus) index() *Index               { return c.Index }
+func (c *Corpus) page(i int) *Page            { return &c.Pages[i] }
+func (c *Corpus) lookup(id string) (int, bool) {
+	p, ok := c.byID[strings.TrimSpace(id)]
+	return int(p), ok
+}
 
 // item is the question an episode asks, with what grading it needs.
 type item struct {
