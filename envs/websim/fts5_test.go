@@ -15,8 +15,9 @@ import (
 // fts5 is SQLite FTS5 over the same documents: the baseline the index is
 // measured against, and the reference for its ranking.
 type fts5 struct {
-	db   *sql.DB
-	stmt *sql.Stmt
+	db    *sql.DB
+	stmt  *sql.Stmt // ids and scores, ties broken by rowid
+	bench *sql.Stmt // ORDER BY bm25(pages) LIMIT k
 }
 
 func newFTS5(tb testing.TB, docs []Doc) *fts5 {
@@ -50,7 +51,11 @@ func newFTS5(tb testing.TB, docs []Doc) *fts5 {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &fts5{db: db, stmt: stmt}
+	bench, err := db.Prepare(`SELECT rowid FROM pages WHERE pages MATCH ? ORDER BY bm25(pages) LIMIT ?`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fts5{db: db, stmt: stmt, bench: bench}
 }
 
 // matchExpr is the FTS5 query for a disjunction of the query's terms, each

@@ -47,13 +47,11 @@ type Index struct {
 	docs  []Doc
 	terms map[string]int32
 	// Per term t: postings pdoc[off[t]:off[t+1]] in increasing document
-	// order with term frequencies ptf (a frequency of 65535 or more is
-	// stored as 65535 and looked up in bigTF), the IDF and the largest
-	// contribution of one posting.
+	// order with their contributions to their documents' scores (pc), the
+	// IDF and the largest contribution.
 	off   []uint32
 	pdoc  []uint32
-	ptf   []uint16
-	bigTF map[uint32]uint32
+	pc    []float64
 	idf   []float64
 	maxSc []float64
 	// Per block of blockSize postings (blocks start at each term's first
@@ -62,6 +60,11 @@ type Index struct {
 	boff  []uint32
 	blast []uint32
 	bmax  []float64
+	// Per term: the postings of its topSeeds largest contributions (best
+	// first, ties by document), or all its postings when it has fewer;
+	// seeds[seedOff[t]:seedOff[t+1]].
+	seeds   []uint32
+	seedOff []uint32
 	// norm[d] = k1·(1 − b + b·|D|/avgdl).
 	norm  []float64
 	avgdl float64
@@ -69,7 +72,10 @@ type Index struct {
 	scratch sync.Pool
 }
 
-const blockSize = 64
+const (
+	blockSize = 64
+	topSeeds  = 16
+)
 
 // NewIndex builds the index of docs. It keeps docs (not a copy); the caller
 // must not modify them afterwards.
@@ -133,22 +139,13 @@ func NewIndex(docs []Doc) *Index {
 	}
 	np := int(ix.off[nt])
 	ix.pdoc = make([]uint32, np)
-	ix.ptf = make([]uint16, np)
+	tfs := make([]uint32, np)
 	next := slices.Clone(ix.off[:nt])
 	for d, ps := range perDoc {
 		for _, p := range ps {
 			i := next[p.term]
 			next[p.term]++
-			ix.pdoc[i] = uint32(d)
-			if p.tf >= math.MaxUint16 {
-				if ix.bigTF == nil {
-					ix.bigTF = make(map[uint32]uint32)
-				}
-				ix.bigTF[i] = p.tf
-				ix.ptf[i] = math.MaxUint16
-			} else {
-				ix.ptf[i] = uint16(p.tf)
-			}
+			ix.pdoc[i], tfs[i] = uint32(d), p.tf
 		}
 		perDoc[d] = nil
 	}
@@ -163,6 +160,7 @@ func NewIndex(docs []Doc) *Index {
 		ix.norm[d] = bm25K1 * (1 - bm25B + bm25B*float64(l)/ix.avgdl)
 	}
 	ix.idf = make([]float64, nt)
+	ix.pc = make([]float64, np)
 	ix.maxSc = make([]float64, nt)
 	ix.boff = make([]uint32, nt+1)
 	for t := range nt {
@@ -173,6 +171,11 @@ func NewIndex(docs []Doc) *Index {
 		}
 		ix.idf[t] = idf
 		lo, hi := ix.off[t], ix.off[t+1]
+		for i := lo; i < hi; i++ {
+			// FTS5's order of operations.
+			f := float64(tfs[i])
+			ix.pc[i] = idf * ((f * bm25K1p1) / (f + ix.norm[ix.pdoc[i]]))
+		}
 		ix.boff[t+1] = ix.boff[t] + (hi-lo+blockSize-1)/blockSize
 		best := 0.0
 		for b := lo; b < hi; b += blockSize {
@@ -187,7 +190,42 @@ func NewIndex(docs []Doc) *Index {
 		}
 		ix.maxSc[t] = best
 	}
+	ix.seedOff = make([]uint32, nt+1)
+	var top []uint32
+	for t := range nt {
+		lo, hi := ix.off[t], ix.off[t+1]
+		top = top[:0]
+		for i := lo; i < hi; i++ {
+			top = append(top, i)
+			if len(top) > topSeeds {
+				// Keep the best topSeeds: drop the worst (few, so a scan).
+				w := 0
+				for j := 1; j < len(top); j++ {
+					if ix.seedBefore(t, top[w], top[j]) {
+						w = j
+					}
+				}
+				top[w] = top[len(top)-1]
+				top = top[:len(top)-1]
+			}
+		}
+		slices.SortFunc(top, func(a, b uint32) int {
+			if ix.seedBefore(t, a, b) {
+				return -1
+			}
+			return 1
+		})
+		ix.seeds = append(ix.seeds, top...)
+		ix.seedOff[t+1] = uint32(len(ix.seeds))
+	}
 	return ix
+}
+
+// seedBefore reports whether posting a of term t contributes more than
+// posting b (or as much, in an earlier document).
+func (ix *Index) seedBefore(t int, a, b uint32) bool {
+	ca, cb := ix.contrib(t, a), ix.contrib(t, b)
+	return ca > cb || ca == cb && ix.pdoc[a] < ix.pdoc[b]
 }
 
 // Len returns the number of documents.
@@ -196,23 +234,8 @@ func (ix *Index) Len() int { return len(ix.docs) }
 // Doc returns document d.
 func (ix *Index) Doc(d int) Doc { return ix.docs[d] }
 
-// tf returns the term frequency of posting i.
-func (ix *Index) tf(i uint32) float64 {
-	f := ix.ptf[i]
-	if f == math.MaxUint16 {
-		if big, ok := ix.bigTF[i]; ok {
-			return float64(big)
-		}
-	}
-	return float64(f)
-}
-
-// contrib is posting i's term's contribution to its document's score, in
-// FTS5's order of operations.
-func (ix *Index) contrib(t int, i uint32) float64 {
-	f := ix.tf(i)
-	return ix.idf[t] * ((f * bm25K1p1) / (f + ix.norm[ix.pdoc[i]]))
-}
+// contrib is posting i's (of term t) contribution to its document's score.
+func (ix *Index) contrib(t int, i uint32) float64 { return ix.pc[i] }
 
 // Score returns document d's BM25 score for query, computed directly (the
 // value Search ranks by). It is meant for checks and explanations; Search
@@ -228,10 +251,8 @@ func (ix *Index) scoreTokens(d int, toks []string) float64 {
 		if !ok {
 			continue
 		}
-		lo, hi := ix.off[t], ix.off[t+1]
-		i, found := slices.BinarySearch(ix.pdoc[lo:hi], uint32(d))
-		if found {
-			s += ix.contrib(int(t), lo+uint32(i))
+		if p, ok := ix.find(int(t), uint32(d)); ok {
+			s += ix.pc[p]
 		}
 	}
 	return s
@@ -276,27 +297,42 @@ type cursor struct {
 	mult     float64 // how many times the query holds the term
 	ub       float64 // mult · the term's largest contribution
 	pos, end uint32
-	blk      uint32 // the block holding pos
-	contrib  float64
+	contrib  float64 // its contribution to the document being scored
+	u        float64 // a bound of one occurrence's contribution, for boundInOrder
 }
 
 // scratch is the per-search working memory, pooled.
 type scratch struct {
-	buf    []byte
-	qterms []int32 // the query's terms in order (-1: not indexed)
-	curs   []cursor
-	order  []int     // cursor index of each query term
-	prefix []float64 // prefix[i] = Σ_{j ≤ i} curs[j].ub
-	heap   []Hit
+	buf     []byte
+	qterms  []int32 // the query's indexed terms in order
+	curs    []cursor
+	order   []int     // cursor index of each query term
+	prefix  []float64 // prefix[i] = slack · Σ_{j ≤ i} curs[j].ub
+	heap    []Hit
+	seeded  []uint32 // documents scored before the traversal, sorted
+	seedPos int
 }
 
-// slack makes bounds safe against rounding: the bound of a document is a
-// sum in another order than its score, so it may be a few ulps low.
+// slack makes bounds safe against rounding: a bound is a sum in another
+// order than the score it bounds, so it may be a few ulps low. A document
+// is pruned only when slack times its bound is at most the k-th score, so
+// its score is strictly below it and cannot win even a tie.
 const slack = 1 + 1e-9
 
+// search finds the top k in three steps. (1) Seeding: the documents of
+// each query term's top postings (its topSeeds best contributions, or all
+// its postings when it has no more) are scored exactly, so the heap starts
+// with a high k-th score. (2) Document-at-a-time MaxScore (Turtle and Flood
+// 1995): terms in increasing order of their bounds; those whose bounds sum
+// to no more than the k-th score are non-essential, looked up only for
+// documents the essential ones propose, and only while the document can
+// still win. (3) Block-max skipping (Ding and Suel 2011): before a
+// candidate is scored, the essential terms' bounds over their current
+// blocks bound every document up to the end of the first of those blocks;
+// when that cannot beat the k-th score, the whole range is skipped.
 func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 	// Parse the query into its terms, merging repeats.
-	s.qterms, s.curs, s.order, s.heap = s.qterms[:0], s.curs[:0], s.order[:0], s.heap[:0]
+	s.qterms, s.curs, s.order, s.heap, s.seeded = s.qterms[:0], s.curs[:0], s.order[:0], s.heap[:0], s.seeded[:0]
 	for i := 0; ; {
 		tok, start, end := nextToken(query, i, s.buf)
 		if start < 0 {
@@ -320,7 +356,7 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 			}
 		}
 		if !dup {
-			s.curs = append(s.curs, cursor{term: int(t), mult: 1, pos: ix.off[t], end: ix.off[t+1], blk: ix.boff[t]})
+			s.curs = append(s.curs, cursor{term: int(t), mult: 1, pos: ix.off[t], end: ix.off[t+1]})
 		}
 	}
 	if len(s.curs) == 0 {
@@ -354,9 +390,59 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 		}
 	}
 
-	theta := -1.0     // the k-th best score once the heap is full
-	firstEss := 0     // cursors from firstEss on are essential
-	nc := len(s.curs) // cursors
+	// (1) Seeding, from the terms that weigh most: the two of the largest
+	// bounds, and others whose bound is at least a tenth of the largest.
+	for c := len(s.curs) - 1; c >= 0; c-- {
+		if c < len(s.curs)-2 && s.curs[c].ub < s.curs[len(s.curs)-1].ub/10 {
+			break
+		}
+		t := s.curs[c].term
+		seeds := ix.seeds[ix.seedOff[t]:ix.seedOff[t+1]]
+		for _, p := range seeds[:min(len(seeds), max(k, 4))] {
+			s.seeded = append(s.seeded, ix.pdoc[p])
+		}
+	}
+	slices.Sort(s.seeded)
+	s.seeded = slices.Compact(s.seeded)
+	for _, d := range s.seeded {
+		s.push(Hit{Doc: int(d), Score: s.exactScore(ix, d)}, k)
+	}
+	s.seedPos = 0
+
+	// (2) and (3): the traversal.
+	theta, worst := -1.0, -1 // the k-th best score and its document, once the heap is full
+	firstEss := 0            // cursors from firstEss on are essential
+	nc := len(s.curs)
+	// setTheta updates the k-th score and makes terms non-essential while
+	// the documents holding only non-essential terms cannot win: their
+	// bound (the sum in query order of the terms' largest contributions,
+	// which floating-point addition's monotonicity makes a true bound of
+	// the scores, summed alike) is below the k-th score, or equal to it
+	// when every document left comes after the k-th one (and so loses the
+	// tie). after is the last document the traversal passed.
+	setTheta := func(after int) bool {
+		if len(s.heap) < k {
+			return true
+		}
+		theta, worst = s.heap[0].Score, s.heap[0].Doc
+		for firstEss < nc {
+			for c := range s.curs {
+				s.curs[c].u = 0
+				if c <= firstEss {
+					s.curs[c].u = ix.maxSc[s.curs[c].term]
+				}
+			}
+			if b := s.boundInOrder(); b < theta || b == theta && after >= worst {
+				firstEss++
+				continue
+			}
+			break
+		}
+		return firstEss < nc
+	}
+	if !setTheta(-1) {
+		goto done
+	}
 	for {
 		// The next candidate: the smallest document among essential cursors.
 		d := uint32(math.MaxUint32)
@@ -367,6 +453,58 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 		}
 		if d == math.MaxUint32 {
 			break
+		}
+		if theta >= 0 {
+			// (3) A bound of every document from d to end: essential terms
+			// at d contribute at most their current block's largest
+			// contribution up to the block's end; those whose next posting
+			// comes later contribute nothing before it.
+			end := uint32(math.MaxUint32)
+			for c := range s.curs {
+				cu := &s.curs[c]
+				switch {
+				case c < firstEss:
+					cu.u = ix.maxSc[cu.term] // a non-essential term: its largest contribution
+				case cu.pos >= cu.end:
+					cu.u = 0
+				case ix.pdoc[cu.pos] == d:
+					b := ix.blockOf(cu.term, cu.pos)
+					cu.u = ix.bmax[b]
+					end = min(end, ix.blast[b])
+				default:
+					cu.u = 0
+					end = min(end, ix.pdoc[cu.pos]-1)
+				}
+			}
+			// First a quick bound (in another order than the scores' sums,
+			// so made safe by slack); near the k-th score, the exact one.
+			quick := 0.0
+			for c := range s.curs {
+				quick += s.curs[c].mult * s.curs[c].u
+			}
+			skip := quick*slack < theta
+			if !skip && quick <= theta*slack {
+				b := s.boundInOrder()
+				skip = b < theta || b == theta && int(d) > worst
+			}
+			if skip {
+				for c := firstEss; c < nc; c++ {
+					s.curs[c].seek(ix, end+1)
+				}
+				continue
+			}
+		}
+		// Seeded documents are scored already.
+		for s.seedPos < len(s.seeded) && s.seeded[s.seedPos] < d {
+			s.seedPos++
+		}
+		if s.seedPos < len(s.seeded) && s.seeded[s.seedPos] == d {
+			for c := firstEss; c < nc; c++ {
+				if cu := &s.curs[c]; cu.pos < cu.end && ix.pdoc[cu.pos] == d {
+					cu.pos++
+				}
+			}
+			continue
 		}
 		// Score the essential terms at d.
 		partial := 0.0
@@ -379,7 +517,7 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 				cu.pos++
 			}
 		}
-		// Add the non-essential ones while the document can still make it.
+		// Add the non-essential ones while the document can still win.
 		pruned := false
 		for c := firstEss - 1; c >= 0; c-- {
 			if theta >= 0 && partial*slack+s.prefix[c] <= theta {
@@ -391,7 +529,7 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 			if !cu.seekBlock(ix, d) {
 				continue
 			}
-			if theta >= 0 && (partial+cu.mult*ix.bmax[cu.blk])*slack+prefixBelow(s.prefix, c) <= theta {
+			if theta >= 0 && (partial+cu.mult*ix.bmax[ix.blockOf(cu.term, cu.pos)])*slack+prefixBelow(s.prefix, c) <= theta {
 				pruned = true // even this term's block bound cannot lift d
 				break
 			}
@@ -409,20 +547,16 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 		for _, c := range s.order {
 			score += s.curs[c].contrib
 		}
-		if theta >= 0 && score <= theta {
+		h := Hit{Doc: int(d), Score: score}
+		if len(s.heap) == k && !worse(s.heap[0], h) {
 			continue
 		}
-		s.push(Hit{Doc: int(d), Score: score}, k)
-		if len(s.heap) == k {
-			theta = s.heap[0].Score
-			for firstEss < nc && s.prefix[firstEss] <= theta {
-				firstEss++
-			}
-			if firstEss == nc {
-				break
-			}
+		s.push(h, k)
+		if !setTheta(int(d)) {
+			break
 		}
 	}
+done:
 	// The heap, best first.
 	n := len(dst)
 	dst = append(dst, s.heap...)
@@ -438,6 +572,33 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 	return dst
 }
 
+// boundInOrder sums the cursors' bounds u in query order, as scores are
+// summed: since floating-point addition is monotonic, the result is at
+// least the score of any document whose contributions are at most the u.
+func (s *scratch) boundInOrder() float64 {
+	b := 0.0
+	for _, c := range s.order {
+		b += s.curs[c].u
+	}
+	return b
+}
+
+// exactScore is document d's score, its terms looked up by binary search.
+func (s *scratch) exactScore(ix *Index, d uint32) float64 {
+	for c := range s.curs {
+		cu := &s.curs[c]
+		cu.contrib = 0
+		if p, ok := ix.find(cu.term, d); ok {
+			cu.contrib = ix.pc[p]
+		}
+	}
+	score := 0.0
+	for _, c := range s.order {
+		score += s.curs[c].contrib
+	}
+	return score
+}
+
 func prefixBelow(prefix []float64, c int) float64 {
 	if c == 0 {
 		return 0
@@ -445,28 +606,51 @@ func prefixBelow(prefix []float64, c int) float64 {
 	return prefix[c-1]
 }
 
-// seekBlock moves the cursor's block to the first block that may hold d or
-// a later document; it reports false when the postings are exhausted.
+// find returns the posting of document d in term t's list, searching the
+// block lasts first, then the block.
+func (ix *Index) find(t int, d uint32) (uint32, bool) {
+	b0, b1 := ix.boff[t], ix.boff[t+1]
+	b, _ := slices.BinarySearch(ix.blast[b0:b1], d) // the first block whose last is ≥ d
+	if b == int(b1-b0) {
+		return 0, false
+	}
+	lo := ix.off[t] + uint32(b)*blockSize
+	hi := min(lo+blockSize, ix.off[t+1])
+	i, ok := slices.BinarySearch(ix.pdoc[lo:hi], d)
+	return lo + uint32(i), ok
+}
+
+// blockOf is the block of term t holding posting p.
+func (ix *Index) blockOf(t int, p uint32) uint32 {
+	return ix.boff[t] + (p-ix.off[t])/blockSize
+}
+
+// seekBlock moves the cursor to the start of the first block that may hold
+// d or a later document (or leaves it where it is, inside that block); it
+// reports false when the postings are exhausted.
 func (cu *cursor) seekBlock(ix *Index, d uint32) bool {
 	if cu.pos >= cu.end {
 		return false
 	}
-	for ix.blast[cu.blk] < d {
-		cu.blk++
-		if start := ix.off[cu.term] + (cu.blk-ix.boff[cu.term])*blockSize; start >= cu.end {
+	b := ix.blockOf(cu.term, cu.pos)
+	for ix.blast[b] < d {
+		b++
+		start := ix.off[cu.term] + (b-ix.boff[cu.term])*blockSize
+		if start >= cu.end {
 			cu.pos = cu.end
 			return false
-		} else if start > cu.pos {
-			cu.pos = start
 		}
+		cu.pos = start
 	}
 	return true
 }
 
-// seek moves the cursor to its first posting at or after document d, within
-// the current block (seekBlock has found it).
+// seek moves the cursor to its first posting at or after document d.
 func (cu *cursor) seek(ix *Index, d uint32) {
-	blockEnd := min(ix.off[cu.term]+(cu.blk-ix.boff[cu.term]+1)*blockSize, cu.end)
+	if !cu.seekBlock(ix, d) {
+		return
+	}
+	blockEnd := min(ix.off[cu.term]+(ix.blockOf(cu.term, cu.pos)-ix.boff[cu.term]+1)*blockSize, cu.end)
 	lo, hi := cu.pos, blockEnd
 	for lo < hi {
 		m := (lo + hi) / 2
@@ -479,11 +663,16 @@ func (cu *cursor) seek(ix *Index, d uint32) {
 	cu.pos = lo
 }
 
+// worse orders hits from worst to best: lower score, then higher Doc.
+func worse(a, b Hit) bool { return a.Score < b.Score || (a.Score == b.Score && a.Doc > b.Doc) }
+
 // push adds h to the k-best min-heap (worst at the root: lowest score, then
 // highest Doc).
 func (s *scratch) push(h Hit, k int) {
-	worse := func(a, b Hit) bool { return a.Score < b.Score || (a.Score == b.Score && a.Doc > b.Doc) }
 	hp := s.heap
+	if len(hp) == k && !worse(hp[0], h) {
+		return
+	}
 	if len(hp) < k {
 		hp = append(hp, h)
 		for i := len(hp) - 1; i > 0; {
@@ -497,7 +686,7 @@ func (s *scratch) push(h Hit, k int) {
 		s.heap = hp
 		return
 	}
-	hp[0] = h
+	hp[0] = h // replace the worst
 	for i := 0; ; {
 		l, m := 2*i+1, i
 		if l < len(hp) && worse(hp[l], hp[m]) {
