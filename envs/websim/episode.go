@@ -162,18 +162,17 @@ func (e *episode) play(a dojo.Action) (res turnResult) {
 		res.vals[cOpened] = e.fraction(e.opened) - o0
 	}()
 	var calls []dojo.ToolCall
-	text := a.Text
+	text, plain := a.Text, a.Text // plain: without a leading <think> block
 	var perrs []string
 	switch {
 	case a.Kind == dojo.ActIndex:
-		text = ""
+		text, plain = "", ""
 	case a.Kind == dojo.ActMessage && len(a.ToolCalls) > 0:
 		calls = a.ToolCalls
 	default:
-		var rest string
-		calls, rest, perrs = reward.ParseToolCalls(a.Text)
+		calls, plain, perrs = reward.ParseToolCalls(a.Text)
 		if len(calls) > 0 || len(perrs) > 0 {
-			text = rest
+			text = plain
 		}
 	}
 	if len(calls) > 0 {
@@ -203,7 +202,7 @@ func (e *episode) play(a dojo.Action) (res turnResult) {
 	case act == "answer":
 		e.finish(content, &res)
 	case !e.cfg.text && a.Kind != dojo.ActIndex:
-		e.finish(dojo.Answer(text), &res) // a reply without an action is the final answer
+		e.finish(dojo.Answer(plain), &res) // a reply without an action is the final answer
 	default:
 		res.vals[cFormat] = -1
 		res.invalid = true

@@ -124,8 +124,9 @@ func article(word string) string {
 func lastWord(name string) string { return name[strings.LastIndexByte(name, ' ')+1:] }
 
 func (p *pageWriter) filler(subject string) {
-	for range p.r.IntN(3) {
-		p.say(pick(p.r, fillers), subject)
+	order := p.r.Perm(len(fillers))
+	for _, i := range order[:p.r.IntN(3)] {
+		p.say(fillers[i], subject)
 	}
 }
 

@@ -34,6 +34,10 @@ type Question struct {
 	Answers []string
 	// Hop lists what each hop reads, in reading order.
 	Hop []QuestionHop
+	// About lists the entities the answer is about: a bridge's last entity
+	// (named by the answer, or whose attribute it is), the two entities a
+	// comparison or a difference of years compares, a count's entity.
+	About []int32
 }
 
 // QuestionHop is one fact a question needs.
@@ -358,12 +362,14 @@ func (qb *questionBuilder) bridge(h int) *Question {
 		q.Text = fmt.Sprintf(attrQuestion(a, e), qb.np(c))
 		q.Answers = attrAnswers(a, e)
 		q.Hop = qb.hops(c, a, true)
+		q.About = []int32{c.last()}
 	} else {
 		last := len(c.rels) - 1
 		inner := chain{ents: c.ents[:last+1], rels: c.rels[:last]}
 		q.Text = fmt.Sprintf(relQuestion(c.rels[last], &qb.w.Entities[c.ents[last]]), qb.np(inner))
 		q.Answers = nameAnswers(&qb.w.Entities[c.last()])
 		q.Hop = qb.hops(c, 0, false)
+		q.About = []int32{c.last()}
 	}
 	if mentions(q.Text, q.Answers) {
 		return nil
@@ -429,6 +435,7 @@ func (qb *questionBuilder) comparison(h int) *Question {
 	}
 	q := &Question{Text: fmt.Sprintf(cmp.text, qb.np(a), qb.np(b)), Answers: nameAnswers(win)}
 	q.Hop = append(qb.hops(a, cmp.attr, true), qb.hops(b, cmp.attr, true)...)
+	q.About = []int32{a.last(), b.last()}
 	return q
 }
 
@@ -472,6 +479,7 @@ func (qb *questionBuilder) aggregation(h int) *Question {
 		}
 		q := &Question{Text: fmt.Sprintf(cnt.text, qb.np(c)), Answers: numberAnswers(n, "")}
 		q.Hop = qb.hops(c, countFact(cnt.rel), true)
+		q.About = []int32{c.last()}
 		if mentions(q.Text, q.Answers) {
 			return nil
 		}
@@ -494,6 +502,7 @@ func (qb *questionBuilder) aggregation(h int) *Question {
 	}
 	q := &Question{Text: fmt.Sprintf("how many years passed between %s and %s?", qb.years(a), qb.years(b)), Answers: numberAnswers(d, "years")}
 	q.Hop = append(qb.hops(a, factYear, true), qb.hops(b, factYear, true)...)
+	q.About = []int32{a.last(), b.last()}
 	if mentions(q.Text, q.Answers) {
 		return nil
 	}
