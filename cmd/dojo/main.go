@@ -10,7 +10,7 @@
 //	dojo serve                          the JSON-RPC 2.0 stdio server
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
 //	dojo verify --tasks T --responses R score responses to generated tasks
-//	dojo reward [NAME]                  standalone scorers (toolrl, bfcl) as reward functions
+//	dojo reward [NAME]                  standalone scorers (toolrl, bfcl, em, f1, searchr1) as reward functions
 //	dojo demo                           a short benchmark over every family
 //
 // Exit status: 0 ok, 1 runtime failure, 2 usage error.
@@ -74,7 +74,7 @@ func init() {
 		{"serve", "serve envs over JSON-RPC on stdin and stdout (for Python and other clients)", cmdServe},
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},
-		{"reward", "standalone scorers (toolrl, bfcl) for JSON lines on stdin", cmdReward},
+		{"reward", "standalone scorers (toolrl, bfcl, em, f1, searchr1) for JSON lines on stdin", cmdReward},
 		{"help", "show help", cmdHelp},
 	}
 }
