@@ -88,17 +88,24 @@ func evict(keep cacheKey) {
 	}
 }
 
+// cachedValue is cached for values of one type: build returns the value
+// and its number of pages.
+func cachedValue[T any](key cacheKey, build func() (T, int, error)) (T, error) {
+	v, err := cached(key, func() (any, int, error) { return build() })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
 // sharedWorld returns the world of o, from the cache.
 func sharedWorld(o WorldOptions) (*World, error) {
-	v, err := cached(cacheKey{size: o.Size, noise: o.Noise, seed: o.Seed}, func() (any, int, error) {
+	return cachedValue(cacheKey{size: o.Size, noise: o.Noise, seed: o.Seed}, func() (*World, int, error) {
 		w, err := NewWorld(o)
 		if err != nil {
 			return nil, 0, err
 		}
 		return w, len(w.Pages), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(*World), nil
 }

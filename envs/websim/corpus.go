@@ -207,18 +207,16 @@ var (
 // openCorpus returns the corpus at the paths (both empty: the sample),
 // from the cache; a file changed since it was loaded is loaded again.
 func openCorpus(corpusPath, qaPath string) (*Corpus, error) {
-	if corpusPath == "" && qaPath == "" {
-		v, err := cached(cacheKey{path: "\x00sample"}, func() (any, int, error) {
-			c, err := LoadCorpus(bytes.NewReader(sampleCorpus), "sample/corpus.jsonl", bytes.NewReader(sampleQA), "sample/qa.jsonl")
-			if err != nil {
-				return nil, 0, err
-			}
-			return c, len(c.Pages), nil
-		})
+	load := func(c *Corpus, err error) (*Corpus, int, error) {
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return v.(*Corpus), nil
+		return c, len(c.Pages), nil
+	}
+	if corpusPath == "" && qaPath == "" {
+		return cachedValue(cacheKey{path: "\x00sample"}, func() (*Corpus, int, error) {
+			return load(LoadCorpus(bytes.NewReader(sampleCorpus), "sample/corpus.jsonl", bytes.NewReader(sampleQA), "sample/qa.jsonl"))
+		})
 	}
 	if corpusPath == "" || qaPath == "" {
 		return nil, errors.New(`give both options "corpus" (JSON lines {"id", "title", "text"}) and "qa" (JSON lines {"question", "answers"}), or neither for the sample corpus`)
@@ -231,7 +229,7 @@ func openCorpus(corpusPath, qaPath string) (*Corpus, error) {
 		}
 		stamp = append(stamp, fmt.Sprintf("%s\x00%d\x00%d", p, fi.Size(), fi.ModTime().UnixNano()))
 	}
-	v, err := cached(cacheKey{path: strings.Join(stamp, "\x00")}, func() (any, int, error) {
+	return cachedValue(cacheKey{path: strings.Join(stamp, "\x00")}, func() (*Corpus, int, error) {
 		cf, err := os.Open(corpusPath)
 		if err != nil {
 			return nil, 0, err
@@ -242,16 +240,8 @@ func openCorpus(corpusPath, qaPath string) (*Corpus, error) {
 			return nil, 0, err
 		}
 		defer qf.Close()
-		c, err := LoadCorpus(cf, corpusPath, qf, qaPath)
-		if err != nil {
-			return nil, 0, err
-		}
-		return c, len(c.Pages), nil
+		return load(LoadCorpus(cf, corpusPath, qf, qaPath))
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(*Corpus), nil
 }
 
 // WriteCorpus writes the world's pages as corpus lines {"id", "title",

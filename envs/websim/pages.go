@@ -104,6 +104,35 @@ func (p *pageWriter) list(es []int32, rel Rel) string {
 	return andList(names)
 }
 
+// backlinks states the subjects of rel whose object is the page's entity
+// (named name), if there are any, in a sentence of format (with the name
+// and the list).
+func (p *pageWriter) backlinks(name string, es []int32, rel Rel, format string) {
+	if len(es) > 0 {
+		p.say(format, name, p.list(es, rel))
+	}
+}
+
+// complete states the complete list of the subjects of rel whose object
+// is entity i ("The only … is A." or "The … are A, B and C."), which a
+// count question reads, if there are any.
+func (p *pageWriter) complete(i int32, es []int32, rel Rel, one, many string) {
+	p.completeAs(p.g.w.Entities[i].Name, i, es, rel, one, many)
+}
+
+// completeAs is complete naming the entity as name.
+func (p *pageWriter) completeAs(name string, i int32, es []int32, rel Rel, one, many string) {
+	if len(es) == 0 {
+		return
+	}
+	if len(es) == 1 {
+		p.say(one, name, p.list(es, rel))
+	} else {
+		p.say(many, name, p.list(es, rel))
+	}
+	p.states(i, countFact(rel))
+}
+
 func andList(xs []string) string {
 	switch len(xs) {
 	case 0:
@@ -175,20 +204,9 @@ func (p *pageWriter) entity(i int32) {
 			p.say("Today %s works at %s.", s, p.name(e.Rel[Employer]))
 		}
 		p.states(i, relFact(Employer))
-		if ws := sub(Creator); len(ws) > 0 {
-			if len(ws) == 1 {
-				p.say("%s's only work is %s.", s, p.list(ws, Creator))
-			} else {
-				p.say("%s's works are %s.", s, p.list(ws, Creator))
-			}
-			p.states(i, countFact(Creator))
-		}
-		if os := sub(Founder); len(os) > 0 {
-			p.say("%s founded %s.", s, p.list(os, Founder))
-		}
-		if evs := sub(Winner); len(evs) > 0 {
-			p.say("%s won %s.", s, p.list(evs, Winner))
-		}
+		p.completeAs(s, i, sub(Creator), Creator, "%s's only work is %s.", "%s's works are %s.")
+		p.backlinks(s, sub(Founder), Founder, "%s founded %s.")
+		p.backlinks(s, sub(Winner), Winner, "%s won %s.")
 		p.filler(s)
 	case Org:
 		city := p.name(e.Rel[BasedIn])
@@ -220,23 +238,10 @@ func (p *pageWriter) entity(i int32) {
 			p.say("%s has %s employees.", e.Name, formatNum(e.Num))
 		}
 		p.states(i, factNum)
-		if ps := sub(AlmaMater); len(ps) > 0 {
-			p.say("Alumni of %s include %s.", e.Name, p.list(ps, AlmaMater))
-		}
-		if ps := sub(Employer); len(ps) > 0 {
-			p.say("People who work at %s include %s.", e.Name, p.list(ps, Employer))
-		}
-		if ws := sub(Publisher); len(ws) > 0 {
-			if len(ws) == 1 {
-				p.say("The only work %s has published is %s.", e.Name, p.list(ws, Publisher))
-			} else {
-				p.say("The works %s has published are %s.", e.Name, p.list(ws, Publisher))
-			}
-			p.states(i, countFact(Publisher))
-		}
-		if evs := sub(Organiser); len(evs) > 0 {
-			p.say("%s organised %s.", e.Name, p.list(evs, Organiser))
-		}
+		p.backlinks(e.Name, sub(AlmaMater), AlmaMater, "Alumni of %s include %s.")
+		p.backlinks(e.Name, sub(Employer), Employer, "People who work at %s include %s.")
+		p.complete(i, sub(Publisher), Publisher, "The only work %s has published is %s.", "The works %s has published are %s.")
+		p.backlinks(e.Name, sub(Organiser), Organiser, "%s organised %s.")
 		p.filler(e.Name)
 	case City:
 		k := p.name(e.Rel[InCountry])
@@ -254,32 +259,16 @@ func (p *pageWriter) entity(i int32) {
 			p.say("%s is the capital of %s.", e.Name, k)
 			p.states(e.Rel[InCountry], relFact(Capital))
 		}
-		if ps := sub(Birthplace); len(ps) > 0 {
-			p.say("People born in %s include %s.", e.Name, p.list(ps, Birthplace))
-		}
-		if os := sub(BasedIn); len(os) > 0 {
-			if len(os) == 1 {
-				p.say("The only organisation based in %s is %s.", e.Name, p.list(os, BasedIn))
-			} else {
-				p.say("The organisations based in %s are %s.", e.Name, p.list(os, BasedIn))
-			}
-			p.states(i, countFact(BasedIn))
-		}
-		if evs := sub(Location); len(evs) > 0 {
-			p.say("%s hosted %s.", e.Name, p.list(evs, Location))
-		}
+		p.backlinks(e.Name, sub(Birthplace), Birthplace, "People born in %s include %s.")
+		p.complete(i, sub(BasedIn), BasedIn, "The only organisation based in %s is %s.", "The organisations based in %s are %s.")
+		p.backlinks(e.Name, sub(Location), Location, "%s hosted %s.")
 		p.filler(e.Name)
 	case Country:
 		p.say("%s is a country with a population of %s.", e.Name, formatNum(e.Num))
 		p.states(i, factNum)
 		p.say("Its capital is %s.", p.name(e.Rel[Capital]))
 		p.states(i, relFact(Capital))
-		if cs := sub(InCountry); len(cs) == 1 {
-			p.say("The only city of %s is %s.", e.Name, p.list(cs, InCountry))
-		} else {
-			p.say("The cities of %s are %s.", e.Name, p.list(cs, InCountry))
-		}
-		p.states(i, countFact(InCountry))
+		p.complete(i, sub(InCountry), InCountry, "The only city of %s is %s.", "The cities of %s are %s.")
 		p.filler(e.Name)
 	case Work:
 		c, pub := p.name(e.Rel[Creator]), p.name(e.Rel[Publisher])
@@ -370,40 +359,31 @@ func (g *generator) claimPage() bool {
 		}
 		return -1
 	}
+	// The relation a claim gets wrong, by the entity's kind.
+	rel, ok := map[Kind]Rel{Person: Birthplace, Org: Founder, Work: Creator, Event: Winner}[x.Kind]
+	if !ok {
+		return false
+	}
+	o := other(relKinds[rel][1], x.Rel[rel])
+	if o < 0 {
+		return false
+	}
 	var title string
 	switch x.Kind {
 	case Person:
-		c := other(City, x.Rel[Birthplace])
-		if c < 0 {
-			return false
-		}
 		title = "Claims about " + x.Name
-		pw.say("A widely shared post claims that %s was born in %s.", pw.name(e), pw.name(c))
+		pw.say("A widely shared post claims that %s was born in %s.", pw.name(e), pw.name(o))
 		pw.say("The claim is false.")
 	case Org:
-		f := other(Person, x.Rel[Founder])
-		if f < 0 {
-			return false
-		}
 		title = "Rumours about " + x.Name
-		pw.say("An unverified forum post says that %s was founded by %s in %d.", pw.name(e), pw.name(f), x.Year-1-r.IntN(9))
+		pw.say("An unverified forum post says that %s was founded by %s in %d.", pw.name(e), pw.name(o), x.Year-1-r.IntN(9))
 		pw.say("No source confirms this.")
 	case Work:
-		c := other(Person, x.Rel[Creator])
-		if c < 0 {
-			return false
-		}
 		title = "Misattributions of " + x.Name
-		pw.say("%s is sometimes wrongly credited to %s.", pw.name(e), pw.name(c))
-	case Event:
-		win := other(Person, x.Rel[Winner])
-		if win < 0 {
-			return false
-		}
+		pw.say("%s is sometimes wrongly credited to %s.", pw.name(e), pw.name(o))
+	default: // Event
 		title = "Disputed results of the " + x.Name
-		pw.say("Some reports wrongly named %s as the winner of the %s.", pw.name(win), pw.name(e))
-	default:
-		return false
+		pw.say("Some reports wrongly named %s as the winner of the %s.", pw.name(o), pw.name(e))
 	}
 	w.Pages = append(w.Pages, Page{Title: title, Text: pw.text(), Links: pw.links, Entity: -1, Kind: "claim"})
 	return true

@@ -179,61 +179,43 @@ func (qb *questionBuilder) base(e int32) string {
 	return x.Name
 }
 
-func relNP(r Rel, subj *Entity) string {
-	switch r {
-	case Birthplace:
-		return "the birthplace of %s"
-	case Employer:
-		return "the employer of %s"
-	case AlmaMater:
-		return "the university attended by %s"
-	case Founder:
-		return "the founder of %s"
-	case BasedIn:
-		return "the city where %s is based"
-	case Creator:
-		return map[string]string{"novel": "the author of %s", "film": "the director of %s", "album": "the artist who recorded %s"}[subj.Label]
-	case Publisher:
-		return map[string]string{"novel": "the publisher of %s", "film": "the studio that produced %s", "album": "the label that released %s"}[subj.Label]
-	case Location:
-		return "the city where %s was held"
-	case Organiser:
-		return "the organiser of %s"
-	case Winner:
-		return "the winner of %s"
-	case InCountry:
-		return "the country of %s"
-	}
-	return "the capital of %s" // Capital
+// relPhrases word each relation as a noun phrase of its object ("the
+// founder of %s") and as the question asking for it ("who founded %s?");
+// for a work's creator and publisher, by the work's kind.
+var relPhrases = [numRels]struct{ np, question string }{
+	Birthplace: {"the birthplace of %s", "where was %s born?"},
+	Employer:   {"the employer of %s", "which organisation does %s work for?"},
+	AlmaMater:  {"the university attended by %s", "which university did %s attend?"},
+	Founder:    {"the founder of %s", "who founded %s?"},
+	BasedIn:    {"the city where %s is based", "in which city is %s based?"},
+	Location:   {"the city where %s was held", "in which city was %s held?"},
+	Organiser:  {"the organiser of %s", "which organisation organised %s?"},
+	Winner:     {"the winner of %s", "who won %s?"},
+	InCountry:  {"the country of %s", "in which country is %s?"},
+	Capital:    {"the capital of %s", "what is the capital of %s?"},
 }
 
-func relQuestion(r Rel, subj *Entity) string {
-	switch r {
-	case Birthplace:
-		return "where was %s born?"
-	case Employer:
-		return "which organisation does %s work for?"
-	case AlmaMater:
-		return "which university did %s attend?"
-	case Founder:
-		return "who founded %s?"
-	case BasedIn:
-		return "in which city is %s based?"
-	case Creator:
-		return map[string]string{"novel": "who wrote %s?", "film": "who directed %s?", "album": "who recorded %s?"}[subj.Label]
-	case Publisher:
-		return map[string]string{"novel": "which company published %s?", "film": "which studio produced %s?", "album": "which label released %s?"}[subj.Label]
-	case Location:
-		return "in which city was %s held?"
-	case Organiser:
-		return "which organisation organised %s?"
-	case Winner:
-		return "who won %s?"
-	case InCountry:
-		return "in which country is %s?"
-	}
-	return "what is the capital of %s?" // Capital
+var workPhrases = map[string][2]struct{ np, question string }{ // [creator, publisher]
+	"novel": {{"the author of %s", "who wrote %s?"}, {"the publisher of %s", "which company published %s?"}},
+	"film":  {{"the director of %s", "who directed %s?"}, {"the studio that produced %s", "which studio produced %s?"}},
+	"album": {{"the artist who recorded %s", "who recorded %s?"}, {"the label that released %s", "which label released %s?"}},
 }
+
+func relPhrase(r Rel, subj *Entity) (np, question string) {
+	switch r {
+	case Creator:
+		p := workPhrases[subj.Label][0]
+		return p.np, p.question
+	case Publisher:
+		p := workPhrases[subj.Label][1]
+		return p.np, p.question
+	}
+	return relPhrases[r].np, relPhrases[r].question
+}
+
+func relNP(r Rel, subj *Entity) string { np, _ := relPhrase(r, subj); return np }
+
+func relQuestion(r Rel, subj *Entity) string { _, q := relPhrase(r, subj); return q }
 
 // attrs lists the attributes a bridge question may ask of an entity.
 func attrs(e *Entity) []factKind {
