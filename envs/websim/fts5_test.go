@@ -218,3 +218,117 @@ func ExampleIndex_Search() {
 	// p1 1.561 Ada Lovelace wrote the first published algorithm.
 	// p2 0.308 Charles Babbage designed the Analytical Engine with Ada Lovelace.
 }
+
+// TestAgreementWithFTS5 measures how well the top 10 agree with FTS5's on a
+// generated world, for two-term queries drawn from its pages and for its
+// questions as queries: mean overlap@10 and Kendall's tau over the shared
+// documents must be at least 0.99 (a ranking off by one BM25 detail, such
+// as b = 0.7 or IDF without FTS5's floor, scores far lower; see
+// TestAgreementDetectsWrongRanking).
+func TestAgreementWithFTS5(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, WorldOptions{Size: 1500, Noise: 0.5, Seed: 21})
+	docs := make([]Doc, len(w.Pages))
+	for i, p := range w.Pages {
+		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
+	}
+	f := newFTS5(t, docs)
+	n := 400
+	if raceEnabled {
+		n = 40
+	}
+	queries := twoTermQueries(w, n, 5)
+	for s := range uint64(n / 2) {
+		q, err := w.Question(KindMixed, 0, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries = append(queries, q.Text)
+	}
+	overlap, tau := meanAgreement(t, queries, func(q string) []Hit { return w.Index.Search(q, 10) }, f)
+	t.Logf("%d queries over %d pages: overlap@10 %.4f, Kendall's tau %.4f", len(queries), len(docs), overlap, tau)
+	if overlap < 0.99 || tau < 0.99 {
+		t.Errorf("agreement with FTS5: overlap@10 %.4f, tau %.4f; want both at least 0.99", overlap, tau)
+	}
+}
+
+func meanAgreement(t *testing.T, queries []string, search func(string) []Hit, f *fts5) (overlap, tau float64) {
+	t.Helper()
+	for _, q := range queries {
+		o, k := agreement(search(q), f.search(t, q, 10))
+		overlap += o
+		tau += k
+	}
+	return overlap / float64(len(queries)), tau / float64(len(queries))
+}
+
+// TestAgreementDetectsWrongRanking checks that the agreement test would
+// fail on a wrong ranking: brute-force rankings by BM25 with b = 0.5, and
+// with unfloored IDF, agree with FTS5 well below the threshold.
+func TestAgreementDetectsWrongRanking(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, WorldOptions{Size: 400, Noise: 0.5, Seed: 22})
+	docs := make([]Doc, len(w.Pages))
+	for i, p := range w.Pages {
+		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
+	}
+	f := newFTS5(t, docs)
+	queries := twoTermQueries(w, 60, 6)
+	for _, variant := range []struct {
+		name string
+		b    float64
+		raw  bool // IDF without FTS5's floor: negative for common terms
+	}{{"b=0.5", 0.5, false}, {"unfloored IDF", 0.75, true}} {
+		search := func(q string) []Hit {
+			return variantSearch(w.Index, q, 10, variant.b, variant.raw)
+		}
+		overlap, tau := meanAgreement(t, queries, search, f)
+		t.Logf("%s: overlap@10 %.4f, tau %.4f", variant.name, overlap, tau)
+		if overlap >= 0.99 && tau >= 0.99 {
+			t.Errorf("%s: overlap@10 %.4f, tau %.4f: the threshold would not catch it", variant.name, overlap, tau)
+		}
+	}
+}
+
+// variantSearch ranks every document by a variant of BM25.
+func variantSearch(ix *Index, query string, k int, b float64, rawIDF bool) []Hit {
+	toks := Tokenize(query)
+	n := float64(ix.Len())
+	var hits []Hit
+	for d := range ix.Len() {
+		doc := ix.Doc(d)
+		all := Tokenize(doc.Title + " " + doc.Text)
+		norm := bm25K1 * (1 - b + b*float64(len(all))/ix.avgdl)
+		s := 0.0
+		for _, q := range toks {
+			tf := 0
+			for _, x := range all {
+				if x == q {
+					tf++
+				}
+			}
+			df := float64(ix.DocFreq(q))
+			if tf == 0 || df == 0 {
+				continue
+			}
+			idf := math.Log((n - df + 0.5) / (df + 0.5))
+			if !rawIDF && idf <= 0 {
+				idf = 1e-6
+			}
+			s += idf * float64(tf) * (bm25K1 + 1) / (float64(tf) + norm)
+		}
+		if s != 0 {
+			hits = append(hits, Hit{d, s})
+		}
+	}
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return a.Doc - b.Doc
+	})
+	return hits[:min(k, len(hits))]
+}
