@@ -390,10 +390,10 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 		}
 	}
 
-	// (1) Seeding, from the terms that weigh most: the two of the largest
-	// bounds, and others whose bound is at least a tenth of the largest.
+	// (1) Seeding, from the terms that weigh most: the one of the largest
+	// bound, and others whose bound is at least half of it.
 	for c := len(s.curs) - 1; c >= 0; c-- {
-		if c < len(s.curs)-2 && s.curs[c].ub < s.curs[len(s.curs)-1].ub/10 {
+		if c < len(s.curs)-1 && s.curs[c].ub < s.curs[len(s.curs)-1].ub/2 {
 			break
 		}
 		t := s.curs[c].term
@@ -460,11 +460,10 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 			// contribution up to the block's end; those whose next posting
 			// comes later contribute nothing before it.
 			end := uint32(math.MaxUint32)
-			for c := range s.curs {
+			quick := 0.0
+			for c := firstEss; c < nc; c++ {
 				cu := &s.curs[c]
 				switch {
-				case c < firstEss:
-					cu.u = ix.maxSc[cu.term] // a non-essential term: its largest contribution
 				case cu.pos >= cu.end:
 					cu.u = 0
 				case ix.pdoc[cu.pos] == d:
@@ -475,15 +474,17 @@ func (s *scratch) search(ix *Index, dst []Hit, query string, k int) []Hit {
 					cu.u = 0
 					end = min(end, ix.pdoc[cu.pos]-1)
 				}
+				quick += cu.mult * cu.u
 			}
 			// First a quick bound (in another order than the scores' sums,
-			// so made safe by slack); near the k-th score, the exact one.
-			quick := 0.0
-			for c := range s.curs {
-				quick += s.curs[c].mult * s.curs[c].u
-			}
+			// so made safe by slack; the non-essential terms' part is their
+			// prefix sum); near the k-th score, the exact one.
+			quick = quick*slack + prefixBelow(s.prefix, firstEss)
 			skip := quick*slack < theta
-			if !skip && quick <= theta*slack {
+			if !skip && quick <= theta*slack*slack {
+				for c := range firstEss {
+					s.curs[c].u = ix.maxSc[s.curs[c].term] // a non-essential term: its largest contribution
+				}
 				b := s.boundInOrder()
 				skip = b < theta || b == theta && int(d) > worst
 			}
