@@ -40,9 +40,13 @@ var (
 // twice, as in FTS5. Scores are summed in query order in float64, so they
 // are the same numbers FTS5 computes (negated: FTS5's bm25() is negative).
 //
-// Search finds the top k by document-at-a-time MaxScore (Turtle and Flood
-// 1995) with per-block score bounds, touching only the postings that can
-// still change the top k. An Index is safe for concurrent searches.
+// Search finds the top k exactly (see scratch.search): it seeds the top k
+// with the best postings of the weightiest terms, then runs
+// document-at-a-time MaxScore (Turtle and Flood 1995) with block-max
+// skipping (Ding and Suel 2011), so it touches few of the postings that
+// cannot change the top k. An Index is safe for concurrent searches; it
+// holds 12 bytes per posting (document and contribution) and the
+// documents.
 type Index struct {
 	docs  []Doc
 	terms map[string]int32

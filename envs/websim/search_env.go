@@ -65,7 +65,7 @@ func (v searchVariant) options() []dojo.Option {
 			dojo.Option{Name: "noise", Type: dojo.OptFloat, Default: 0.3,
 				Description: "distractor pages per entity: near-duplicate names, dated archive pages, refuted claims"}.Range(0, 1),
 			dojo.Option{Name: "questions_per_world", Type: dojo.OptInt, Default: 32,
-				Description: "consecutive seeds that share a world: the world of seed s is that of world seed s / questions_per_world"}.Range(1, 1<<30))
+				Description: "consecutive seeds that share a world: the world of seed s is that of world seed s / questions_per_world"}.Range(1, 1_000_000))
 	}
 	opts = append(opts,
 		dojo.Option{Name: "mode", Type: dojo.OptString, Default: mode, Choices: []string{"tools", "text"},
@@ -86,11 +86,15 @@ func (v searchVariant) options() []dojo.Option {
 
 func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {
 	what := "a generated world (people, organisations, cities, countries, works, events; distractor pages)"
+	success := "; success is an exact match of the answer after SQuAD normalization, with every hop's supporting page retrieved"
 	switch {
 	case v.corpus:
 		what = "a corpus of JSON lines with its question-answer pairs"
+		success = "; success is an exact match of the answer after SQuAD normalization (and, for questions that name their supporting pages, those pages retrieved)"
 	case v.kind != "":
 		what += " with " + v.kind + " questions"
+	case v.text:
+		what += ", in Search-R1's setting: <search> and <answer> in the text, its format-aware reward"
 	}
 	act := dojo.Space{Kind: dojo.KindToolCalls, Tools: tools,
 		Description: "an assistant message with tool_calls (OpenAI format) or text with <tool_call>{\"name\", \"arguments\"}</tool_call> blocks, or Search-R1's <search>…</search> / <answer>…</answer>; a reply without any is the final answer (dojo.Answer of its text)"}
@@ -105,7 +109,7 @@ func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {
 	tags := []string{"websim", "llm", "search", "question-answering", "task-generator", "tool-use", "Search-R1", "SQuAD"}
 	return dojo.Spec{
 		ID:             v.id(),
-		Description:    "multi-hop question answering with a BM25 search engine over " + what + "; success is an exact match of the answer after SQuAD normalization, with every hop's supporting page retrieved",
+		Description:    "multi-hop question answering with a BM25 search engine over " + what + success,
 		Observation:    dojo.Space{Kind: dojo.KindNone, Description: "Messages: the instructions and the question, then one tool message per call (JSON), or in text mode the <information>…</information> of a search"},
 		ObsText:        true,
 		Action:         act,
