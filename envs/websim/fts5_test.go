@@ -22,40 +22,49 @@ type fts5 struct {
 
 func newFTS5(tb testing.TB, docs []Doc) *fts5 {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file::memory:")
+	f, err := openFTS5(docs)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { f.db.Close() })
+	return f
+}
+
+// openFTS5 indexes docs in an in-memory FTS5 table (rowid = document).
+func openFTS5(docs []Doc) (*fts5, error) {
+	db, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		return nil, err
+	}
 	db.SetMaxOpenConns(1)
-	tb.Cleanup(func() { db.Close() })
 	if _, err := db.Exec(`CREATE VIRTUAL TABLE pages USING fts5(title, text, tokenize = 'unicode61')`); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	tx, err := db.Begin()
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	ins, err := tx.Prepare(`INSERT INTO pages(rowid, title, text) VALUES (?, ?, ?)`)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	for d, doc := range docs {
 		if _, err := ins.Exec(d, doc.Title, doc.Text); err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	stmt, err := db.Prepare(`SELECT rowid, -bm25(pages) FROM pages WHERE pages MATCH ? ORDER BY bm25(pages), rowid LIMIT ?`)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	bench, err := db.Prepare(`SELECT rowid FROM pages WHERE pages MATCH ? ORDER BY bm25(pages) LIMIT ?`)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	return &fts5{db: db, stmt: stmt, bench: bench}
+	return &fts5{db: db, stmt: stmt, bench: bench}, nil
 }
 
 // matchExpr is the FTS5 query for a disjunction of the query's terms, each

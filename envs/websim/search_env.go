@@ -481,13 +481,17 @@ func (e *SearchEnv) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, e
 		vb.Targets = append(vb.Targets, t.web.page(int(t.it.targets[h])).ID)
 	}
 	meta := map[string]any{"kind": t.it.kind, "hops": t.it.hops}
-	id := fmt.Sprintf("%s/%s/h%d/n%d/w%d/%d", e.spec.ID, e.kind, e.hops, e.size, e.perWorld, seed)
+	mode := "tools"
+	if e.cfg.text {
+		mode = "text"
+	}
+	id := fmt.Sprintf("%s/%s/h%d/s%d/n%g/q%d/%s/k%d/%d", e.spec.ID, e.kind, e.hops, e.size, e.noise, e.perWorld, mode, e.cfg.topk, seed)
 	if t.world != nil {
 		o := t.world.Options
 		vb.World, vb.WorldHash = &o, t.world.Hash()
 	} else {
 		vb.Index, vb.CorpusHash = t.index, t.cor.Hash
-		id = fmt.Sprintf("%s/%d", e.spec.ID, seed)
+		id = fmt.Sprintf("%s/%s/%s/k%d/%d", e.spec.ID, t.cor.Hash[:12], mode, e.cfg.topk, seed)
 		meta = map[string]any{"index": t.index, "hops": t.it.hops}
 	}
 	b, err := json.Marshal(vb)
