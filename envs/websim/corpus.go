@@ -23,7 +23,8 @@ type Corpus struct {
 	// Hash is a SHA-256 of both files' bytes.
 	Hash string
 
-	byID map[string]int32
+	byID    map[string]int32
+	byTitle map[string]int32 // lower-cased titles (the first page of each)
 }
 
 // QAPair is one question of a corpus with its gold answers and, when known,
@@ -54,6 +55,18 @@ type qaLine struct {
 	GoldenAnswers *[]string        `json:"golden_answers"`
 	Answer        *string          `json:"answer"`
 	Supporting    *[]string        `json:"supporting"`
+}
+
+// PageByID returns the page whose id is id, or else whose title is id
+// (ignoring case and surrounding space; the first such page), and whether
+// there is one.
+func (c *Corpus) PageByID(id string) (int, bool) {
+	id = strings.TrimSpace(id)
+	if p, ok := c.byID[id]; ok {
+		return int(p), true
+	}
+	p, ok := c.byTitle[strings.ToLower(id)]
+	return int(p), ok
 }
 
 // readLines calls fn with each non-blank line of r and its number; an error
@@ -187,8 +200,14 @@ func LoadCorpus(corpus io.Reader, corpusName string, qa io.Reader, qaName string
 	}
 	c.Hash = hex.EncodeToString(h.Sum(nil))
 	docs := make([]Doc, len(c.Pages))
+	c.byTitle = make(map[string]int32, len(c.Pages))
 	for i, p := range c.Pages {
 		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
+		if t := strings.ToLower(strings.TrimSpace(p.Title)); t != "" {
+			if _, dup := c.byTitle[t]; !dup {
+				c.byTitle[t] = int32(i)
+			}
+		}
 	}
 	c.Index = NewIndex(docs)
 	return c, nil

@@ -85,6 +85,14 @@ func TestLoadCorpusFormats(t *testing.T) {
 	if hits := c.Index.Search("algorithm", 5); len(hits) != 1 || hits[0].Doc != 0 {
 		t.Errorf("search: %v", hits)
 	}
+	for id, want := range map[string]int{"0": 0, " 1 ": 1, "ada lovelace": 0, "LONDON": 1} {
+		if p, ok := c.PageByID(id); !ok || p != want {
+			t.Errorf("PageByID(%q) = %d, %v; want %d", id, p, ok, want)
+		}
+	}
+	if _, ok := c.PageByID("Paris"); ok {
+		t.Errorf("PageByID(Paris) found a page")
+	}
 }
 
 // TestCorpusEnvFiles serves a corpus from files: the oracle succeeds, and
