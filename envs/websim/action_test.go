@@ -74,13 +74,13 @@ func FuzzTextActions(f *testing.F) {
 			t.Fatalf("no turns for %q", text)
 		}
 		for _, mode := range []bool{false, true} {
-			ep := newEpisode(w, &it, turnConfig{text: mode, topk: 3})
+			ep := newQAEpisode(w, &it, qaConfig{text: mode, topk: 3})
 			for _, tu := range turns {
 				if res := ep.play(dojo.TextAction(tu)); res.final {
 					break
 				}
 			}
-			ep.searchR1Parts(new([numComponents]float64))
+			ep.searchR1Parts(new([numSearchParts]float64))
 		}
 	})
 }
@@ -93,7 +93,7 @@ func FuzzDecodeCall(f *testing.F) {
 		f.Add("open", s)
 	}
 	f.Fuzz(func(t *testing.T, name, args string) {
-		def, a, err := decodeCall(dojo.ToolCall{Name: name, Arguments: []byte(args)})
+		def, a, err := decodeSearchCall(dojo.ToolCall{Name: name, Arguments: []byte(args)})
 		if err != nil {
 			if def != nil && !strings.HasPrefix(err.Error(), def.name+":") {
 				t.Fatalf("error %q does not name tool %s", err, def.name)

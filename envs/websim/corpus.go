@@ -102,7 +102,7 @@ func idString(raw *json.RawMessage) (string, error) {
 	if json.Unmarshal(*raw, &n) == nil {
 		return n.String(), nil
 	}
-	return "", fmt.Errorf(`"id" must be a string or a number, got %s`, clip(string(*raw), 40))
+	return "", fmt.Errorf(`"id" must be a string or a number, got %s`, clipText(string(*raw), 40))
 }
 
 // LoadCorpus reads a corpus (JSON lines {"id", "title", "text"}, or

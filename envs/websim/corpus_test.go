@@ -115,11 +115,11 @@ func TestCorpusEnvFiles(t *testing.T) {
 	if err := os.WriteFile(qp, qa.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reg := registry(t)
+	reg := qaRegistry(t)
 	for _, mode := range []string{"tools", "text"} {
-		env := makeEnv(t, reg, "websim/Corpus-v0", dojo.Options{"corpus": cp, "qa": qp, "mode": mode})
+		env := makeQAEnv(t, reg, "websim/Corpus-v0", dojo.Options{"corpus": cp, "qa": qp, "mode": mode})
 		for s := range uint64(25) {
-			if !oracleEpisode(t, env, s) {
+			if !qaOracleEpisode(t, env, s) {
 				t.Errorf("%s: the oracle failed on question %d", mode, s)
 			}
 		}
@@ -137,7 +137,7 @@ func TestCorpusEnvFiles(t *testing.T) {
 		{dojo.Options{"corpus": filepath.Join(dir, "missing.jsonl"), "qa": qp}, "missing.jsonl: no such file"},
 		{dojo.Options{"corpus": bad, "qa": qp}, "bad.jsonl:2: not a JSON object"},
 	} {
-		env := makeEnv(t, reg, "websim/Corpus-v0", c.opts)
+		env := makeQAEnv(t, reg, "websim/Corpus-v0", c.opts)
 		if _, _, err := env.Reset(ctx, 0); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: Reset error %v, want %q", c.opts, err, c.want)
 		}

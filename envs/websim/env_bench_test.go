@@ -20,7 +20,7 @@ func BenchmarkNewWorld(b *testing.B) {
 // BenchmarkReset starts episodes on a cached world: the question and its
 // gold search path.
 func BenchmarkReset(b *testing.B) {
-	env := makeEnv(b, registry(b), "websim/SearchQA-v0", nil)
+	env := makeQAEnv(b, qaRegistry(b), "websim/SearchQA-v0", nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -33,10 +33,10 @@ func BenchmarkReset(b *testing.B) {
 // BenchmarkStep steps a search (a tool call with JSON results, or a
 // Search-R1 <search> with passages), resetting when the turns run out.
 func BenchmarkStep(b *testing.B) {
-	reg := registry(b)
+	reg := qaRegistry(b)
 	for _, mode := range []string{"tools", "text"} {
 		b.Run(mode, func(b *testing.B) {
-			env := makeEnv(b, reg, "websim/SearchQA-v0", dojo.Options{"mode": mode, "max_turns": 100})
+			env := makeQAEnv(b, reg, "websim/SearchQA-v0", dojo.Options{"mode": mode, "max_turns": 100})
 			ctx := context.Background()
 			a := dojo.MessageAction("", dojo.ToolCall{ID: "c", Name: "search", Arguments: []byte(`{"query": "founder of the university born"}`)})
 			if mode == "text" {
@@ -60,7 +60,7 @@ func BenchmarkStep(b *testing.B) {
 // BenchmarkVerifyTask scores the oracle's Search-R1 response to a task, as
 // a trainer's reward function does: the searches run again.
 func BenchmarkVerifyTask(b *testing.B) {
-	env := makeEnv(b, registry(b), "websim/SearchR1-v0", nil)
+	env := makeQAEnv(b, qaRegistry(b), "websim/SearchR1-v0", nil)
 	ctx := context.Background()
 	task, err := env.GenerateTask(ctx, 3)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/dojo-rl/dojo/dojotest"
 )
 
-func registry(t testing.TB) *dojo.Registry {
+func qaRegistry(t testing.TB) *dojo.Registry {
 	t.Helper()
 	r := new(dojo.Registry)
 	if err := Register(r); err != nil {
@@ -21,7 +21,7 @@ func registry(t testing.TB) *dojo.Registry {
 	return r
 }
 
-func makeEnv(t testing.TB, r *dojo.Registry, id string, opts dojo.Options) *SearchEnv {
+func makeQAEnv(t testing.TB, r *dojo.Registry, id string, opts dojo.Options) *SearchEnv {
 	t.Helper()
 	env, err := r.Make(id, opts)
 	if err != nil {
@@ -30,8 +30,8 @@ func makeEnv(t testing.TB, r *dojo.Registry, id string, opts dojo.Options) *Sear
 	return env.(*SearchEnv)
 }
 
-// oracleEpisode plays the oracle from Reset(seed) and reports success.
-func oracleEpisode(t testing.TB, env *SearchEnv, seed uint64) bool {
+// qaOracleEpisode plays the oracle from Reset(seed) and reports success.
+func qaOracleEpisode(t testing.TB, env *SearchEnv, seed uint64) bool {
 	t.Helper()
 	ctx := context.Background()
 	if _, _, err := env.Reset(ctx, seed); err != nil {
@@ -55,7 +55,7 @@ func oracleEpisode(t testing.TB, env *SearchEnv, seed uint64) bool {
 var searchIDs = []string{"websim/SearchQA-v0", "websim/SearchQA-Bridge-v0", "websim/SearchQA-Comparison-v0", "websim/SearchQA-Aggregation-v0", "websim/SearchR1-v0", "websim/Corpus-v0"}
 
 func TestRegisteredIDs(t *testing.T) {
-	reg := registry(t)
+	reg := qaRegistry(t)
 	for _, id := range searchIDs {
 		if _, err := reg.Spec(id); err != nil {
 			t.Errorf("%s: %v", id, err)
@@ -69,7 +69,7 @@ func TestRegisteredIDs(t *testing.T) {
 // TestConformance runs dojotest.CheckEnv on every id in both modes.
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	reg := registry(t)
+	reg := qaRegistry(t)
 	c := dojotest.Config{}
 	if raceEnabled {
 		c = dojotest.Config{Seeds: 2, OracleEpisodes: 4}
@@ -78,7 +78,7 @@ func TestConformance(t *testing.T) {
 		for _, mode := range []string{"tools", "text"} {
 			t.Run(id+"/"+mode, func(t *testing.T) {
 				t.Parallel()
-				c.CheckEnv(t, makeEnv(t, reg, id, dojo.Options{"mode": mode}))
+				c.CheckEnv(t, makeQAEnv(t, reg, id, dojo.Options{"mode": mode}))
 			})
 		}
 	}
@@ -93,7 +93,7 @@ func TestOracle(t *testing.T) {
 	if raceEnabled {
 		seeds = 60
 	}
-	reg := registry(t)
+	reg := qaRegistry(t)
 	for _, c := range []struct {
 		id   string
 		opts dojo.Options
@@ -106,10 +106,10 @@ func TestOracle(t *testing.T) {
 		{"websim/SearchR1-v0", dojo.Options{"questions_per_world": 1}},
 		{"websim/Corpus-v0", nil},
 	} {
-		env := makeEnv(t, reg, c.id, c.opts)
+		env := makeQAEnv(t, reg, c.id, c.opts)
 		fails := 0
 		for s := range uint64(seeds) {
-			if !oracleEpisode(t, env, s) {
+			if !qaOracleEpisode(t, env, s) {
 				fails++
 				if fails <= 3 {
 					t.Errorf("%s %v: the oracle failed on seed %d (%q)", c.id, c.opts, s, env.t.it.question)
@@ -141,7 +141,7 @@ func playScript(t testing.TB, env *SearchEnv, seed uint64, actions ...func(*Sear
 	return st
 }
 
-func call(name string, args string) func(*SearchEnv) dojo.Action {
+func qaCall(name string, args string) func(*SearchEnv) dojo.Action {
 	return func(*SearchEnv) dojo.Action {
 		return dojo.MessageAction("", dojo.ToolCall{ID: "c1", Name: name, Arguments: []byte(args)})
 	}
@@ -178,7 +178,7 @@ func TestHackProbes(t *testing.T) {
 	if raceEnabled {
 		seeds = 40
 	}
-	reg := registry(t)
+	reg := qaRegistry(t)
 	allNames := func(e *SearchEnv) string {
 		var names []string
 		for _, x := range e.t.world.Entities {
@@ -207,7 +207,7 @@ func TestHackProbes(t *testing.T) {
 		{"stuffed", []func(*SearchEnv) dojo.Action{searchFor(question), answerWith(stuffed)}, false},
 	}
 	for _, mode := range []string{"tools", "text"} {
-		env := makeEnv(t, reg, "websim/SearchQA-v0", dojo.Options{"mode": mode})
+		env := makeQAEnv(t, reg, "websim/SearchQA-v0", dojo.Options{"mode": mode})
 		for _, p := range probes {
 			wins, ems := 0, 0
 			for s := range uint64(seeds) {
@@ -236,8 +236,8 @@ func TestHackProbes(t *testing.T) {
 // episode goes on (or, with invalid_action=terminate, ends).
 func TestInvalidActions(t *testing.T) {
 	t.Parallel()
-	reg := registry(t)
-	env := makeEnv(t, reg, "websim/SearchQA-v0", nil)
+	reg := qaRegistry(t)
+	env := makeQAEnv(t, reg, "websim/SearchQA-v0", nil)
 	for _, c := range []struct {
 		action dojo.Action
 		part   string
@@ -265,25 +265,25 @@ func TestInvalidActions(t *testing.T) {
 		if !st.Info.Invalid || !strings.Contains(st.Info.Error, c.want) || st.Done() {
 			t.Errorf("%v: invalid %v, error %q, done %v; want invalid naming %q, episode going on", c.action, st.Info.Invalid, st.Info.Error, st.Done(), c.want)
 		}
-		if v := partValue(st.Info.Parts, c.part); v != -1 {
+		if v := partOf(st.Info.Parts, c.part); v != -1 {
 			t.Errorf("%v: %s = %v, want -1", c.action, c.part, v)
 		}
 	}
 	// Text mode: a turn without an action gets Search-R1's message.
-	text := makeEnv(t, reg, "websim/SearchR1-v0", nil)
+	text := makeQAEnv(t, reg, "websim/SearchR1-v0", nil)
 	st := playScript(t, text, 2, func(*SearchEnv) dojo.Action { return dojo.TextAction("<think>hmm</think> I will search.") })
-	if !st.Info.Invalid || st.Obs.Text != searchR1Invalid || partValue(st.Info.Parts, "format") != -1 {
+	if !st.Info.Invalid || st.Obs.Text != searchR1Invalid || partOf(st.Info.Parts, "format") != -1 {
 		t.Errorf("text mode without an action: %+v", st)
 	}
 	// terminate ends the episode at the first invalid call.
-	term := makeEnv(t, reg, "websim/SearchQA-v0", dojo.Options{"invalid_action": "terminate"})
-	st = playScript(t, term, 3, call("open", `{}`), call("search", `{"query": "x"}`))
+	term := makeQAEnv(t, reg, "websim/SearchQA-v0", dojo.Options{"invalid_action": "terminate"})
+	st = playScript(t, term, 3, qaCall("open", `{}`), qaCall("search", `{"query": "x"}`))
 	if !st.Terminated || st.Info.Success {
 		t.Errorf("terminate: %+v", st)
 	}
 }
 
-func partValue(parts []dojo.Part, name string) float64 {
+func partOf(parts []dojo.Part, name string) float64 {
 	for _, p := range parts {
 		if p.Name == name {
 			return p.Value
@@ -297,8 +297,8 @@ func partValue(parts []dojo.Part, name string) float64 {
 // call), find needs an open page and returns its matching sentences.
 func TestTools(t *testing.T) {
 	t.Parallel()
-	reg := registry(t)
-	env := makeEnv(t, reg, "websim/SearchQA-Bridge-v0", dojo.Options{"hops": 1})
+	reg := qaRegistry(t)
+	env := makeQAEnv(t, reg, "websim/SearchQA-Bridge-v0", dojo.Options{"hops": 1})
 	ctx := context.Background()
 	if _, _, err := env.Reset(ctx, 4); err != nil {
 		t.Fatal(err)
@@ -311,11 +311,11 @@ func TestTools(t *testing.T) {
 		}
 		return st
 	}
-	st := step(call("find", `{"text": "born"}`)(env))
+	st := step(qaCall("find", `{"text": "born"}`)(env))
 	if st.Info.Invalid || !strings.Contains(st.Obs.Messages[0].Content, "no page is open") {
 		t.Errorf("find without a page: %+v", st.Obs)
 	}
-	st = step(call("open", `{"page": "no-such-page"}`)(env))
+	st = step(qaCall("open", `{"page": "no-such-page"}`)(env))
 	if st.Info.Invalid || !strings.Contains(st.Obs.Messages[0].Content, `no page \"no-such-page\"`) {
 		t.Errorf("open of an unknown page: %+v", st.Obs)
 	}
@@ -330,15 +330,15 @@ func TestTools(t *testing.T) {
 	if m := st.Obs.Messages[0]; m.Role != "tool" || m.Name != "search" || m.ToolCallID != "x" {
 		t.Errorf("tool message: %+v", m)
 	}
-	if partValue(st.Info.Parts, "retrieval") != 1 || partValue(st.Info.Parts, "search_cost") != -1 {
+	if partOf(st.Info.Parts, "retrieval") != 1 || partOf(st.Info.Parts, "search_cost") != -1 {
 		t.Errorf("search parts: %v", st.Info.Parts)
 	}
-	st = step(call("open", fmt.Sprintf(`{"page": %q}`, strings.ToUpper(target.Title)))(env))
-	if !strings.Contains(st.Obs.Messages[0].Content, target.ID) || partValue(st.Info.Parts, "opened") != 1 {
+	st = step(qaCall("open", fmt.Sprintf(`{"page": %q}`, strings.ToUpper(target.Title)))(env))
+	if !strings.Contains(st.Obs.Messages[0].Content, target.ID) || partOf(st.Info.Parts, "opened") != 1 {
 		t.Errorf("open by title: %s %v", st.Obs.Messages[0].Content, st.Info.Parts)
 	}
 	word := lastWord(target.Title)
-	st = step(call("find", fmt.Sprintf(`{"text": %q}`, strings.ToLower(word)))(env))
+	st = step(qaCall("find", fmt.Sprintf(`{"text": %q}`, strings.ToLower(word)))(env))
 	var found struct {
 		Count   int      `json:"count"`
 		Matches []string `json:"matches"`

@@ -11,21 +11,21 @@ import (
 
 // Reward components, in Spec.Rewards order.
 const (
-	cSuccess = iota
-	cEM
-	cF1
-	cFormat
-	cRetrieval
-	cOpened
-	cSearchCost
-	cInvalid
-	cSR1Structure
-	cSR1FinalFormat
-	cSR1Retrieval
-	numComponents
+	qaSuccess = iota
+	qaEM
+	qaF1
+	qaFormat
+	qaRetrieval
+	qaOpened
+	qaSearchCost
+	qaInvalid
+	qaSR1Structure
+	qaSR1FinalFormat
+	qaSR1Retrieval
+	numSearchParts
 )
 
-var components = []dojo.Component{
+var searchComponents = []dojo.Component{
 	{Name: dojo.SuccessComponent, Description: "1 on the final answer iff it matches a gold exactly (SQuAD normalization) and every hop's supporting page was retrieved or opened", Shaped: 1},
 	{Name: "em", Description: "1 on the final answer iff it matches a gold exactly after SQuAD normalization (Search-R1's outcome reward)", Shaped: 0},
 	{Name: "f1", Description: "on the final answer: SQuAD token F1 against the best gold", Shaped: 0.2},
@@ -39,7 +39,7 @@ var components = []dojo.Component{
 	{Name: "sr1_retrieval", Description: "on the last step: 1 when a well-formed text without a match has a gold in an <information> block (weight 0.1 in searchr1)", Shaped: 0},
 }
 
-var profiles = map[string]map[string]float64{
+var searchProfiles = map[string]map[string]float64{
 	// Search-R1's format-aware reward (qa_em_format.py).
 	"searchr1": {"em": 1, "sr1_structure": reward.SearchR1Structure, "sr1_final_format": reward.SearchR1FinalFormat, "sr1_retrieval": reward.SearchR1Retrieval},
 	// Search-R1's outcome reward (qa_em.py): exact match alone.
@@ -63,8 +63,8 @@ func (c *Corpus) lookup(id string) (int, bool) {
 	return int(p), ok
 }
 
-// item is the question an episode asks, with what grading it needs.
-type item struct {
+// qaItem is the question an episode asks, with what grading it needs.
+type qaItem struct {
 	question string
 	answers  []string
 	kind     string
@@ -77,17 +77,17 @@ type item struct {
 	targets  []int32
 }
 
-// turnConfig is what playing a turn needs of the env's options.
-type turnConfig struct {
+// qaConfig is what playing a turn needs of the env's options.
+type qaConfig struct {
 	text bool // Search-R1's text mode
 	topk int
 }
 
-// episode is the state of one episode (or of one verified response).
-type episode struct {
+// qaEpisode is the state of one episode (or of one verified response).
+type qaEpisode struct {
 	web  web
-	it   *item
-	cfg  turnConfig
+	it   *qaItem
+	cfg  qaConfig
 	open int // the open page, -1 for none
 	// read and opened say, per hop, whether an evidence page was returned
 	// by a search or opened, and whether one was opened.
@@ -100,13 +100,13 @@ type episode struct {
 	done         bool
 }
 
-func newEpisode(w web, it *item, cfg turnConfig) *episode {
-	return &episode{web: w, it: it, cfg: cfg, open: -1, read: make([]bool, len(it.evidence)), opened: make([]bool, len(it.evidence))}
+func newQAEpisode(w web, it *qaItem, cfg qaConfig) *qaEpisode {
+	return &qaEpisode{web: w, it: it, cfg: cfg, open: -1, read: make([]bool, len(it.evidence)), opened: make([]bool, len(it.evidence))}
 }
 
-// turnResult is the outcome of one assistant turn.
-type turnResult struct {
-	vals     [numComponents]float64
+// qaTurnResult is the outcome of one assistant turn.
+type qaTurnResult struct {
+	vals     [numSearchParts]float64
 	messages []dojo.Message
 	text     string // Obs.Text, when not rendered from messages
 	final    bool
@@ -116,7 +116,7 @@ type turnResult struct {
 	closing  string
 }
 
-func (e *episode) fraction(xs []bool) float64 {
+func (e *qaEpisode) fraction(xs []bool) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
@@ -129,7 +129,7 @@ func (e *episode) fraction(xs []bool) float64 {
 	return float64(n) / float64(len(xs))
 }
 
-func (e *episode) grounded() bool {
+func (e *qaEpisode) grounded() bool {
 	for _, r := range e.read {
 		if !r {
 			return false
@@ -140,7 +140,7 @@ func (e *episode) grounded() bool {
 
 // see records that page p was returned by a search (opened false) or
 // opened.
-func (e *episode) see(p int, opened bool) {
+func (e *qaEpisode) see(p int, opened bool) {
 	for h, ev := range e.it.evidence {
 		for _, q := range ev {
 			if int(q) == p {
@@ -154,12 +154,12 @@ func (e *episode) see(p int, opened bool) {
 }
 
 // play plays one assistant turn.
-func (e *episode) play(a dojo.Action) (res turnResult) {
+func (e *qaEpisode) play(a dojo.Action) (res qaTurnResult) {
 	e.turns++
 	r0, o0 := e.fraction(e.read), e.fraction(e.opened)
 	defer func() {
-		res.vals[cRetrieval] = e.fraction(e.read) - r0
-		res.vals[cOpened] = e.fraction(e.opened) - o0
+		res.vals[qaRetrieval] = e.fraction(e.read) - r0
+		res.vals[qaOpened] = e.fraction(e.opened) - o0
 	}()
 	var calls []dojo.ToolCall
 	text, plain := a.Text, a.Text // plain: without a leading <think> block
@@ -181,7 +181,7 @@ func (e *episode) play(a dojo.Action) (res turnResult) {
 		return res
 	}
 	if len(perrs) > 0 { // only broken blocks: not an action
-		res.vals[cFormat] = -1
+		res.vals[qaFormat] = -1
 		res.invalid = true
 		e.invalid++
 		res.errs = append(res.errs, perrs...)
@@ -194,7 +194,7 @@ func (e *episode) play(a dojo.Action) (res turnResult) {
 	switch act, content := textAction(turn); {
 	case act == "search":
 		e.searches++
-		res.vals[cSearchCost] = -1
+		res.vals[qaSearchCost] = -1
 		info := "\n\n" + infoOpen + e.passages(content, e.cfg.topk) + infoClose + "\n\n"
 		e.traj.WriteString(info)
 		res.text = info
@@ -204,7 +204,7 @@ func (e *episode) play(a dojo.Action) (res turnResult) {
 	case !e.cfg.text && a.Kind != dojo.ActIndex:
 		e.finish(dojo.Answer(plain), &res) // a reply without an action is the final answer
 	default:
-		res.vals[cFormat] = -1
+		res.vals[qaFormat] = -1
 		res.invalid = true
 		e.invalid++
 		res.errs = append(res.errs, "no action: put a query in <search>…</search> or the answer in <answer>…</answer>")
@@ -216,9 +216,9 @@ func (e *episode) play(a dojo.Action) (res turnResult) {
 }
 
 // calls runs a turn's tool calls in order; an answer call ends the turn.
-func (e *episode) calls(calls []dojo.ToolCall, perrs []string, res *turnResult) {
+func (e *qaEpisode) calls(calls []dojo.ToolCall, perrs []string, res *qaTurnResult) {
 	if len(perrs) > 0 {
-		res.vals[cFormat] = -1
+		res.vals[qaFormat] = -1
 		res.errs = append(res.errs, perrs...)
 	}
 	for i, c := range calls {
@@ -226,13 +226,13 @@ func (e *episode) calls(calls []dojo.ToolCall, perrs []string, res *turnResult) 
 		if id == "" {
 			id = fmt.Sprintf("call_%d", i)
 		}
-		def, args, err := decodeCall(c)
+		def, args, err := decodeSearchCall(c)
 		if err != nil {
-			res.vals[cInvalid]--
+			res.vals[qaInvalid]--
 			res.invalid = true
 			e.invalid++
 			res.errs = append(res.errs, err.Error())
-			res.messages = append(res.messages, toolMessage(c.Name, id, map[string]string{"error": err.Error()}))
+			res.messages = append(res.messages, qaToolMessage(c.Name, id, map[string]string{"error": err.Error()}))
 			continue
 		}
 		var out any
@@ -243,7 +243,7 @@ func (e *episode) calls(calls []dojo.ToolCall, perrs []string, res *turnResult) 
 				k = n
 			}
 			e.searches++
-			res.vals[cSearchCost]--
+			res.vals[qaSearchCost]--
 			out = e.search(args.str["query"], k)
 		case "open":
 			out = e.openPage(args.str["page"])
@@ -253,30 +253,30 @@ func (e *episode) calls(calls []dojo.ToolCall, perrs []string, res *turnResult) 
 			e.finish(args.str["text"], res)
 			return
 		}
-		res.messages = append(res.messages, toolMessage(def.name, id, out))
+		res.messages = append(res.messages, qaToolMessage(def.name, id, out))
 	}
 }
 
-func toolMessage(name, id string, v any) dojo.Message {
+func qaToolMessage(name, id string, v any) dojo.Message {
 	b, _ := json.Marshal(v)
 	return dojo.Message{Role: "tool", Name: name, ToolCallID: id, Content: string(b)}
 }
 
 // finish ends the episode with an answer.
-func (e *episode) finish(answer string, res *turnResult) {
+func (e *qaEpisode) finish(answer string, res *qaTurnResult) {
 	answer = strings.TrimSpace(answer)
 	res.final = true
 	em := reward.ExactMatch(answer, e.it.answers)
-	res.vals[cEM] = em
-	res.vals[cF1] = reward.TokenF1(answer, e.it.answers)
+	res.vals[qaEM] = em
+	res.vals[qaF1] = reward.TokenF1(answer, e.it.answers)
 	if answer == "" {
-		res.vals[cFormat] = -1
+		res.vals[qaFormat] = -1
 		res.errs = append(res.errs, "the answer is empty")
 	}
 	res.success = em == 1 && e.grounded()
 	switch {
 	case res.success:
-		res.vals[cSuccess] = 1
+		res.vals[qaSuccess] = 1
 		res.closing = "The episode is over: the answer is correct."
 	case em == 1:
 		res.closing = "The episode is over: the answer matches, but the pages that support it were never retrieved, so it does not count."
@@ -287,12 +287,12 @@ func (e *episode) finish(answer string, res *turnResult) {
 
 // searchR1Parts scores the episode's text with Search-R1's format-aware
 // reward: the values of sr1_structure, sr1_final_format and sr1_retrieval.
-func (e *episode) searchR1Parts(vals *[numComponents]float64) {
+func (e *qaEpisode) searchR1Parts(vals *[numSearchParts]float64) {
 	s := reward.SearchR1(e.traj.String(), e.it.answers)
 	_, st, ff, rt := s.Parts()
-	vals[cSR1Structure] = st / reward.SearchR1Structure
-	vals[cSR1FinalFormat] = ff / reward.SearchR1FinalFormat
-	vals[cSR1Retrieval] = rt / reward.SearchR1Retrieval
+	vals[qaSR1Structure] = st / reward.SearchR1Structure
+	vals[qaSR1FinalFormat] = ff / reward.SearchR1FinalFormat
+	vals[qaSR1Retrieval] = rt / reward.SearchR1Retrieval
 }
 
 type searchResult struct {
@@ -301,7 +301,7 @@ type searchResult struct {
 	Snippet string `json:"snippet"`
 }
 
-func (e *episode) search(query string, k int) any {
+func (e *qaEpisode) search(query string, k int) any {
 	ix := e.web.index()
 	hits := ix.Search(query, k)
 	out := struct {
@@ -322,7 +322,7 @@ func (e *episode) search(query string, k int) any {
 
 // passages is a search's result as Search-R1's retriever writes it:
 // "Doc i(Title: …) text" lines.
-func (e *episode) passages(query string, k int) string {
+func (e *qaEpisode) passages(query string, k int) string {
 	var b strings.Builder
 	for i, h := range e.web.index().Search(query, k) {
 		p := e.web.page(h.Doc)
@@ -335,10 +335,10 @@ func (e *episode) passages(query string, k int) string {
 	return b.String()
 }
 
-func (e *episode) openPage(id string) any {
+func (e *qaEpisode) openPage(id string) any {
 	i, ok := e.web.lookup(id)
 	if !ok {
-		return map[string]string{"error": fmt.Sprintf("no page %q: open a page id from the search results, or an exact title", clip(id, 80))}
+		return map[string]string{"error": fmt.Sprintf("no page %q: open a page id from the search results, or an exact title", clipText(id, 80))}
 	}
 	e.open = i
 	e.opens++
@@ -357,14 +357,14 @@ func (e *episode) openPage(id string) any {
 }
 
 // find returns the sentences of the open page holding text, ignoring case.
-func (e *episode) find(text string) any {
+func (e *qaEpisode) find(text string) any {
 	if e.open < 0 {
 		return map[string]string{"error": "no page is open: open a page first"}
 	}
 	p := e.web.page(e.open)
 	needle := strings.ToLower(strings.Join(strings.Fields(text), " "))
 	var matches []string
-	for _, s := range sentences(p.Title + ". " + p.Text) {
+	for _, s := range pageSentences(p.Title + ". " + p.Text) {
 		if strings.Contains(strings.ToLower(s), needle) {
 			matches = append(matches, s)
 		}
@@ -384,8 +384,8 @@ func (e *episode) find(text string) any {
 	return out
 }
 
-// sentences splits text after ". ", "! " and "? ", white space collapsed.
-func sentences(text string) []string {
+// pageSentences splits text after ". ", "! " and "? ", white space collapsed.
+func pageSentences(text string) []string {
 	text = strings.Join(strings.Fields(text), " ")
 	var out []string
 	for len(text) > 0 {

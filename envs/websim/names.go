@@ -107,7 +107,7 @@ Lotus Harp Compass Tide Beacon Summit Crown Star Arrow Swan Fox Bear Eagle`)
 
 var eventTypes = strings.Fields(`Regatta Marathon Cup Prize Open Tournament Rally Derby Challenge Classic`)
 
-// filler gives pages sentences that state no fact of the world, so pages
+// fillers give pages sentences that state no fact of the world, so pages
 // differ in length and wording as real ones do.
 var fillers = []string{
 	"%s is often mentioned in regional newspapers.",
@@ -129,7 +129,7 @@ func syllableName(r *rand.Rand, stems, mids, ends []string, midChance float64) s
 	return s + ends[r.IntN(len(ends))]
 }
 
-func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+func pickOne[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 // numberWords spells 0..20, for the aliases of small numeric answers.
 var numberWords = strings.Fields(`zero one two three four five six seven eight nine ten eleven twelve

@@ -76,7 +76,7 @@ func (w *World) Question(kind string, hops int, seed uint64) (*Question, error) 
 	for range 200 {
 		k, h := kind, hops
 		if k == KindMixed {
-			k = pick(r, QuestionKinds[:3])
+			k = pickOne(r, QuestionKinds[:3])
 			if h == 1 && k == KindComparison {
 				k = KindBridge
 			}
@@ -138,7 +138,7 @@ func (qb *questionBuilder) walk(start int32, n int, end Kind) (chain, bool) {
 		if len(opts) == 0 {
 			return c, false
 		}
-		rel := pick(qb.r, opts)
+		rel := pickOne(qb.r, opts)
 		c.rels = append(c.rels, rel)
 		c.ents = append(c.ents, cur.Rel[rel])
 	}
@@ -151,7 +151,7 @@ func (qb *questionBuilder) walkTo(n int, end Kind) (chain, bool) {
 	for range 40 {
 		start := int32(qb.r.IntN(len(qb.w.Entities)))
 		if n == 0 && end != numKinds && qb.w.Entities[start].Kind != end {
-			start = pick(qb.r, qb.w.byKind[end])
+			start = pickOne(qb.r, qb.w.byKind[end])
 		}
 		if c, ok := qb.walk(start, n, end); ok {
 			return c, true
@@ -340,7 +340,7 @@ func (qb *questionBuilder) bridge(h int) *Question {
 	var q Question
 	if byAttr {
 		e := &qb.w.Entities[c.last()]
-		a := pick(qb.r, attrs(e))
+		a := pickOne(qb.r, attrs(e))
 		q.Text = fmt.Sprintf(attrQuestion(a, e), qb.np(c))
 		q.Answers = attrAnswers(a, e)
 		q.Hop = qb.hops(c, a, true)
@@ -401,7 +401,7 @@ func (qb *questionBuilder) twoChains(n int, k Kind) (chain, chain, bool) {
 }
 
 func (qb *questionBuilder) comparison(h int) *Question {
-	cmp := pick(qb.r, comparisons)
+	cmp := pickOne(qb.r, comparisons)
 	a, b, ok := qb.twoChains(h-2, cmp.kind)
 	if !ok {
 		return nil
@@ -450,7 +450,7 @@ func (qb *questionBuilder) years(c chain) string {
 
 func (qb *questionBuilder) aggregation(h int) *Question {
 	if h == 1 || qb.r.IntN(2) == 0 {
-		cnt := pick(qb.r, counts)
+		cnt := pickOne(qb.r, counts)
 		c, ok := qb.walkTo(h-1, cnt.kind)
 		if !ok {
 			return nil
@@ -468,7 +468,7 @@ func (qb *questionBuilder) aggregation(h int) *Question {
 		return q
 	}
 	kinds := []Kind{Person, Org, City, Work, Event}
-	k1, k2 := pick(qb.r, kinds), pick(qb.r, kinds)
+	k1, k2 := pickOne(qb.r, kinds), pickOne(qb.r, kinds)
 	n1 := qb.r.IntN(h - 1)
 	a, ok1 := qb.walkTo(n1, k1)
 	b, ok2 := qb.walkTo(h-2-n1, k2)

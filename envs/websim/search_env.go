@@ -96,7 +96,7 @@ func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {
 	case v.text:
 		what += ", in Search-R1's setting: <search> and <answer> in the text, its format-aware reward"
 	}
-	act := dojo.Space{Kind: dojo.KindToolCalls, Tools: tools,
+	act := dojo.Space{Kind: dojo.KindToolCalls, Tools: searchTools,
 		Description: "an assistant message with tool_calls (OpenAI format) or text with <tool_call>{\"name\", \"arguments\"}</tool_call> blocks, or Search-R1's <search>…</search> / <answer>…</answer>; a reply without any is the final answer (dojo.Answer of its text)"}
 	if text {
 		act = dojo.Space{Kind: dojo.KindText,
@@ -114,8 +114,8 @@ func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {
 		ObsText:        true,
 		Action:         act,
 		MaxSteps:       maxTurns,
-		Rewards:        components,
-		Profiles:       profiles,
+		Rewards:        searchComponents,
+		Profiles:       searchProfiles,
 		DefaultProfile: profile,
 		Options:        v.options(),
 		Tags:           tags,
@@ -134,7 +134,7 @@ type SearchEnv struct {
 	noise      float64
 	perWorld   int
 	corpus, qa string
-	cfg        turnConfig
+	cfg        qaConfig
 	maxTurns   int
 	terminate  bool
 	maxInvalid int
@@ -143,7 +143,7 @@ type SearchEnv struct {
 
 	t         *qaTask
 	prompt    []dojo.Message
-	ep        *episode
+	ep        *qaEpisode
 	everReset bool
 	running   bool
 }
@@ -152,7 +152,7 @@ func newSearchEnv(v searchVariant, o dojo.Options) (*SearchEnv, error) {
 	e := &SearchEnv{
 		v: v, opts: o.Clone(), kind: o.String("kind"), hops: o.Int("hops"), size: o.Int("size"), noise: o.Float("noise"),
 		perWorld: o.Int("questions_per_world"), corpus: o.String("corpus"), qa: o.String("qa"),
-		cfg:      turnConfig{text: o.String("mode") == "text", topk: o.Int("topk")},
+		cfg:      qaConfig{text: o.String("mode") == "text", topk: o.Int("topk")},
 		maxTurns: o.Int("max_turns"), terminate: o.String("invalid_action") == "terminate", maxInvalid: max(1, o.Int("max_invalid")),
 	}
 	if v.kind != "" {
@@ -180,7 +180,7 @@ func (e *SearchEnv) Spec() dojo.Spec { return e.spec }
 // qaTask is one task: its question over its web, and where they come from.
 type qaTask struct {
 	web   web
-	it    item
+	it    qaItem
 	world *World  // a generated task's world
 	cor   *Corpus // a corpus task's corpus
 	index int     // a corpus task's question
@@ -216,7 +216,7 @@ func (e *SearchEnv) task(seed uint64) (*qaTask, error) {
 }
 
 // reachable reports whether goldQuery finds a query for every hop.
-func reachable(w web, it *item, k int) bool {
+func reachable(w web, it *qaItem, k int) bool {
 	for h, ev := range it.evidence {
 		if goldQuery(w, ev, w.page(int(it.targets[h])), k) == "" {
 			return false
@@ -225,8 +225,8 @@ func reachable(w web, it *item, k int) bool {
 	return true
 }
 
-func worldItem(q *Question) item {
-	it := item{question: q.Text, answers: q.Answers, kind: q.Kind, hops: q.Hops}
+func worldItem(q *Question) qaItem {
+	it := qaItem{question: q.Text, answers: q.Answers, kind: q.Kind, hops: q.Hops}
 	for _, h := range q.Hop {
 		it.evidence = append(it.evidence, h.Evidence)
 		it.targets = append(it.targets, h.Page)
@@ -234,9 +234,9 @@ func worldItem(q *Question) item {
 	return it
 }
 
-func corpusItem(c *Corpus, i int) item {
+func corpusItem(c *Corpus, i int) qaItem {
 	qa := &c.QA[i]
-	it := item{question: qa.Question, answers: qa.Answers, kind: "corpus", hops: len(qa.Supporting)}
+	it := qaItem{question: qa.Question, answers: qa.Answers, kind: "corpus", hops: len(qa.Supporting)}
 	for _, id := range qa.Supporting {
 		p := c.byID[id]
 		it.evidence = append(it.evidence, []int32{p})
@@ -254,7 +254,7 @@ func (e *SearchEnv) systemPrompt() string {
 		s.WriteString("You answer questions by searching a small web of pages about an invented world: what you know of the real world does not hold there, so look every fact up.")
 	}
 	s.WriteString(" search(query, k) returns the best pages (id, title, snippet); open(page) shows a page's text and links; find(text) finds text in the open page; answer(text) gives the final answer and ends the episode. Answer as briefly as possible: a name, a number or a year. Call tools with tool_calls or <tool_call>{\"name\": ..., \"arguments\": {...}}</tool_call> blocks.\n\nTools:\n")
-	b, _ := json.MarshalIndent(tools, "", "  ")
+	b, _ := json.MarshalIndent(searchTools, "", "  ")
 	s.Write(b)
 	return s.String()
 }
@@ -276,9 +276,9 @@ func (e *SearchEnv) promptOf(t *qaTask) []dojo.Message {
 	return []dojo.Message{{Role: "system", Content: e.systemPrompt()}, {Role: "user", Content: t.it.question}}
 }
 
-// obsText renders messages for text agents: the contents, each tool result
+// qaObsText renders messages for text agents: the contents, each tool result
 // headed by the tool's name.
-func obsText(ms []dojo.Message) string {
+func qaObsText(ms []dojo.Message) string {
 	parts := make([]string, len(ms))
 	for i, m := range ms {
 		parts[i] = m.Content
@@ -299,12 +299,12 @@ func (e *SearchEnv) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info
 		return dojo.Obs{}, dojo.Info{}, err
 	}
 	e.t, e.prompt = t, e.promptOf(t)
-	e.ep = newEpisode(t.web, &t.it, e.cfg)
+	e.ep = newQAEpisode(t.web, &t.it, e.cfg)
 	e.everReset, e.running = true, true
 	e.parts.Reset()
 	e.setMetrics()
 	info := dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics, Extra: map[string]any{"kind": t.it.kind, "hops": t.it.hops}}
-	text := obsText(e.prompt)
+	text := qaObsText(e.prompt)
 	if e.cfg.text {
 		text = e.prompt[0].Content
 	}
@@ -370,10 +370,10 @@ func (e *SearchEnv) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) 
 	return st, nil
 }
 
-func (e *SearchEnv) turnObs(res *turnResult) dojo.Obs {
+func (e *SearchEnv) turnObs(res *qaTurnResult) dojo.Obs {
 	text := res.text
 	if text == "" {
-		text = obsText(res.messages)
+		text = qaObsText(res.messages)
 	}
 	return dojo.Obs{Messages: res.messages, Text: text}
 }
@@ -388,10 +388,10 @@ func (e *SearchEnv) OracleAction(ctx context.Context) (dojo.Action, error) {
 	if !e.running {
 		return dojo.Action{}, dojo.ErrEnded
 	}
-	return oracleAction(e.ep, e.cfg), nil
+	return searchOracleAction(e.ep, e.cfg), nil
 }
 
-func oracleAction(ep *episode, cfg turnConfig) dojo.Action {
+func searchOracleAction(ep *qaEpisode, cfg qaConfig) dojo.Action {
 	it := ep.it
 	for h, read := range ep.read {
 		if read && (cfg.text || ep.opened[h]) {
@@ -434,7 +434,7 @@ func goldQuery(w web, evidence []int32, target *Page, k int) string {
 		return false
 	}
 	cands := []string{target.Title}
-	if first := sentences(target.Text); len(first) > 0 {
+	if first := pageSentences(target.Text); len(first) > 0 {
 		cands = append(cands, target.Title+" "+first[0], first[0], target.Title+" "+target.Text)
 	}
 	for _, q := range cands {
@@ -445,8 +445,8 @@ func goldQuery(w web, evidence []int32, target *Page, k int) string {
 	return ""
 }
 
-// verifyBlock is Task.Verify: where the question comes from, and its gold.
-type verifyBlock struct {
+// qaVerifyBlock is Task.Verify: where the question comes from, and its gold.
+type qaVerifyBlock struct {
 	Question string   `json:"question"`
 	Answers  []string `json:"answers"`
 	Kind     string   `json:"kind"`
@@ -471,7 +471,7 @@ func (e *SearchEnv) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, e
 	if err != nil {
 		return dojo.Task{}, err
 	}
-	vb := verifyBlock{Question: t.it.question, Answers: t.it.answers, Kind: t.it.kind, Hops: t.it.hops}
+	vb := qaVerifyBlock{Question: t.it.question, Answers: t.it.answers, Kind: t.it.kind, Hops: t.it.hops}
 	for h, ev := range t.it.evidence {
 		ids := make([]string, len(ev))
 		for i, p := range ev {
@@ -500,14 +500,14 @@ func (e *SearchEnv) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, e
 	}
 	task := dojo.Task{ID: id, Env: e.spec.ID, Options: e.opts, Seed: seed, Prompt: e.promptOf(t), Verify: b, Meta: meta}
 	if !e.cfg.text {
-		task.Tools = tools
+		task.Tools = searchTools
 	}
 	return task, nil
 }
 
 // fromVerify rebuilds a task from its verify block.
 func (e *SearchEnv) fromVerify(t dojo.Task) (*qaTask, error) {
-	var vb verifyBlock
+	var vb qaVerifyBlock
 	dec := json.NewDecoder(bytes.NewReader(t.Verify))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&vb); err != nil {
@@ -516,7 +516,7 @@ func (e *SearchEnv) fromVerify(t dojo.Task) (*qaTask, error) {
 	if len(vb.Answers) == 0 || len(vb.Evidence) != len(vb.Targets) {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "websim: task %s: verify block: want answers, and as many targets as evidence lists", t.ID)
 	}
-	qt := &qaTask{it: item{question: vb.Question, answers: vb.Answers, kind: vb.Kind, hops: vb.Hops}}
+	qt := &qaTask{it: qaItem{question: vb.Question, answers: vb.Answers, kind: vb.Kind, hops: vb.Hops}}
 	switch {
 	case vb.World != nil:
 		if e.v.corpus {
@@ -595,8 +595,8 @@ func (e *SearchEnv) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response
 	if err != nil {
 		return dojo.Score{}, err
 	}
-	ep := newEpisode(qt.web, &qt.it, e.cfg)
-	var vals [numComponents]float64
+	ep := newQAEpisode(qt.web, &qt.it, e.cfg)
+	var vals [numSearchParts]float64
 	success := false
 	var errs []string
 	play := func(a dojo.Action) bool {
@@ -622,10 +622,10 @@ func (e *SearchEnv) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response
 		}
 	}
 	ep.searchR1Parts(&vals)
-	parts := make([]dojo.Part, numComponents)
+	parts := make([]dojo.Part, numSearchParts)
 	w := e.parts.Parts()
 	for i := range parts {
-		parts[i] = dojo.Part{Name: components[i].Name, Value: vals[i], Weight: w[i].Weight}
+		parts[i] = dojo.Part{Name: searchComponents[i].Name, Value: vals[i], Weight: w[i].Weight}
 	}
 	s := dojo.Score{Reward: dojo.Sum(parts), Success: success, Parts: parts}
 	if len(errs) > 0 {

@@ -58,11 +58,11 @@ func TestGenerateVerify(t *testing.T) {
 	if raceEnabled {
 		seeds = 15
 	}
-	reg := registry(t)
+	reg := qaRegistry(t)
 	ctx := context.Background()
 	for _, id := range searchIDs {
 		for _, mode := range []string{"tools", "text"} {
-			env := makeEnv(t, reg, id, dojo.Options{"mode": mode})
+			env := makeQAEnv(t, reg, id, dojo.Options{"mode": mode})
 			for s := range uint64(seeds) {
 				task, err := env.GenerateTask(ctx, s)
 				if err != nil {
@@ -98,7 +98,7 @@ func TestGenerateVerify(t *testing.T) {
 }
 
 func answersOf(t testing.TB, task dojo.Task) []string {
-	var vb verifyBlock
+	var vb qaVerifyBlock
 	if err := json.Unmarshal(task.Verify, &vb); err != nil {
 		t.Fatal(err)
 	}
@@ -107,20 +107,20 @@ func answersOf(t testing.TB, task dojo.Task) []string {
 
 func TestVerifyErrors(t *testing.T) {
 	t.Parallel()
-	reg := registry(t)
+	reg := qaRegistry(t)
 	ctx := context.Background()
-	env := makeEnv(t, reg, "websim/SearchQA-v0", nil)
+	env := makeQAEnv(t, reg, "websim/SearchQA-v0", nil)
 	task, err := env.GenerateTask(ctx, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
-	corpusEnv := makeEnv(t, reg, "websim/Corpus-v0", nil)
+	corpusEnv := makeQAEnv(t, reg, "websim/Corpus-v0", nil)
 	ctask, err := corpusEnv.GenerateTask(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	edit := func(task dojo.Task, f func(*verifyBlock)) dojo.Task {
-		var vb verifyBlock
+	edit := func(task dojo.Task, f func(*qaVerifyBlock)) dojo.Task {
+		var vb qaVerifyBlock
 		json.Unmarshal(task.Verify, &vb)
 		f(&vb)
 		task.Verify, _ = json.Marshal(vb)
@@ -133,12 +133,12 @@ func TestVerifyErrors(t *testing.T) {
 	}{
 		{env, dojo.Task{ID: "x", Verify: []byte(`{"question": 1}`)}, "verify block"},
 		{env, dojo.Task{ID: "x", Verify: []byte(`{"answers": ["a"], "extra": 1}`)}, "unknown field"},
-		{env, edit(task, func(vb *verifyBlock) { vb.WorldHash = "beef" }), "world_hash"},
-		{env, edit(task, func(vb *verifyBlock) { vb.Evidence[0] = []string{"no-such-page"} }), `page "no-such-page"`},
-		{env, edit(task, func(vb *verifyBlock) { vb.World.Size = 5 }), "world size 5"},
+		{env, edit(task, func(vb *qaVerifyBlock) { vb.WorldHash = "beef" }), "world_hash"},
+		{env, edit(task, func(vb *qaVerifyBlock) { vb.Evidence[0] = []string{"no-such-page"} }), `page "no-such-page"`},
+		{env, edit(task, func(vb *qaVerifyBlock) { vb.World.Size = 5 }), "world size 5"},
 		{env, ctask, "verified with websim/Corpus-v0"},
 		{corpusEnv, task, "over a generated world"},
-		{corpusEnv, edit(ctask, func(vb *verifyBlock) { vb.CorpusHash = "beef" }), "corpus_hash"},
+		{corpusEnv, edit(ctask, func(vb *qaVerifyBlock) { vb.CorpusHash = "beef" }), "corpus_hash"},
 		{env, dojo.Task{ID: "y", Env: "websim/SearchR1-v0", Seed: 1}, "is for websim/SearchR1-v0"},
 	} {
 		_, err := c.env.VerifyTask(ctx, c.task, dojo.Response{Text: "x"})
@@ -153,8 +153,8 @@ func TestVerifyErrors(t *testing.T) {
 // response scores it as reward.SearchR1 scores the replayed text.
 func TestSearchR1Profile(t *testing.T) {
 	t.Parallel()
-	reg := registry(t)
-	env := makeEnv(t, reg, "websim/SearchR1-v0", nil)
+	reg := qaRegistry(t)
+	env := makeQAEnv(t, reg, "websim/SearchR1-v0", nil)
 	ctx := context.Background()
 	gold := func(e *SearchEnv) string { return e.t.it.answers[0] }
 	wrong := func(*SearchEnv) string { return "Nobody" }
@@ -208,7 +208,7 @@ func TestSearchR1Profile(t *testing.T) {
 // TestGoldenTasks pins generated tasks byte for byte.
 func TestGoldenTasks(t *testing.T) {
 	t.Parallel()
-	reg := registry(t)
+	reg := qaRegistry(t)
 	var b bytes.Buffer
 	for _, c := range []struct {
 		id   string
@@ -222,7 +222,7 @@ func TestGoldenTasks(t *testing.T) {
 		{"websim/SearchR1-v0", nil, 123},
 		{"websim/Corpus-v0", nil, 3},
 	} {
-		task, err := makeEnv(t, reg, c.id, c.opts).GenerateTask(context.Background(), c.seed)
+		task, err := makeQAEnv(t, reg, c.id, c.opts).GenerateTask(context.Background(), c.seed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,7 +237,7 @@ func TestGoldenTasks(t *testing.T) {
 // byte for byte: observations, rewards, parts and flags.
 func TestGoldenEpisodes(t *testing.T) {
 	t.Parallel()
-	reg := registry(t)
+	reg := qaRegistry(t)
 	ctx := context.Background()
 	var b bytes.Buffer
 	for _, c := range []struct {
@@ -249,7 +249,7 @@ func TestGoldenEpisodes(t *testing.T) {
 		{"websim/SearchR1-v0", dojo.Options{"hops": 2}, 8},
 		{"websim/Corpus-v0", dojo.Options{"mode": "tools"}, 5},
 	} {
-		env := makeEnv(t, reg, c.id, c.opts)
+		env := makeQAEnv(t, reg, c.id, c.opts)
 		mistakes := []dojo.Action{
 			dojo.MessageAction("", dojo.ToolCall{ID: "m1", Name: "search", Arguments: []byte(`{"query": "who"}`)}, dojo.ToolCall{ID: "m2", Name: "find", Arguments: []byte(`{"text": "x"}`)}),
 			dojo.TextAction("<think>hm</think>"),

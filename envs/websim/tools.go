@@ -12,18 +12,18 @@ import (
 	"github.com/dojo-rl/dojo"
 )
 
-// A param is one argument of a tool. The tool's inputSchema (MCP's JSON
+// A toolParam is one argument of a tool. The tool's inputSchema (MCP's JSON
 // Schema) is written from its params, and calls are validated against the
 // same params, so the two cannot disagree.
-type param struct {
+type toolParam struct {
 	name, typ, desc string // typ: "string" or "integer"
 	required        bool
 	min, max        int // integer bounds; string length bounds in characters
 }
 
-type toolDef struct {
+type searchToolDef struct {
 	name, desc string
-	params     []param
+	params     []toolParam
 }
 
 // Tool arguments' bounds.
@@ -35,23 +35,23 @@ const (
 	maxK      = 10
 )
 
-var toolDefs = []toolDef{
-	{"search", "Search the web with a keyword query; returns the top k pages (id, title, snippet), best first, ranked by BM25.", []param{
+var searchToolDefs = []searchToolDef{
+	{"search", "Search the web with a keyword query; returns the top k pages (id, title, snippet), best first, ranked by BM25.", []toolParam{
 		{name: "query", typ: "string", desc: "keywords", required: true, min: 1, max: maxQuery},
 		{name: "k", typ: "integer", desc: "number of results (default: the env's topk)", min: 1, max: maxK},
 	}},
-	{"open", "Open a page by its id (as search results give it) or its exact title; returns its full text and links.", []param{
+	{"open", "Open a page by its id (as search results give it) or its exact title; returns its full text and links.", []toolParam{
 		{name: "page", typ: "string", desc: "page id or title", required: true, min: 1, max: maxPageID},
 	}},
-	{"find", "Find a text in the open page (case-insensitive); returns the sentences that contain it.", []param{
+	{"find", "Find a text in the open page (case-insensitive); returns the sentences that contain it.", []toolParam{
 		{name: "text", typ: "string", desc: "text to find", required: true, min: 1, max: maxFind},
 	}},
-	{"answer", "Give the final answer, as short as possible (a name, a number, a year); ends the episode.", []param{
+	{"answer", "Give the final answer, as short as possible (a name, a number, a year); ends the episode.", []toolParam{
 		{name: "text", typ: "string", desc: "the answer", required: true, min: 0, max: maxAnswer},
 	}},
 }
 
-func (t *toolDef) tool() dojo.Tool {
+func (t *searchToolDef) tool() dojo.Tool {
 	var b strings.Builder
 	b.WriteString(`{"type":"object","properties":{`)
 	var req []string
@@ -74,32 +74,32 @@ func (t *toolDef) tool() dojo.Tool {
 	return dojo.Tool{Name: t.name, Description: t.desc, InputSchema: json.RawMessage(b.String())}
 }
 
-var tools = func() []dojo.Tool {
-	out := make([]dojo.Tool, len(toolDefs))
-	for i := range toolDefs {
-		out[i] = toolDefs[i].tool()
+var searchTools = func() []dojo.Tool {
+	out := make([]dojo.Tool, len(searchToolDefs))
+	for i := range searchToolDefs {
+		out[i] = searchToolDefs[i].tool()
 	}
 	return out
 }()
 
-// toolArgs are a call's validated arguments.
-type toolArgs struct {
+// searchArgs are a call's validated arguments.
+type searchArgs struct {
 	str map[string]string
 	num map[string]int
 }
 
-// decodeCall validates a call against its tool's params, naming the
+// decodeSearchCall validates a call against its tool's params, naming the
 // problem (unknown tool, arguments that are not an object, a missing,
 // unknown, mistyped or out-of-range argument) in the error.
-func decodeCall(c dojo.ToolCall) (*toolDef, toolArgs, error) {
-	var def *toolDef
-	for i := range toolDefs {
-		if toolDefs[i].name == c.Name {
-			def = &toolDefs[i]
+func decodeSearchCall(c dojo.ToolCall) (*searchToolDef, searchArgs, error) {
+	var def *searchToolDef
+	for i := range searchToolDefs {
+		if searchToolDefs[i].name == c.Name {
+			def = &searchToolDefs[i]
 		}
 	}
 	if def == nil {
-		return nil, toolArgs{}, fmt.Errorf("unknown tool %q: the tools are search, open, find and answer", c.Name)
+		return nil, searchArgs{}, fmt.Errorf("unknown tool %q: the tools are search, open, find and answer", c.Name)
 	}
 	raw := bytes.TrimSpace(c.Arguments)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -107,16 +107,16 @@ func decodeCall(c dojo.ToolCall) (*toolDef, toolArgs, error) {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return def, toolArgs{}, fmt.Errorf("%s: arguments must be a JSON object matching the tool's inputSchema: %v", def.name, err)
+		return def, searchArgs{}, fmt.Errorf("%s: arguments must be a JSON object matching the tool's inputSchema: %v", def.name, err)
 	}
-	a := toolArgs{str: map[string]string{}, num: map[string]int{}}
+	a := searchArgs{str: map[string]string{}, num: map[string]int{}}
 	for k := range m {
 		known := false
 		for _, p := range def.params {
 			known = known || p.name == k
 		}
 		if !known {
-			return def, a, fmt.Errorf("%s: unknown argument %q (arguments: %s)", def.name, k, paramNames(def))
+			return def, a, fmt.Errorf("%s: unknown argument %q (arguments: %s)", def.name, k, searchParamNames(def))
 		}
 	}
 	for _, p := range def.params {
@@ -131,7 +131,7 @@ func decodeCall(c dojo.ToolCall) (*toolDef, toolArgs, error) {
 		case "string":
 			var s string
 			if json.Unmarshal(v, &s) != nil {
-				return def, a, fmt.Errorf("%s: argument %q must be a string, got %s", def.name, p.name, clip(string(v), 40))
+				return def, a, fmt.Errorf("%s: argument %q must be a string, got %s", def.name, p.name, clipText(string(v), 40))
 			}
 			if n := utf8.RuneCountInString(s); n < p.min || n > p.max {
 				return def, a, fmt.Errorf("%s: argument %q has %d characters, want %d..%d", def.name, p.name, n, p.min, p.max)
@@ -140,7 +140,7 @@ func decodeCall(c dojo.ToolCall) (*toolDef, toolArgs, error) {
 		case "integer":
 			var f float64
 			if json.Unmarshal(v, &f) != nil || f != math.Trunc(f) {
-				return def, a, fmt.Errorf("%s: argument %q must be an integer, got %s", def.name, p.name, clip(string(v), 40))
+				return def, a, fmt.Errorf("%s: argument %q must be an integer, got %s", def.name, p.name, clipText(string(v), 40))
 			}
 			if f < float64(p.min) || f > float64(p.max) {
 				return def, a, fmt.Errorf("%s: argument %q is %v, want %d..%d", def.name, p.name, f, p.min, p.max)
@@ -151,7 +151,7 @@ func decodeCall(c dojo.ToolCall) (*toolDef, toolArgs, error) {
 	return def, a, nil
 }
 
-func paramNames(def *toolDef) string {
+func searchParamNames(def *searchToolDef) string {
 	names := make([]string, len(def.params))
 	for i, p := range def.params {
 		names[i] = p.name
@@ -159,8 +159,8 @@ func paramNames(def *toolDef) string {
 	return strings.Join(names, ", ")
 }
 
-// clip shortens s to at most n bytes (at a rune boundary), marking the cut.
-func clip(s string, n int) string {
+// clipText shortens s to at most n bytes (at a rune boundary), marking the cut.
+func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -266,7 +266,7 @@ func (g *generator) add(e Entity) int32 {
 
 func (g *generator) ent(i int32) *Entity { return &g.w.Entities[i] }
 
-func (g *generator) any(k Kind) int32 { return pick(g.r, g.w.byKind[k]) }
+func (g *generator) any(k Kind) int32 { return pickOne(g.r, g.w.byKind[k]) }
 
 // entities draws the world's entities and relations.
 func (g *generator) entities() {
@@ -312,13 +312,13 @@ func (g *generator) entities() {
 				own = append(own, c)
 			}
 		}
-		g.ent(k).Rel[Capital] = pick(r, own)
+		g.ent(k).Rel[Capital] = pickOne(r, own)
 	}
 
 	person := func(given, surname string) int32 {
-		p := g.add(Entity{Kind: Person, Name: given + " " + surname, Year: 1920 + r.IntN(80), Label: pick(r, occupations)})
+		p := g.add(Entity{Kind: Person, Name: given + " " + surname, Year: 1920 + r.IntN(80), Label: pickOne(r, occupations)})
 		if r.IntN(3) == 0 {
-			g.addAlias(p, func() string { return given + " " + pick(r, givenNames) + " " + surname })
+			g.addAlias(p, func() string { return given + " " + pickOne(r, givenNames) + " " + surname })
 		}
 		g.ent(p).Rel[Birthplace] = g.any(City)
 		return p
@@ -327,7 +327,7 @@ func (g *generator) entities() {
 	for range nPerson {
 		var given, sur string
 		if name := g.uniqueName(func() string {
-			given, sur = pick(r, givenNames), surname()
+			given, sur = pickOne(r, givenNames), surname()
 			return given + " " + sur
 		}); name != "" {
 			person(given, sur)
@@ -340,7 +340,7 @@ func (g *generator) entities() {
 		if name := g.uniqueName(func() string {
 			given, sur = og, mutateWord(r, os)
 			if r.IntN(2) == 0 {
-				given, sur = pick(r, givenNames), os
+				given, sur = pickOne(r, givenNames), os
 			}
 			return given + " " + sur
 		}); name != "" {
@@ -351,7 +351,7 @@ func (g *generator) entities() {
 	people := g.w.byKind[Person]
 	for _, p := range people {
 		if r.IntN(3) == 0 {
-			g.ent(p).Label = pick(r, creatorJobs[pick(r, workKinds)])
+			g.ent(p).Label = pickOne(r, creatorJobs[pickOne(r, workKinds)])
 		}
 	}
 
@@ -364,7 +364,7 @@ func (g *generator) entities() {
 		o := g.add(Entity{Kind: Org, Name: name, Year: year, Label: industries[ind].name, Num: 20 + r.IntN(20000)})
 		g.ent(o).Rel[Founder], g.ent(o).Rel[BasedIn] = founder, g.any(City)
 		if industries[ind].name != educationIndustry {
-			g.addAlias(o, func() string { return name + " " + pick(r, legalForms) })
+			g.addAlias(o, func() string { return name + " " + pickOne(r, legalForms) })
 		}
 		if r.Float64() < g.w.Options.Noise && year < 2015 {
 			ob := g.ent(o)
@@ -375,7 +375,7 @@ func (g *generator) entities() {
 		return o
 	}
 	orgName := func(ind int, founder int32) string {
-		suffix := pick(r, industries[ind].suffixes)
+		suffix := pickOne(r, industries[ind].suffixes)
 		base := surname()
 		if r.IntN(2) == 0 {
 			_, base, _ = strings.Cut(g.ent(founder).Name, " ")
@@ -407,7 +407,7 @@ func (g *generator) entities() {
 			if first == "College" {
 				return "College of " + mutatePlace(r, strings.TrimPrefix(on, "College of "))
 			}
-			return first + " " + pick(r, industries[ind].suffixes)
+			return first + " " + pickOne(r, industries[ind].suffixes)
 		}); name != "" {
 			g.ent(org(ind, name, g.any(Person))).Namesake = orig
 		}
@@ -423,8 +423,8 @@ func (g *generator) entities() {
 		}
 	}
 	for _, p := range g.w.byKind[Person] {
-		g.ent(p).Rel[AlmaMater] = pick(r, universities)
-		g.ent(p).Rel[Employer] = pick(r, employers)
+		g.ent(p).Rel[AlmaMater] = pickOne(r, universities)
+		g.ent(p).Rel[Employer] = pickOne(r, employers)
 	}
 
 	// Works, by creators of the right occupation.
@@ -441,9 +441,9 @@ func (g *generator) entities() {
 		if len(cs) == 0 {
 			cs = g.w.byKind[Person]
 		}
-		c := pick(r, cs)
+		c := pickOne(r, cs)
 		year := min(2024, g.ent(c).Year+20+r.IntN(45))
-		wk := g.add(Entity{Kind: Work, Name: title, Year: year, Label: kind, Genre: pick(r, genres[kind])})
+		wk := g.add(Entity{Kind: Work, Name: title, Year: year, Label: kind, Genre: pickOne(r, genres[kind])})
 		// The publisher: one of the kind's, founded before the work if any is.
 		pubs := byIndustry[publishingIndustry(kind)]
 		var older []int32
@@ -455,11 +455,11 @@ func (g *generator) entities() {
 		if len(older) > 0 {
 			pubs = older
 		}
-		g.ent(wk).Rel[Creator], g.ent(wk).Rel[Publisher] = c, pick(r, pubs)
+		g.ent(wk).Rel[Creator], g.ent(wk).Rel[Publisher] = c, pickOne(r, pubs)
 		return wk
 	}
 	for range nWork {
-		kind := pick(r, workKinds)
+		kind := pickOne(r, workKinds)
 		if title := g.uniqueName(func() string { return workTitle(r) }); title != "" {
 			work(kind, title)
 		}
@@ -473,9 +473,9 @@ func (g *generator) entities() {
 	}
 
 	for range nEvent {
-		typ := pick(r, eventTypes)
+		typ := pickOne(r, eventTypes)
 		if name := g.uniqueName(func() string {
-			return pick(r, eventAdjectives) + " " + pick(r, eventNouns) + " " + typ
+			return pickOne(r, eventAdjectives) + " " + pickOne(r, eventNouns) + " " + typ
 		}); name != "" {
 			ev := g.add(Entity{Kind: Event, Name: name, Year: 1950 + r.IntN(74), Label: strings.ToLower(typ), Num: 200 + r.IntN(60000)})
 			e := g.ent(ev)
@@ -530,17 +530,17 @@ func cityPopulation(r *rand.Rand) int {
 }
 
 func workTitle(r *rand.Rand) string {
-	a, n := pick(r, titleAdjectives), pick(r, titleNouns)
+	a, n := pickOne(r, titleAdjectives), pickOne(r, titleNouns)
 	switch r.IntN(6) {
 	case 0:
 		return "The " + a + " " + n
 	case 1:
-		return n + " of " + plural(pick(r, titleNouns))
+		return n + " of " + plural(pickOne(r, titleNouns))
 	case 2:
 		return a + " " + plural(n)
 	case 3:
 		art := article(n)
-		return strings.ToUpper(art[:1]) + art[1:] + " for " + pick(r, givenNames)
+		return strings.ToUpper(art[:1]) + art[1:] + " for " + pickOne(r, givenNames)
 	case 4:
 		return "The " + n + " at " + syllableName(r, placeStems, placeMids, placeEnds, 0)
 	}
@@ -568,7 +568,7 @@ func mutateWord(r *rand.Rand, w string) string {
 		}
 	}
 	if len(at) > 0 && r.IntN(3) > 0 {
-		i := pick(r, at)
+		i := pickOne(r, at)
 		b[i] = vowels[(strings.IndexByte(vowels, b[i])+1+r.IntN(4))%5]
 		return string(b)
 	}
@@ -582,7 +582,7 @@ func mutateWord(r *rand.Rand, w string) string {
 func mutatePlace(r *rand.Rand, name string) string {
 	for _, end := range placeEnds {
 		if strings.HasSuffix(name, end) && r.IntN(2) == 0 {
-			return strings.TrimSuffix(name, end) + pick(r, placeEnds)
+			return strings.TrimSuffix(name, end) + pickOne(r, placeEnds)
 		}
 	}
 	return mutateWord(r, name)
@@ -596,9 +596,9 @@ func mutateTitle(r *rand.Rand, t string) string {
 	case w == "The" || w == "A" || w == "of" || w == "for" || w == "at":
 		words[len(words)-1] = mutateWord(r, words[len(words)-1])
 	case slices.Contains(titleAdjectives, w):
-		words[i] = pick(r, titleAdjectives)
+		words[i] = pickOne(r, titleAdjectives)
 	default:
-		words[i] = pick(r, titleNouns)
+		words[i] = pickOne(r, titleNouns)
 	}
 	return strings.Join(words, " ")
 }
