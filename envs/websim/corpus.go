@@ -199,17 +199,15 @@ func LoadCorpus(corpus io.Reader, corpusName string, qa io.Reader, qaName string
 		return nil, fmt.Errorf("%s: no questions", qaName)
 	}
 	c.Hash = hex.EncodeToString(h.Sum(nil))
-	docs := make([]Doc, len(c.Pages))
 	c.byTitle = make(map[string]int32, len(c.Pages))
 	for i, p := range c.Pages {
-		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
 		if t := strings.ToLower(strings.TrimSpace(p.Title)); t != "" {
 			if _, dup := c.byTitle[t]; !dup {
 				c.byTitle[t] = int32(i)
 			}
 		}
 	}
-	c.Index = NewIndex(docs)
+	c.Index = NewIndex(pageDocs(c.Pages))
 	return c, nil
 }
 

@@ -237,10 +237,7 @@ func ExampleIndex_Search() {
 func TestAgreementWithFTS5(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, WorldOptions{Size: 1500, Noise: 0.5, Seed: 21})
-	docs := make([]Doc, len(w.Pages))
-	for i, p := range w.Pages {
-		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
-	}
+	docs := pageDocs(w.Pages)
 	f := newFTS5(t, docs)
 	n := 400
 	if raceEnabled {
@@ -276,12 +273,8 @@ func meanAgreement(t *testing.T, queries []string, search func(string) []Hit, f 
 // with unfloored IDF, agree with FTS5 well below the threshold.
 func TestAgreementDetectsWrongRanking(t *testing.T) {
 	t.Parallel()
+	f := newFTS5(t, pageDocs(newWorld(t, WorldOptions{Size: 400, Noise: 0.5, Seed: 22}).Pages))
 	w := newWorld(t, WorldOptions{Size: 400, Noise: 0.5, Seed: 22})
-	docs := make([]Doc, len(w.Pages))
-	for i, p := range w.Pages {
-		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
-	}
-	f := newFTS5(t, docs)
 	queries := twoTermQueries(w, 60, 6)
 	for _, variant := range []struct {
 		name string
@@ -330,14 +323,6 @@ func variantSearch(ix *Index, query string, k int, b float64, rawIDF bool) []Hit
 			hits = append(hits, Hit{d, s})
 		}
 	}
-	slices.SortFunc(hits, func(a, b Hit) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return a.Doc - b.Doc
-	})
+	sortHits(hits)
 	return hits[:min(k, len(hits))]
 }

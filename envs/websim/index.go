@@ -565,7 +565,13 @@ done:
 	// The heap, best first.
 	n := len(dst)
 	dst = append(dst, s.heap...)
-	slices.SortFunc(dst[n:], func(a, b Hit) int {
+	sortHits(dst[n:])
+	return dst
+}
+
+// sortHits orders hits best first: by score, then by document.
+func sortHits(hits []Hit) {
+	slices.SortFunc(hits, func(a, b Hit) int {
 		if a.Score != b.Score {
 			if a.Score > b.Score {
 				return -1
@@ -574,7 +580,6 @@ done:
 		}
 		return a.Doc - b.Doc
 	})
-	return dst
 }
 
 // boundInOrder sums the cursors' bounds u in query order, as scores are

@@ -31,10 +31,7 @@ func benchCorpus(b *testing.B, withFTS bool) (*World, []string, *fts5) {
 			b.Fatal(err)
 		}
 		bench100k.world = w
-		bench100k.docs = make([]Doc, len(w.Pages))
-		for i, p := range w.Pages {
-			bench100k.docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
-		}
+		bench100k.docs = pageDocs(w.Pages)
 		bench100k.queries = twoTermQueries(w, 1000, 42)
 	})
 	if withFTS && bench100k.fts == nil {

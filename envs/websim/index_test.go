@@ -22,15 +22,7 @@ func bruteSearch(ix *Index, query string, k int) []Hit {
 			hits = append(hits, Hit{d, s})
 		}
 	}
-	slices.SortFunc(hits, func(a, b Hit) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return a.Doc - b.Doc
-	})
+	sortHits(hits)
 	return hits[:min(k, len(hits))]
 }
 

@@ -186,14 +186,21 @@ func NewWorld(o WorldOptions) (*World, error) {
 	g.entities()
 	g.pages()
 	w := g.w
-	docs := make([]Doc, len(w.Pages))
 	w.pageByID = make(map[string]int32, len(w.Pages))
 	for i, p := range w.Pages {
-		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
 		w.pageByID[p.ID] = int32(i)
 	}
-	w.Index = NewIndex(docs)
+	w.Index = NewIndex(pageDocs(w.Pages))
 	return w, nil
+}
+
+// pageDocs returns pages as the documents of an index.
+func pageDocs(pages []Page) []Doc {
+	docs := make([]Doc, len(pages))
+	for i, p := range pages {
+		docs[i] = Doc{ID: p.ID, Title: p.Title, Text: p.Text}
+	}
+	return docs
 }
 
 // PageByID returns the page whose ID is id, or whose title is id (ignoring
