@@ -1,7 +1,8 @@
 // Package agents holds dojo's built-in agents: random, the env's oracle,
-// classic bandit algorithms (epsilon-greedy, ucb1, thompson, linucb) and
-// tabular gridworld baselines (qlearning, bfs). Each is a dojo.AgentMaker
-// found by name with New.
+// classic bandit algorithms (epsilon-greedy, ucb1, thompson, linucb),
+// tabular gridworld baselines (qlearning, bfs) and a search baseline for
+// question answering (searcher). Each is a dojo.AgentMaker found by name
+// with New.
 //
 // Every agent makes a fresh per-episode state and draws its randomness from
 // the episode seed only, so a run's results do not depend on how many
@@ -36,6 +37,7 @@ var builtins = []builtin{
 	{name: "oracle", doc: oracleDoc, make: newOracle},
 	{name: "qlearning", doc: qlearningDoc, make: newQLearning},
 	{name: "bfs", doc: bfsDoc, make: newBFS},
+	{name: "searcher", doc: searcherDoc, make: newSearcher},
 }
 
 // Info describes a built-in agent.

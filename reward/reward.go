@@ -14,7 +14,9 @@
 // The package also holds scorers that families and trainers share: tool-call
 // parsing and matching (ParseToolCalls, MatchCalls), ToolRL's reward
 // reproduced exactly (ToolRL, ToolRLFormat, ToolRLCorrectness; formulas on
-// ToolRL), and BFCL's AST checker (LoadBFCL, ScoreBFCL).
+// ToolRL), BFCL's AST checker (LoadBFCL, ScoreBFCL), SQuAD v1.1's answer
+// normalization, exact match and token F1 (NormalizeAnswer, ExactMatch,
+// TokenF1), and Search-R1's format-aware reward (SearchR1, SearchR1Format).
 package reward
 
 import (

@@ -53,6 +53,11 @@ var demoPlan = []demoRun{
 	{"sql/Generated-v0", nil, "random", 200},
 	{"sql/Generated-v0", nil, "oracle", 200},
 	{"sql/Generated-v0", dojo.Options{"mode": "single", "difficulty": "hard"}, "oracle", 200},
+	{"websim/SearchQA-v0", nil, "random", 200},
+	{"websim/SearchQA-v0", nil, "searcher", 200},
+	{"websim/SearchQA-v0", nil, "oracle", 200},
+	{"websim/SearchR1-v0", dojo.Options{"hops": 4}, "searcher", 200},
+	{"websim/SearchR1-v0", dojo.Options{"hops": 4}, "oracle", 200},
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {

@@ -10,7 +10,7 @@
 //	dojo serve                          the JSON-RPC 2.0 stdio server
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
 //	dojo verify --tasks T --responses R score responses to generated tasks
-//	dojo reward [NAME]                  standalone scorers (toolrl, bfcl) as reward functions
+//	dojo reward [NAME]                  standalone scorers (toolrl, bfcl, em, f1, searchr1) as reward functions
 //	dojo render RUN.jsonl --out F.gif   draw a recorded episode (GIF, PNG frames)
 //	dojo watch RUN.jsonl                replay episodes in a window (viewer build: -tags ebiten)
 //	dojo bench run SUITE --agent A      benchmark an agent on a suite (also list, report,
@@ -78,7 +78,7 @@ func init() {
 		{"serve", "serve envs over JSON-RPC on stdin and stdout (for Python and other clients)", cmdServe},
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},
-		{"reward", "standalone scorers (toolrl, bfcl) for JSON lines on stdin", cmdReward},
+		{"reward", "standalone scorers (toolrl, bfcl, em, f1, searchr1) for JSON lines on stdin", cmdReward},
 		{"render", "draw a recorded episode as a GIF or PNG frames", cmdRender},
 		{"watch", "replay recorded episodes in a window (viewer build)", cmdWatch},
 		{"bench", "benchmark suites and reports, comparisons, throughput, the reward lab", cmdBench},

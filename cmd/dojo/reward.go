@@ -29,6 +29,9 @@ func init() {
 	scorers = []scorer{
 		{"toolrl", `ToolRL's reward (format + correctness): stdin {"gold", "response"} lines -> {"reward", "parts"} lines`, rewardToolRL},
 		{"bfcl", `BFCL's AST checker: --questions Q --answers A, stdin {"id", "response"|"tool_calls"} lines -> {"id", "ok", "reason"} lines`, rewardBFCL},
+		{"em", `SQuAD v1.1 exact match of the response's answer (last <answer> block, or the text), max over golds: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("em", scoreEMLine)},
+		{"f1", `SQuAD v1.1 token F1 of the response's answer, max over golds: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("f1", scoreF1Line)},
+		{"searchr1", `Search-R1's format-aware EM reward (structure 0.2, final format 0.1, retrieval 0.1) of the whole response: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("searchr1", scoreSearchR1Line)},
 	}
 }
 
@@ -91,6 +94,13 @@ func rewardToolRL(ctx context.Context, a *app, args []string) error {
 	if len(pos) > 0 {
 		return usagef("reward toolrl takes no arguments, got %q (it reads JSON lines from stdin)", pos)
 	}
+	return scoreLines(ctx, a, func(line []byte) (any, error) { return scoreToolRLLine(line) })
+}
+
+// scoreLines scores stdin's lines with score, writing one line per input in
+// order: score's result, or {"error": "line N: ..."} for a line it
+// rejects. Failed lines make the command fail once all are written.
+func scoreLines(ctx context.Context, a *app, score func(line []byte) (any, error)) error {
 	out := bufio.NewWriterSize(a.stdout, 64<<10)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
@@ -104,7 +114,7 @@ func rewardToolRL(ctx context.Context, a *app, args []string) error {
 				return err
 			}
 		}
-		res, err := scoreToolRLLine(sc.Bytes())
+		res, err := score(sc.Bytes())
 		if err != nil {
 			failed++
 			enc.Encode(lineErr{fmt.Sprintf("line %d: %v", n, err)})
@@ -122,6 +132,86 @@ func rewardToolRL(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("%d of %d lines could not be scored (their output lines hold the errors)", failed, n)
 	}
 	return nil
+}
+
+// rewardQA makes the command of a question-answering scorer: lines of
+// {"response", "golds"}.
+func rewardQA(name string, score func(response string, golds []string) any) func(ctx context.Context, a *app, args []string) error {
+	return func(ctx context.Context, a *app, args []string) error {
+		fs := newFlags(a, "reward "+name, "< lines of {\"response\": the model's text, \"golds\": [gold answers]}")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) > 0 {
+			return usagef("reward %s takes no arguments, got %q (it reads JSON lines from stdin)", name, pos)
+		}
+		return scoreLines(ctx, a, func(line []byte) (any, error) {
+			response, golds, err := qaLine(line)
+			if err != nil {
+				return nil, err
+			}
+			return score(response, golds), nil
+		})
+	}
+}
+
+// qaLine reads {"response": string, "golds": [string, ...]}.
+func qaLine(line []byte) (string, []string, error) {
+	var in struct {
+		Response *string   `json:"response"`
+		Golds    *[]string `json:"golds"`
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return "", nil, errors.New(`empty line: want {"response": "...", "golds": ["..."]}`)
+	}
+	if err := json.Unmarshal(line, &in); err != nil {
+		return "", nil, fmt.Errorf(`not a JSON object {"response": "...", "golds": ["..."]} with a string and a list of strings: %v`, err)
+	}
+	if in.Response == nil || in.Golds == nil {
+		return "", nil, errors.New(`want both "response" (the model's text) and "golds" (a list of gold answers)`)
+	}
+	if len(*in.Golds) == 0 {
+		return "", nil, errors.New(`"golds" is empty: give at least one gold answer`)
+	}
+	return *in.Response, *in.Golds, nil
+}
+
+type qaOut struct {
+	Reward float64            `json:"reward"`
+	Parts  map[string]float64 `json:"parts"`
+}
+
+// scoreEMLine and scoreF1Line score the response's answer (dojo.Answer:
+// its last <answer> block, or the whole text) as SQuAD v1.1 does.
+func scoreEMLine(response string, golds []string) any {
+	em := reward.ExactMatch(dojo.Answer(response), golds)
+	return qaOut{em, map[string]float64{"em": em}}
+}
+
+func scoreF1Line(response string, golds []string) any {
+	f1 := reward.TokenF1(dojo.Answer(response), golds)
+	return qaOut{f1, map[string]float64{"f1": f1}}
+}
+
+// searchR1Out is a line of dojo reward searchr1: the reward and its terms.
+type searchR1Out struct {
+	Reward float64 `json:"reward"`
+	Parts  struct {
+		EM          float64 `json:"em"`
+		Structure   float64 `json:"structure"`
+		FinalFormat float64 `json:"final_format"`
+		Retrieval   float64 `json:"retrieval"`
+	} `json:"parts"`
+}
+
+// scoreSearchR1Line scores the whole response with Search-R1's reward; the
+// parts are its terms, which sum to it.
+func scoreSearchR1Line(response string, golds []string) any {
+	s := reward.SearchR1(response, golds)
+	out := searchR1Out{Reward: s.Reward}
+	out.Parts.EM, out.Parts.Structure, out.Parts.FinalFormat, out.Parts.Retrieval = s.Parts()
+	return out
 }
 
 func scoreToolRLLine(line []byte) (toolRLOut, error) {
