@@ -7,6 +7,7 @@ import (
 	"github.com/dojo-rl/dojo/envs/gridworld"
 	"github.com/dojo-rl/dojo/envs/sql"
 	"github.com/dojo-rl/dojo/envs/toolcall"
+	"github.com/dojo-rl/dojo/envs/websim"
 )
 
 // Default returns a new registry holding every family's envs. Each call
@@ -18,6 +19,7 @@ func Default() *dojo.Registry {
 		bandit.Register,
 		toolcall.Register,
 		sql.Register,
+		websim.Register,
 	} {
 		if err := register(r); err != nil {
 			panic("envs: " + err.Error()) // a bug in a family's specs, caught by the tests

@@ -17,7 +17,7 @@ func TestEveryRegisteredEnvConforms(t *testing.T) {
 	if n := len(reg.IDs()); n < 30 {
 		t.Fatalf("only %d envs registered", n)
 	}
-	for _, fam := range []string{"gridworld", "bandit", "toolcall", "sql"} {
+	for _, fam := range []string{"gridworld", "bandit", "toolcall", "sql", "websim"} {
 		found := false
 		for _, id := range reg.IDs() {
 			found = found || dojo.Family(id) == fam

@@ -53,6 +53,8 @@ var demoPlan = []demoRun{
 	{"sql/Generated-v0", nil, "random", 200},
 	{"sql/Generated-v0", nil, "oracle", 200},
 	{"sql/Generated-v0", dojo.Options{"mode": "single", "difficulty": "hard"}, "oracle", 200},
+	{"websim/Shop-v0", nil, "baseline", 200}, // the env's first baseline: WebShop's rule baseline with options
+	{"websim/Shop-v0", nil, "oracle", 200},
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {
