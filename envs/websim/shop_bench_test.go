@@ -7,17 +7,24 @@ import (
 	"github.com/dojo-rl/dojo"
 )
 
-func BenchmarkShopReset(b *testing.B) {
-	env := makeShop(b, nil)
-	ctx := context.Background()
+// benchResets returns a function resetting env to the next of 512 seeds,
+// its catalog made up front.
+func benchResets(b *testing.B, env *ShopEnv) func() {
 	env.catalog()
 	seed := uint64(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := env.Reset(ctx, seed%512); err != nil {
+	return func() {
+		if _, _, err := env.Reset(context.Background(), seed%512); err != nil {
 			b.Fatal(err)
 		}
 		seed++
+	}
+}
+
+func BenchmarkShopReset(b *testing.B) {
+	reset := benchResets(b, makeShop(b, nil))
+	b.ReportAllocs()
+	for b.Loop() {
+		reset()
 	}
 }
 
@@ -71,13 +78,10 @@ func BenchmarkShopStepClick(b *testing.B) {
 func BenchmarkShopOracleEpisode(b *testing.B) {
 	env := makeShop(b, nil)
 	ctx := context.Background()
-	env.catalog()
-	seed := uint64(0)
+	reset := benchResets(b, env)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := env.Reset(ctx, seed%512); err != nil {
-			b.Fatal(err)
-		}
+		reset()
 		for {
 			a, _ := env.OracleAction(ctx)
 			st, err := env.Step(ctx, a)
@@ -91,7 +95,6 @@ func BenchmarkShopOracleEpisode(b *testing.B) {
 				break
 			}
 		}
-		seed++
 	}
 }
 
