@@ -1,8 +1,8 @@
-// Package agents holds dojo's built-in agents: random, the env's oracle,
-// classic bandit algorithms (epsilon-greedy, ucb1, thompson, linucb),
-// tabular gridworld baselines (qlearning, bfs) and a search baseline for
-// question answering (searcher). Each is a dojo.AgentMaker found by name
-// with New.
+// Package agents holds dojo's built-in agents: random, the env's oracle and
+// baseline policies, classic bandit algorithms (epsilon-greedy, ucb1,
+// thompson, linucb), tabular gridworld baselines (qlearning, bfs) and a
+// search baseline for question answering (searcher). Each is a
+// dojo.AgentMaker found by name with New.
 //
 // Every agent makes a fresh per-episode state and draws its randomness from
 // the episode seed only, so a run's results do not depend on how many
@@ -35,6 +35,7 @@ var builtins = []builtin{
 	{name: "linucb", doc: linUCBDoc, make: newLinUCB},
 	{name: "random", doc: randomDoc, make: newRandom},
 	{name: "oracle", doc: oracleDoc, make: newOracle},
+	{name: "baseline", doc: baselineDoc, make: newBaseline},
 	{name: "qlearning", doc: qlearningDoc, make: newQLearning},
 	{name: "bfs", doc: bfsDoc, make: newBFS},
 	{name: "searcher", doc: searcherDoc, make: newSearcher},

@@ -58,6 +58,8 @@ var demoPlan = []demoRun{
 	{"websim/SearchQA-v0", nil, "oracle", 200},
 	{"websim/SearchR1-v0", dojo.Options{"hops": 4}, "searcher", 200},
 	{"websim/SearchR1-v0", dojo.Options{"hops": 4}, "oracle", 200},
+	{"websim/Shop-v0", nil, "baseline", 200}, // the env's first baseline: WebShop's rule baseline with options
+	{"websim/Shop-v0", nil, "oracle", 200},
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {

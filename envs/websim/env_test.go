@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/google/go-cmp/cmp"
 )
 
 func qaRegistry(t testing.TB) *dojo.Registry {
@@ -61,8 +63,10 @@ func TestRegisteredIDs(t *testing.T) {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
-	if n := len(reg.IDs()); n != len(searchIDs) {
-		t.Errorf("%d ids registered, want %d", n, len(searchIDs))
+	want := append(append([]string(nil), searchIDs...), ShopID)
+	slices.Sort(want)
+	if diff := cmp.Diff(want, reg.IDs()); diff != "" {
+		t.Errorf("registered ids (-want +got):\n%s", diff)
 	}
 }
 

@@ -143,12 +143,20 @@ func andList(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
-func article(word string) string {
-	if strings.IndexByte("aeiouAEIOU", word[0]) >= 0 {
-		return "an " + word
+// article is "a" or "an" before phrase: "an" before a vowel ("an
+// engineer", "an Ulvane novel"), but "a uv …" (a "uv protection" jacket).
+func article(phrase string) string {
+	if len(phrase) >= 3 && strings.EqualFold(phrase[:3], "uv ") {
+		return "a"
 	}
-	return "a " + word
+	if phrase != "" && strings.IndexByte("aeiouAEIOU", phrase[0]) >= 0 {
+		return "an"
+	}
+	return "a"
 }
+
+// withArticle is word after its indefinite article ("an engineer").
+func withArticle(word string) string { return article(word) + " " + word }
 
 func lastWord(name string) string { return name[strings.LastIndexByte(name, ' ')+1:] }
 
@@ -176,11 +184,11 @@ func (p *pageWriter) entity(i int32) {
 		bp := p.name(e.Rel[Birthplace])
 		switch r.IntN(3) {
 		case 0:
-			p.say("%s (born %d) is %s from %s.", e.Name, e.Year, article(e.Label), bp)
+			p.say("%s (born %d) is %s from %s.", e.Name, e.Year, withArticle(e.Label), bp)
 		case 1:
-			p.say("%s, born in %s in %d, is %s.", e.Name, bp, e.Year, article(e.Label))
+			p.say("%s, born in %s in %d, is %s.", e.Name, bp, e.Year, withArticle(e.Label))
 		default:
-			p.say("%s is %s. %s was born in %s in %d.", e.Name, article(e.Label), s, bp, e.Year)
+			p.say("%s is %s. %s was born in %s in %d.", e.Name, withArticle(e.Label), s, bp, e.Year)
 		}
 		p.states(i, factYear)
 		p.states(i, factLabel)
@@ -213,9 +221,9 @@ func (p *pageWriter) entity(i int32) {
 		if e.Label == educationIndustry {
 			p.say("%s is a university in %s.", e.Name, city)
 		} else if len(e.Aliases) > 0 {
-			p.say("%s (%s) is %s company based in %s.", e.Name, e.Aliases[0], article(e.Label), city)
+			p.say("%s (%s) is %s company based in %s.", e.Name, e.Aliases[0], withArticle(e.Label), city)
 		} else {
-			p.say("%s is %s company based in %s.", e.Name, article(e.Label), city)
+			p.say("%s is %s company based in %s.", e.Name, withArticle(e.Label), city)
 		}
 		p.states(i, relFact(BasedIn))
 		p.states(i, factLabel)
@@ -286,7 +294,7 @@ func (p *pageWriter) entity(i int32) {
 		p.hatnote(e)
 		p.filler(e.Name)
 	case Event:
-		p.say("The %s was %s held in %s in %d.", e.Name, article(e.Label), p.name(e.Rel[Location]), e.Year)
+		p.say("The %s was %s held in %s in %d.", e.Name, withArticle(e.Label), p.name(e.Rel[Location]), e.Year)
 		p.say("It was organised by %s and won by %s.", p.name(e.Rel[Organiser]), p.name(e.Rel[Winner]))
 		p.say("About %s visitors attended.", formatNum(e.Num))
 		for _, k := range []factKind{factYear, factLabel, factNum, relFact(Location), relFact(Organiser), relFact(Winner)} {

@@ -546,7 +546,7 @@ func workTitle(r *rand.Rand) string {
 	case 2:
 		return a + " " + plural(n)
 	case 3:
-		art := article(n)
+		art := withArticle(n)
 		return strings.ToUpper(art[:1]) + art[1:] + " for " + pickOne(r, givenNames)
 	case 4:
 		return "The " + n + " at " + syllableName(r, placeStems, placeMids, placeEnds, 0)
