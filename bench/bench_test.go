@@ -162,11 +162,11 @@ func TestManifestGolden(t *testing.T) {
 func TestUnknownEnvFailsTheRun(t *testing.T) {
 	t.Parallel()
 	s := Suite{Name: "x-v1", Entries: append(slices.Clone(tiny.Entries),
-		Entry{Env: "websim/SearchQA-v0", Tasks: 3}, Entry{Env: "gridworld/Nowhere-v0", Tasks: 3})}
+		Entry{Env: "nosuch/Family-v0", Tasks: 3}, Entry{Env: "gridworld/Nowhere-v0", Tasks: 3})}
 	dir := t.TempDir()
 	_, err := Run(context.Background(), Config{Registry: envs.Default(), Suite: &s, Agent: agent(t, "random"), AgentName: "random", Dir: dir})
 	if err == nil || dojo.ErrorCode(err) != dojo.CodeNotFound ||
-		!strings.Contains(err.Error(), "websim/SearchQA-v0 (entry 4)") || !strings.Contains(err.Error(), "gridworld/Nowhere-v0 (entry 5)") {
+		!strings.Contains(err.Error(), "nosuch/Family-v0 (entry 4)") || !strings.Contains(err.Error(), "gridworld/Nowhere-v0 (entry 5)") {
 		t.Fatalf("error %v: want not found naming both missing envs", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -524,7 +524,7 @@ func TestPerf(t *testing.T) {
 			t.Errorf("step rate %+v", s)
 		}
 	}
-	for _, f := range []string{"gridworld", "bandit", "toolcall", "sql"} {
+	for _, f := range []string{"gridworld", "bandit", "toolcall", "sql", "websim"} {
 		if !families[f] {
 			t.Errorf("no step rate for family %s", f)
 		}
@@ -532,8 +532,8 @@ func TestPerf(t *testing.T) {
 	if len(rep.Steps) != 2*len(stepPlan(envs.Default())) {
 		t.Errorf("%d step rates, want two worker counts per env", len(rep.Steps))
 	}
-	if len(rep.Verify) != 2 {
-		t.Fatalf("verify rates %+v: want toolcall and sql", rep.Verify)
+	if len(rep.Verify) != len(verifyPlan) {
+		t.Fatalf("verify rates %+v: want one for each of %v", rep.Verify, verifyPlan)
 	}
 	for _, v := range rep.Verify {
 		if v.GoldSuccess != 1 || v.Verifications < v.Tasks || v.PerSec <= 0 {

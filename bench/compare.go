@@ -18,7 +18,7 @@ import (
 // difference of independent proportions, mean returns by a percentile
 // bootstrap of the difference of means, and the overall macro averages by
 // a bootstrap stratified by entry. Each interval is at 95% on its own, not
-// corrected for the number of entries: among 18 entries where nothing
+// corrected for the number of entries: among 20 entries where nothing
 // differs, about one will look significant by chance. Runs of the same
 // suite share their seeds, so the independent-sample intervals are on the
 // conservative side.

@@ -110,11 +110,13 @@ var perfPlan = []struct{ env, agent string }{
 	{"bandit/Bernoulli-10-v0", "random"},
 	{"toolcall/Mixed-v0", "oracle"},
 	{"sql/Generated-v0", "oracle"},
+	{"websim/SearchQA-v0", "oracle"},
+	{"websim/Shop-v0", "oracle"},
 }
 
 // verifyPlan is each task family's env for verifications; others use
 // their first env that generates and verifies tasks.
-var verifyPlan = []string{"toolcall/Mixed-v0", "sql/Generated-v0"}
+var verifyPlan = []string{"toolcall/Mixed-v0", "sql/Generated-v0", "websim/SearchR1-v0", "websim/Shop-v0"}
 
 // Perf measures the throughput of the registry's families.
 func Perf(ctx context.Context, cfg PerfConfig) (*PerfReport, error) {

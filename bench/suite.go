@@ -114,7 +114,7 @@ func (s *Suite) Validate() error {
 var coreV1 = Suite{
 	Name: "core-v1",
 	Description: "every family's flagship envs: Gymnasium's toy text, MiniGrid worlds, stationary, " +
-		"drifting and contextual bandits, multi-turn tool use and text-to-SQL",
+		"drifting and contextual bandits, multi-turn tool use, text-to-SQL, multi-hop search QA and a WebShop-style shop",
 	Entries: []Entry{
 		{Env: "gridworld/FrozenLake-v1", Tasks: 500, Seed: 1_000_000_000_000},
 		{Env: "gridworld/CliffWalking-v0", Tasks: 100, Seed: 1_000_001_000_000},
@@ -134,7 +134,9 @@ var coreV1 = Suite{
 		{Env: "toolcall/Bank-v0", Options: dojo.Options{"kind": "recovery"}, Tasks: 100, Seed: 1_000_015_000_000},
 		{Env: "sql/Generated-v0", Tasks: 300, Seed: 1_000_016_000_000},
 		{Env: "sql/Generated-v0", Options: dojo.Options{"difficulty": "hard"}, Tasks: 100, Seed: 1_000_017_000_000},
-		// websim entries go here, continuing the seed blocks.
+		{Env: "websim/SearchQA-v0", Tasks: 200, Seed: 1_000_018_000_000},
+		{Env: "websim/SearchQA-v0", Options: dojo.Options{"hops": 3, "noise": 0.6}, Tasks: 100, Seed: 1_000_019_000_000},
+		{Env: "websim/Shop-v0", Options: dojo.Options{"action_format": "tools"}, Tasks: 200, Seed: 1_000_020_000_000},
 	},
 }
 

@@ -93,7 +93,7 @@ func TestBenchRunReportAndCompare(t *testing.T) {
 func TestBenchUsageErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeSuite(t, dir, strings.Replace(tinySuite, "toolcall/Bank-v0", "websim/Shop-v0", 1))
+	writeSuite(t, dir, strings.Replace(tinySuite, "toolcall/Bank-v0", "nosuch/Family-v0", 1))
 	tests := []struct {
 		args []string
 		want string
@@ -102,7 +102,7 @@ func TestBenchUsageErrors(t *testing.T) {
 		{[]string{"bench", "frob"}, `unknown bench command "frob"`},
 		{[]string{"bench", "run"}, "needs exactly one suite"},
 		{[]string{"bench", "run", "core-v7"}, `unknown suite "core-v7" (suites: core-v1`},
-		{[]string{"bench", "run", "suite.json", "--agent", "random"}, "env websim/Shop-v0 (entry 3) not registered"},
+		{[]string{"bench", "run", "suite.json", "--agent", "random"}, "env nosuch/Family-v0 (entry 3) not registered"},
 		{[]string{"bench", "run", "core-v1", "--trials", "0"}, "--trials 0"},
 		{[]string{"bench", "run", "core-v1", "--agent", "genius"}, `unknown agent "genius"`},
 		{[]string{"bench", "compare", "x"}, "needs two run directories"},
