@@ -71,6 +71,18 @@ type Oracle interface {
 	OracleAction(ctx context.Context) (Action, error)
 }
 
+// Baseliner is implemented by envs that provide baseline policies: named
+// heuristics (WebShop's rule baseline, a random clicker) that the baseline
+// agent plays, as the oracle agent plays OracleAction. They give a
+// benchmark its reference points between random and the oracle.
+type Baseliner interface {
+	// Baselines lists the policies' names, the default first.
+	Baselines() []string
+	// BaselineAction returns the named policy's action in the current
+	// state.
+	BaselineAction(ctx context.Context, policy string) (Action, error)
+}
+
 // Model is implemented by envs with a finite, exactly known transition
 // model, as Gymnasium's toy-text envs expose it in P.
 type Model interface {

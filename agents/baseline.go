@@ -8,18 +8,7 @@ import (
 	"github.com/dojo-rl/dojo"
 )
 
-const baselineDoc = "a baseline policy the env provides (Baseliner), chosen with policy=NAME (default: the env's first), e.g. baseline:policy=top-result on websim/Shop-v0; fails on envs without baselines"
-
-// Baseliner is implemented by envs that provide baseline policies: named
-// heuristics (WebShop's rule baseline, a random clicker) that the baseline
-// agent plays, as the oracle agent plays OracleAction.
-type Baseliner interface {
-	// Baselines lists the policies' names.
-	Baselines() []string
-	// BaselineAction returns the named policy's action in the current
-	// state.
-	BaselineAction(ctx context.Context, policy string) (dojo.Action, error)
-}
+const baselineDoc = "a baseline policy the env provides (dojo.Baseliner), chosen with policy=NAME (default: the env's first), e.g. baseline:policy=top-result on websim/Shop-v0; fails on envs without baselines"
 
 func newBaseline(p Params) (dojo.AgentMaker, error) {
 	if err := unknownParams(p, "policy"); err != nil {
@@ -38,7 +27,7 @@ func (m baselineMaker) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo
 	if ep.Env == nil {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "baseline: the episode start carries no env to ask (EpisodeStart.Env is nil)").WithField("agent")
 	}
-	b, ok := ep.Env.(Baseliner)
+	b, ok := ep.Env.(dojo.Baseliner)
 	if !ok {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "baseline: %s provides no baseline policies; try random or oracle", ep.Spec.ID).WithField("agent")
 	}
