@@ -194,6 +194,12 @@ func (db *DB) queryOn(ctx context.Context, c *roConn, query string, maxRows int)
 	if err != nil {
 		return nil, err
 	}
+	return db.run(ctx, c, stmt, maxRows)
+}
+
+// run runs stmt, a statement singleStatement returned, on c or on a pooled
+// connection if c is nil.
+func (db *DB) run(ctx context.Context, c *roConn, stmt string, maxRows int) (res *Result, err error) {
 	if c == nil {
 		if c, err = db.pool.get(ctx); err != nil {
 			return nil, queryError(ctx, err)
@@ -206,7 +212,7 @@ func (db *DB) queryOn(ctx context.Context, c *roConn, query string, maxRows int)
 	}
 	defer rows.Close()
 	cols := rows.Columns()
-	res := &Result{Columns: cols}
+	res = &Result{Columns: cols}
 	vals := make([]driver.Value, len(cols))
 	var backing []any // rows are cut from chunks of it, not allocated one by one
 	for {

@@ -165,13 +165,15 @@ func (db *DB) Gold(ctx context.Context, goldSQL string) (*Result, error) {
 }
 
 func (db *DB) goldOn(ctx context.Context, c *roConn, goldSQL string) (*Result, error) {
+	stmt, key, stmtErr := statementKey(goldSQL)
 	for {
 		e := &goldEntry{done: make(chan struct{})}
-		key := cacheKey(goldSQL)
 		v, loaded := db.cache.LoadOrStore(key, e)
 		g := v.(*goldEntry)
 		if !loaded {
-			g.res, g.err = db.queryOn(ctx, c, goldSQL, 0)
+			if g.err = stmtErr; stmtErr == nil {
+				g.res, g.err = db.run(ctx, c, stmt, 0)
+			}
 			if g.err != nil && ctx.Err() != nil {
 				db.cache.Delete(key)
 			}
@@ -199,11 +201,11 @@ func (db *DB) goldOn(ctx context.Context, c *roConn, goldSQL string) (*Result, e
 // spelling). Queries that may call a volatile function (random(), the
 // current time, changes()) always run.
 func (db *DB) prediction(ctx context.Context, c *roConn, predSQL string, maxRows int) (*Result, error) {
-	st, err := singleStatement(predSQL)
+	stmt, key, err := statementKey(predSQL)
 	if err != nil {
 		return nil, err
 	}
-	if v, ok := db.cache.Load(canonicalSQL(st)); ok && !volatile(st) {
+	if v, ok := db.cache.Load(key); ok && !volatile(stmt) {
 		g := v.(*goldEntry)
 		select {
 		case <-g.done:
@@ -218,16 +220,19 @@ func (db *DB) prediction(ctx context.Context, c *roConn, predSQL string, maxRows
 		}
 		// A failed gold run (a deadline, say) says nothing of this run.
 	}
-	return db.queryOn(ctx, c, predSQL, maxRows)
+	return db.run(ctx, c, stmt, maxRows)
 }
 
-// cacheKey is the canonical text of the one statement of query (trailing
-// semicolons removed), or of query itself if singleStatement refuses it.
-func cacheKey(query string) string {
-	if st, err := singleStatement(query); err == nil {
-		return canonicalSQL(st)
+// statementKey returns query's one statement as singleStatement does
+// (trailing semicolons removed) and its cache key, its canonical text; a
+// query singleStatement refuses keys by its own canonical text, with the
+// refusal.
+func statementKey(query string) (stmt, key string, err error) {
+	stmt, err = singleStatement(query)
+	if err != nil {
+		return "", canonicalSQL(query), err
 	}
-	return canonicalSQL(query)
+	return stmt, canonicalSQL(stmt), nil
 }
 
 // canonicalSQL is query with every run of whitespace and comments outside

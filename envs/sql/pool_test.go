@@ -32,11 +32,12 @@ func TestCanonicalSQL(t *testing.T) {
 	}
 	// The key of a single statement drops its trailing semicolons; a second
 	// statement stays in the key, so it can never equal a gold query's.
-	if k := cacheKey("SELECT  1 ; ;"); k != "SELECT 1" {
-		t.Errorf("cacheKey(trailing ;) = %q, want %q", k, "SELECT 1")
+	if _, k, err := statementKey("SELECT  1 ; ;"); k != "SELECT 1" || err != nil {
+		t.Errorf("statementKey(trailing ;) = %q, %v; want %q", k, err, "SELECT 1")
 	}
-	if k := cacheKey("SELECT a FROM t; WHERE x = 1"); k == cacheKey("SELECT a FROM t WHERE x = 1") {
-		t.Errorf("cacheKey of two statements %q equals the one statement's", k)
+	_, one, _ := statementKey("SELECT a FROM t WHERE x = 1")
+	if _, k, err := statementKey("SELECT a FROM t; WHERE x = 1"); k == one || err == nil {
+		t.Errorf("statementKey of two statements = %q, %v; want another key than the one statement's, and an error", k, err)
 	}
 }
 
