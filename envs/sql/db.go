@@ -47,8 +47,12 @@ type DB struct {
 	name   string
 	pool   *pool
 	keep   *dsql.Conn // OpenMemory: keeps the shared in-memory database alive
-	tables []Table
-	cache  sync.Map // cacheKey(gold SQL) -> *goldEntry; see exec.go
+	schema struct {   // loaded on first use: verification never needs it
+		once   sync.Once
+		tables []Table
+		err    error
+	}
+	cache sync.Map // cacheKey(gold SQL) -> *goldEntry; see exec.go
 }
 
 // Result is the result of a query. Values are normalised to int64, float64,
@@ -121,13 +125,32 @@ func OpenFile(path string) (*DB, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("sql: database %s is a directory, want a .sqlite file", path)
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1"}
-	db := &DB{name: path, pool: newPool(u.String())}
-	if err := db.loadSchema(); err != nil {
-		db.pool.close()
+	if err := checkHeader(abs, st.Size()); err != nil {
 		return nil, fmt.Errorf("sql: database %s: %w", path, err)
 	}
-	return db, nil
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1"}
+	return &DB{name: path, pool: newPool(u.String())}, nil
+}
+
+// sqliteMagic begins every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkHeader reports an error if the file at path of size bytes is not an
+// SQLite database (an empty file is an empty database).
+func checkHeader(path string, size int64) error {
+	if size == 0 {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	if _, err := io.ReadFull(f, head); err != nil || string(head) != sqliteMagic {
+		return errors.New("not an SQLite database (its header is not \"SQLite format 3\")")
+	}
+	return nil
 }
 
 // OpenMemory builds an in-memory database named name: build runs once on a
@@ -155,7 +178,7 @@ func OpenMemory(name string, build func(ctx context.Context, exec func(query str
 		return nil, fmt.Errorf("sql: building memory database %q: %w", name, err)
 	}
 	db := &DB{name: name, pool: newPool(dsn), keep: keep}
-	if err := db.loadSchema(); err != nil {
+	if _, err := db.Tables(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sql: memory database %q: %w", name, err)
 	}
@@ -166,9 +189,18 @@ func OpenMemory(name string, build func(ctx context.Context, exec func(query str
 func (db *DB) Name() string { return db.name }
 
 // Tables returns the schema: every user table with its columns, primary key
-// and foreign keys, in sqlite_master order. The slice is shared: do not
-// modify it.
-func (db *DB) Tables() []Table { return db.tables }
+// and foreign keys, in sqlite_master order. It is read on the first call
+// (an error is the database's: a damaged file, say) and shared: do not
+// modify the slice.
+func (db *DB) Tables() ([]Table, error) {
+	db.schema.once.Do(func() {
+		db.schema.tables, db.schema.err = db.loadSchema()
+		if db.schema.err != nil {
+			db.schema.err = fmt.Errorf("sql: database %s: reading the schema: %w", db.name, db.schema.err)
+		}
+	})
+	return db.schema.tables, db.schema.err
+}
 
 // Close closes the pool (and frees an in-memory database).
 func (db *DB) Close() error {
@@ -286,19 +318,20 @@ func queryError(ctx context.Context, err error) error {
 	return dojo.Errorf(dojo.CodeInvalid, "sql: %s", msg)
 }
 
-func (db *DB) loadSchema() error {
+func (db *DB) loadSchema() ([]Table, error) {
 	ctx := context.Background()
 	names, err := db.Query(ctx, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid", 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var tables []Table
 	for _, r := range names.Rows {
 		name, _ := r[0].(string)
 		t := Table{Name: name}
 		q := strings.ReplaceAll(name, `"`, `""`)
 		info, err := db.Query(ctx, `PRAGMA table_info("`+q+`")`, 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		type pk struct {
 			n   int64
@@ -322,7 +355,7 @@ func (db *DB) loadSchema() error {
 		}
 		fks, err := db.Query(ctx, `PRAGMA foreign_key_list("`+q+`")`, 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, f := range fks.Rows { // id, seq, table, from, to, ...
 			rt, _ := f[2].(string)
@@ -330,7 +363,7 @@ func (db *DB) loadSchema() error {
 			to, _ := f[4].(string)
 			t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Column: from, RefTable: rt, RefColumn: to})
 		}
-		db.tables = append(db.tables, t)
+		tables = append(tables, t)
 	}
-	return nil
+	return tables, nil
 }

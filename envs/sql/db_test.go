@@ -260,8 +260,25 @@ func TestTables(t *testing.T) {
 		{Name: "emp", Columns: []Column{{"id", "INTEGER"}, {"name", "TEXT"}, {"salary", "REAL"}, {"dept_id", "INTEGER"}, {"hired", "DATE"}},
 			PrimaryKey: []string{"id"}, ForeignKeys: []ForeignKey{{Column: "dept_id", RefTable: "dept", RefColumn: "id"}}},
 	}
-	if d := cmp.Diff(want, db.Tables()); d != "" {
+	got, err := db.Tables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Tables() (-want +got):\n%s", d)
+	}
+}
+
+// TestOpenFileNotADatabase: a file that is not an SQLite database is an
+// error of OpenFile naming it, not of some later query.
+func TestOpenFileNotADatabase(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "notes.sqlite")
+	if err := os.WriteFile(p, []byte("these are not the rows you are looking for"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenFile(p); err == nil || !strings.Contains(err.Error(), "not an SQLite database") || !strings.Contains(err.Error(), p) {
+		t.Errorf("OpenFile(text file) = %v, want an error naming the file as not an SQLite database", err)
 	}
 }
 

@@ -55,7 +55,11 @@ func TestKaggleDBQAEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, hack := range []string{"", `SELECT * FROM "` + db.Tables()[0].Name + `"`, "DROP TABLE " + db.Tables()[0].Name} {
+		tables, err := db.Tables()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, hack := range []string{"", `SELECT * FROM "` + tables[0].Name + `"`, "DROP TABLE " + tables[0].Name} {
 			s, err := env.VerifyTask(ctx, task, dojo.Response{Text: hack})
 			if err != nil || s.Success {
 				t.Errorf("question %d: hack %q scores %+v, %v; want a failure", i, hack, s, err)

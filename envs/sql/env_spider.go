@@ -108,12 +108,16 @@ func loadData(src *dataSource, p string) (*Dataset, error) {
 
 // spiderSrc describes a data set's database for episodes: CREATE TABLE
 // statements rebuilt from its schema, and its identifiers.
-func spiderSrc(db *DB, dbID string) *schemaSrc {
+func spiderSrc(db *DB, dbID string) (*schemaSrc, error) {
 	if s, ok := datasets.srcs.Load(db); ok {
-		return s.(*schemaSrc)
+		return s.(*schemaSrc), nil
+	}
+	tables, err := db.Tables()
+	if err != nil {
+		return nil, err
 	}
 	src := &schemaSrc{db: db, name: dbID}
-	for _, t := range db.Tables() {
+	for _, t := range tables {
 		src.tables = append(src.tables, t.Name)
 		var parts []string
 		for _, c := range t.Columns {
@@ -133,7 +137,7 @@ func spiderSrc(db *DB, dbID string) *schemaSrc {
 		src.ddl = append(src.ddl, "CREATE TABLE "+quoteIdent(t.Name)+" ("+strings.Join(parts, ", ")+")")
 	}
 	v, _ := datasets.srcs.LoadOrStore(db, src)
-	return v.(*schemaSrc)
+	return v.(*schemaSrc), nil
 }
 
 // quoteIdent quotes a name when it is not a plain identifier.
@@ -177,5 +181,9 @@ func dataExample(ctx context.Context, src *dataSource, ds *Dataset, index int, d
 	if err != nil {
 		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: gold query fails: %v", src.title, index, err)
 	}
-	return &genTask{src: spiderSrc(db, dbID), index: index, q: question{Template: src.name, Text: text, SQL: gold}, gold: res}, nil
+	schema, err := spiderSrc(db, dbID)
+	if err != nil {
+		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: %v", src.title, index, err)
+	}
+	return &genTask{src: schema, index: index, q: question{Template: src.name, Text: text, SQL: gold}, gold: res}, nil
 }

@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,20 +47,59 @@ func (d *Dataset) Verify(ctx context.Context, preds []Prediction, o VerifyOption
 		o.Timeout = 30 * time.Second
 	}
 	out := make([]Verdict, len(preds))
-	next := make(chan int)
+	next := make(chan []int)
 	var wg sync.WaitGroup
 	for range min(o.Workers, max(len(preds), 1)) {
 		wg.Go(func() {
-			for i := range next {
-				out[i] = d.verifyOne(ctx, preds[i], o)
+			for chunk := range next {
+				for _, i := range chunk {
+					out[i] = d.verifyOne(ctx, preds[i], o)
+				}
 			}
 		})
 	}
-	for i := range preds {
-		next <- i
+	for _, chunk := range d.chunks(preds) {
+		next <- chunk
 	}
 	close(next)
 	wg.Wait()
+	return out
+}
+
+// verifyChunk is the most predictions of one database a worker takes at a
+// time.
+const verifyChunk = 16
+
+// chunks orders the predictions' positions by database (stably, so in
+// input order within one) and cuts them into runs of at most verifyChunk
+// of one database. A worker verifies a run on its own: fewer connections
+// are opened and warmed, and two workers seldom wait for each other on one
+// database's opening or on a gold query they both need.
+func (d *Dataset) chunks(preds []Prediction) [][]int {
+	order := make([]int, len(preds))
+	first := map[string]int{} // db_id -> position of its first prediction
+	key := make([]int, len(preds))
+	for i, p := range preds {
+		order[i] = i
+		id := ""
+		if p.Index >= 0 && p.Index < len(d.Examples) {
+			id = d.Examples[p.Index].DBID
+		}
+		if _, ok := first[id]; !ok {
+			first[id] = i
+		}
+		key[i] = first[id]
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return key[a] - key[b] })
+	var out [][]int
+	for lo := 0; lo < len(order); {
+		hi := lo + 1
+		for hi < len(order) && hi-lo < verifyChunk && key[order[hi]] == key[order[lo]] {
+			hi++
+		}
+		out = append(out, order[lo:hi])
+		lo = hi
+	}
 	return out
 }
 
