@@ -106,9 +106,9 @@ func loadData(src *dataSource, p string) (*Dataset, error) {
 	return ds, nil
 }
 
-// spiderSrc describes a data set's database for episodes: CREATE TABLE
+// dataSrc describes a data set's database for episodes: CREATE TABLE
 // statements rebuilt from its schema, and its identifiers.
-func spiderSrc(db *DB, dbID string) (*schemaSrc, error) {
+func dataSrc(db *DB, dbID string) (*schemaSrc, error) {
 	if s, ok := datasets.srcs.Load(db); ok {
 		return s.(*schemaSrc), nil
 	}
@@ -181,7 +181,7 @@ func dataExample(ctx context.Context, src *dataSource, ds *Dataset, index int, d
 	if err != nil {
 		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: gold query fails: %v", src.title, index, err)
 	}
-	schema, err := spiderSrc(db, dbID)
+	schema, err := dataSrc(db, dbID)
 	if err != nil {
 		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: %v", src.title, index, err)
 	}

@@ -12,9 +12,16 @@ import (
 // literals, quoted identifiers and comments (its byte offset), so callers can
 // find statement separators and keywords. It reports whether every quote and
 // block comment was closed.
-func scanSQL(query string, fn func(i int) bool) bool {
+func scanSQL(query string, fn func(i int) bool) bool { return scanSpans(query, fn, nil) }
+
+// scanSpans is scanSQL that also calls span, if not nil, with each string
+// literal or quoted identifier (comment false) and each comment (comment
+// true) it steps over: query[start:end], quotes, brackets and a line
+// comment's newline included.
+func scanSpans(query string, fn func(i int) bool, span func(start, end int, comment bool)) bool {
 	for i := 0; i < len(query); i++ {
 		c := query[i]
+		start, comment := i, false
 		switch {
 		case c == '\'' || c == '"' || c == '`':
 			j := i + 1
@@ -38,12 +45,14 @@ func scanSQL(query string, fn func(i int) bool) bool {
 			}
 			i += j
 		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			comment = true
 			j := strings.IndexByte(query[i:], '\n')
 			if j < 0 {
-				return true
+				j = len(query) - 1 - i
 			}
 			i += j
 		case c == '/' && i+1 < len(query) && query[i+1] == '*':
+			comment = true
 			j := strings.Index(query[i+2:], "*/")
 			if j < 0 {
 				return false
@@ -53,6 +62,10 @@ func scanSQL(query string, fn func(i int) bool) bool {
 			if !fn(i) {
 				return true
 			}
+			continue
+		}
+		if span != nil {
+			span(start, i+1, comment)
 		}
 	}
 	return true
@@ -244,60 +257,30 @@ func canonicalSQL(query string) string {
 	var b strings.Builder
 	b.Grow(len(query))
 	space := false // a separator is pending
-	for i := 0; i < len(query); i++ {
-		c := query[i]
-		end := -1 // end of a literal or comment starting at i
-		comment := false
-		switch {
-		case c == '\'' || c == '"' || c == '`':
-			for j := i + 1; j < len(query); j++ {
-				if query[j] == c {
-					if j+1 < len(query) && query[j+1] == c {
-						j++
-						continue
-					}
-					end = j + 1
-					break
-				}
-			}
-		case c == '[':
-			if j := strings.IndexByte(query[i:], ']'); j >= 0 {
-				end = i + j + 1
-			}
-		case c == '-' && i+1 < len(query) && query[i+1] == '-':
-			comment, end = true, len(query)
-			if j := strings.IndexByte(query[i:], '\n'); j >= 0 {
-				end = i + j + 1
-			}
-		case c == '/' && i+1 < len(query) && query[i+1] == '*':
-			comment = true
-			if j := strings.Index(query[i+2:], "*/"); j >= 0 {
-				end = i + 2 + j + 2
-			}
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+	word := func(text string) {
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteString(text)
+	}
+	closed := scanSpans(query, func(i int) bool {
+		switch c := query[i]; c {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
 			space = true
-			continue
 		default:
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteByte(c)
-			continue
+			word(query[i : i+1])
 		}
-		if end < 0 {
-			return query
-		}
+		return true
+	}, func(start, end int, comment bool) {
 		if comment {
 			space = true
 		} else {
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteString(query[i:end])
+			word(query[start:end])
 		}
-		i = end - 1
+	})
+	if !closed {
+		return query
 	}
 	return b.String()
 }
