@@ -108,32 +108,6 @@ func ptr(x float64) *float64 {
 	return &x
 }
 
-// totals returns an episode's part totals, summing its steps for records
-// written before the runner totalled them.
-func totals(ep *runner.Episode) []runner.PartTotal {
-	if ep.Parts != nil || len(ep.Steps) == 0 {
-		return ep.Parts
-	}
-	var out []runner.PartTotal
-	idx := map[string]int{}
-	for _, s := range ep.Steps {
-		for _, p := range s.Info.Parts {
-			i, ok := idx[p.Name]
-			if !ok {
-				i = len(out)
-				idx[p.Name] = i
-				out = append(out, runner.PartTotal{Name: p.Name})
-			}
-			out[i].Sum += p.Value
-			out[i].Weight = p.Weight
-			if p.Value != 0 {
-				out[i].Fired++
-			}
-		}
-	}
-	return out
-}
-
 // AnalyzeRewards analyses episode records (of one run or several pooled:
 // pooling agents of different skill gives the correlations successes and
 // failures to work with). reg supplies each env's profiles; an env it
@@ -170,7 +144,7 @@ func AnalyzeRewards(eps []runner.Episode, reg *dojo.Registry, top int) (*RewardL
 			gr.g.Errors++
 			continue
 		}
-		if totals(ep) == nil {
+		if ep.PartTotals() == nil {
 			return nil, dojo.Errorf(dojo.CodeInvalid, "episode %d of %s has no reward parts (written by an older dojo with --no-steps): run it again", ep.Episode, ep.Env)
 		}
 		gr.eps = append(gr.eps, ep)
@@ -228,7 +202,7 @@ func analyzeGroup(g *RewardGroup, eps []*runner.Episode, reg *dojo.Registry, top
 	fired := map[string]int{}
 	firedSteps := map[string]int{}
 	for i, ep := range eps {
-		for _, p := range totals(ep) {
+		for _, p := range ep.PartTotals() {
 			if !slices.Contains(names, p.Name) {
 				names = append(names, p.Name)
 			}

@@ -65,6 +65,19 @@ type PartTotal struct {
 	Fired int `json:"fired"`
 }
 
+// PartTotals returns the episode's reward part totals: Parts, or for a
+// record written before the runner totalled them, the sums over its steps.
+func (ep *Episode) PartTotals() []PartTotal {
+	if ep.Parts != nil || len(ep.Steps) == 0 {
+		return ep.Parts
+	}
+	var out []PartTotal
+	for _, s := range ep.Steps {
+		out = addParts(out, s.Info.Parts)
+	}
+	return out
+}
+
 // addParts adds one step's parts to the totals.
 func addParts(totals []PartTotal, parts []dojo.Part) []PartTotal {
 	for i, p := range parts {
