@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/jsonscan"
 )
 
 // The hot requests (env/step and env/stepMany with parallel arrays) are
@@ -255,59 +256,12 @@ func fastStepManyInto(raw []byte, names0 [][]byte, actions0 []dojo.Action) (p st
 // skip skips a value of a line known to be valid JSON.
 func (l *lexer) skip() bool {
 	l.ws()
-	if l.i >= len(l.b) {
+	j := jsonscan.Value(l.b, l.i)
+	if j <= l.i {
 		return false
 	}
-	switch l.b[l.i] {
-	case '"':
-		return l.skipString()
-	case '{', '[':
-		depth := 0
-		for l.i < len(l.b) {
-			switch l.b[l.i] {
-			case '"':
-				if !l.skipString() {
-					return false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					l.i++
-					return true
-				}
-			}
-			l.i++
-		}
-		return false
-	}
-	start := l.i // a number or a literal
-	for l.i < len(l.b) {
-		switch l.b[l.i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return l.i > start
-		}
-		l.i++
-	}
-	return l.i > start
-}
-
-func (l *lexer) skipString() bool {
-	l.i++
-	for l.i < len(l.b) {
-		switch l.b[l.i] {
-		case '\\':
-			l.i += 2
-		case '"':
-			l.i++
-			return true
-		default:
-			l.i++
-		}
-	}
-	return false
+	l.i = j
+	return true
 }
 
 // fastEnvelope reads a request line of the plain shape: an object of

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/jsonscan"
 )
 
 // stateRecorder turns the states of an env (dojo.Stater) into the state
@@ -108,70 +109,20 @@ func splitObject(b []byte) (ms []member, ok bool) {
 			i++
 		}
 		k0 := i
-		i = skipValue(b, i)
+		i = jsonscan.Value(b, i)
 		if i < 0 || i >= len(b) || b[i] != ':' || b[k0] != '"' {
 			return nil, false
 		}
 		k1 := i
 		i++
 		v0 := i
-		i = skipValue(b, i)
+		i = jsonscan.Value(b, i)
 		if i < 0 {
 			return nil, false
 		}
 		ms = append(ms, member{key: b[k0:k1], value: b[v0:i]})
 	}
 	return ms, true
-}
-
-// skipValue returns the index just past the JSON value starting at b[i],
-// or -1. It trusts b to be valid compact JSON, and only finds where
-// strings, arrays and objects end.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				if i = skipString(b, i); i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
-	}
-	for i < len(b) && b[i] != ',' && b[i] != ':' && b[i] != '}' && b[i] != ']' {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index just past the string starting at b[i], or -1.
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
 }
 
 // MergeState applies a step's state to the state before it, as a JSON
