@@ -211,6 +211,11 @@ func TestExecAgentPlaysEpisodesOnePoolProcessPerWorker(t *testing.T) {
 	}
 }
 
+// hangDeadline is the deadline of the tests whose agent hangs: long enough
+// for a loaded machine to start the agent's process and play its first
+// step, so that only the hang can exceed it.
+const hangDeadline = 5 * time.Second
+
 func TestExecAgentFailuresFailTheirEpisodeAndRestart(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -222,8 +227,11 @@ func TestExecAgentFailuresFailTheirEpisodeAndRestart(t *testing.T) {
 	}{
 		{"crash", runner.Config{}, 1, dojo.CodeInternal, []string{"quit during agent/act at step 2 (exit status 3)", "its stderr ends with:", "\nabout to crash"}},
 		{"garbage", runner.Config{}, 0, dojo.CodeInternal, []string{`not a JSON-RPC response on stdout: "hello, world"`, "log to stderr", "printing garbage"}},
-		{"hang", runner.Config{ActionTimeout: 300 * time.Millisecond}, 0, dojo.CodeTimeout, []string{"action timeout"}},
-		{"hang", runner.Config{EpisodeTimeout: 300 * time.Millisecond}, 0, dojo.CodeTimeout, []string{"did not answer agent/act at step 1 before the deadline", "hanging now"}},
+		// The deadlines are seconds long: a loaded machine can take a
+		// good part of a second to start the agent's process (under the
+		// race detector), and the agent hangs only from step 1 on.
+		{"hang", runner.Config{ActionTimeout: hangDeadline}, 0, dojo.CodeTimeout, []string{"action timeout"}},
+		{"hang", runner.Config{EpisodeTimeout: hangDeadline}, 0, dojo.CodeTimeout, []string{"did not answer agent/act at step 1 before the deadline", "hanging now"}},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s %v", tc.mode, tc.code), func(t *testing.T) {
