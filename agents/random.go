@@ -7,7 +7,7 @@ import (
 	"github.com/dojo-rl/dojo"
 )
 
-const randomDoc = "uniform random actions: a discrete index, a label of a text action space, or an empty final answer in tool-calling envs; seeded by the episode seed"
+const randomDoc = "uniform random actions: a discrete index, a label of a text action space, or an empty answer in tool-calling and free-text envs; seeded by the episode seed"
 
 func newRandom(p Params) (dojo.AgentMaker, error) {
 	if err := tabNoParams(p); err != nil {
@@ -18,9 +18,11 @@ func newRandom(p Params) (dojo.AgentMaker, error) {
 
 // randomMaker makes agents that act uniformly at random over the action
 // space: Index uniform in [0, N) for discrete spaces; one of
-// Spec.Action.Labels, as text, for text spaces; for tool-calling spaces, an
-// assistant message with no tool call and empty text (the empty final
-// answer, the floor any agent should beat). Each episode's generator is
+// Spec.Action.Labels, as text, for text spaces that list labels; for
+// tool-calling spaces, an assistant message with no tool call and empty
+// text (the empty final answer, the floor any agent should beat); for free
+// text spaces (a single SQL query, a WebShop page action), the empty text,
+// the same floor. Each episode's generator is
 // seeded from EpisodeStart.Seed, mixed so that it is independent of the
 // env's own generator.
 type randomMaker struct{}
@@ -38,9 +40,11 @@ func (randomMaker) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Age
 			return dojo.MessageAction(""), nil
 		}), nil
 	case sp.Kind == dojo.KindText:
-		return nil, dojo.Errorf(dojo.CodeInvalid, "random: %s takes free text and lists no labels to choose from; use an LLM agent", ep.Spec.ID).WithField("agent")
+		return dojo.AgentFunc(func(ctx context.Context, t dojo.Turn) (dojo.Action, error) {
+			return dojo.TextAction(""), nil
+		}), nil
 	}
-	return nil, dojo.Errorf(dojo.CodeInvalid, "random: %s has a %q action space; random plays discrete, labelled text and tool-call spaces", ep.Spec.ID, sp.Kind).WithField("agent")
+	return nil, dojo.Errorf(dojo.CodeInvalid, "random: %s has a %q action space; random plays discrete, text and tool-call spaces", ep.Spec.ID, sp.Kind).WithField("agent")
 }
 
 type randomAgent struct {

@@ -87,6 +87,14 @@ func TestRandomTextAndToolSpaces(t *testing.T) {
 	if a.Kind != dojo.ActMessage || a.Text != "" || len(a.ToolCalls) != 0 {
 		t.Errorf("tool-call space: action %+v, want an empty final answer", a)
 	}
+	free, err := maker.NewAgent(context.Background(), dojo.EpisodeStart{Spec: dojo.Spec{ID: "test/Text-v0", Action: dojo.Space{Kind: dojo.KindText}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ = free.Act(context.Background(), dojo.Turn{})
+	if a.Kind != dojo.ActText || a.Text != "" {
+		t.Errorf("free text space: action %+v, want the empty text", a)
+	}
 }
 
 func TestRandomOnLake(t *testing.T) {

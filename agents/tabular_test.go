@@ -350,8 +350,7 @@ func TestAgentsRefuseEnvsTheyCannotPlay(t *testing.T) {
 		{"bfs", dojo.EpisodeStart{Spec: textSpec}, "bfs: test/Text-v0 has text actions; bfs needs discrete ones (try random, or an LLM agent)"},
 		{"qlearning", dojo.EpisodeStart{Spec: lakeSpec(false), Env: plain}, "qlearning: no private env to train on (EpisodeStart.NewEnv is nil)"},
 		{"qlearning", dojo.EpisodeStart{Spec: textSpec}, "qlearning: test/Text-v0 has text actions; qlearning needs discrete ones (try random, or an LLM agent)"},
-		{"random", dojo.EpisodeStart{Spec: textSpec}, "random: test/Text-v0 takes free text and lists no labels to choose from; use an LLM agent"},
-		{"random", dojo.EpisodeStart{Spec: dojo.Spec{ID: "test/Dict-v0", Action: dojo.Space{Kind: dojo.KindDict}}}, `random: test/Dict-v0 has a "dict" action space; random plays discrete, labelled text and tool-call spaces`},
+		{"random", dojo.EpisodeStart{Spec: dojo.Spec{ID: "test/Dict-v0", Action: dojo.Space{Kind: dojo.KindDict}}}, `random: test/Dict-v0 has a "dict" action space; random plays discrete, text and tool-call spaces`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -129,12 +129,18 @@ func TestSuiteValidation(t *testing.T) {
 // or appended entries before the suite is published).
 func TestManifestGolden(t *testing.T) {
 	t.Parallel()
+	for _, s := range Suites() {
+		m, err := s.Manifest(envs.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.MarshalIndent(m, "", "  ")
+		dojotest.Golden(t, filepath.Join("testdata", s.Name+".manifest.json"), append(b, '\n'), *update)
+	}
 	m, err := coreV1.Manifest(envs.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.MarshalIndent(m, "", "  ")
-	dojotest.Golden(t, filepath.Join("testdata", "core-v1.manifest.json"), append(b, '\n'), *update)
 	m2, _ := coreV1.Manifest(envs.Default())
 	if m2.SHA256 != m.SHA256 || len(m.SHA256) != 64 {
 		t.Errorf("manifest hash %q then %q: want the same 64 hex digits", m.SHA256, m2.SHA256)

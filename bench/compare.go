@@ -96,6 +96,19 @@ func excludesZero(iv Interval) bool { return iv.Lo > 0 || iv.Hi < 0 }
 // noting those whose own work differs.
 func Compare(a, b *Report, force bool) (*Comparison, error) {
 	c := &Comparison{A: infoOf(a), B: infoOf(b), SameWork: a.SHA256 == b.SHA256, reps: []*Report{a, b}}
+	if pa, pb := a.Manifest.Partial(), b.Manifest.Partial(); pa != pb {
+		what := func(p string) string {
+			if p == "" {
+				return "full"
+			}
+			return p
+		}
+		msg := fmt.Sprintf("run A is %s and run B is %s: a partial run (--limit) is a smoke test that compares only with runs of the same limit", what(pa), what(pb))
+		if !force {
+			return nil, dojo.Errorf(dojo.CodeInvalid, "%s (compare with --force to see the entries they share)", msg)
+		}
+		c.Warnings = append(c.Warnings, msg)
+	}
 	if !c.SameWork {
 		msg := fmt.Sprintf("the runs did different work: %s (%s) manifest %s, %s (%s) manifest %s; their numbers are not comparable as a whole",
 			a.Suite, a.Agent, a.Manifest.Short(), b.Suite, b.Agent, b.Manifest.Short())

@@ -7,8 +7,11 @@
 // # Suites
 //
 // A Suite is a named, versioned list of entries (an env id, options, a
-// number of tasks and the first seed): core-v1 covers every family. Its
-// Manifest resolves the entries against a registry (every option with its
+// number of tasks and the first seed): core-v1 covers every family with the
+// defaults a paper would quote; llm-v1 covers every family in text or chat
+// form, each first message stating the task, the action words or tools and
+// the reply format, at horizons an LLM can afford (at most 4,965 requests a
+// trial). Its Manifest resolves the entries against a registry (every option with its
 // default) and hashes the canonical JSON of the work with SHA-256, so two
 // reports with the same manifest hash played the same envs, options and
 // seeds. An env of the suite that the registry does not know fails the run,
@@ -25,6 +28,23 @@
 // TrialSeed(seed, t), so agents drawing their randomness from the episode
 // seed (dojo's, exec agents, LLM agents through their request seed) act
 // afresh. A run directory is resumed: episodes already recorded are kept.
+//
+// A partial run (Config.Limit, dojo bench run --limit N) plays the first N
+// tasks of each entry: a smoke test. Its manifest records the limit, so its
+// hash is not the suite's; its report says "partial: first N tasks of each
+// entry"; Compare refuses to set it beside a run of another limit unless
+// forced.
+//
+// # Plans
+//
+// MakePlan says what a run of an LLM agent will cost before any request is
+// sent: per entry, the episodes, the requests expected (between the
+// oracle's and the random agent's mean lengths, which the references store
+// as their steps) and at most (the step limit), and an upper bound on the
+// tokens, from the sizes of the prompts and observations measured by
+// playing the tasks locally, the completion bound and the history resent
+// every turn. Plan's doc says what the bound assumes (by default at most
+// one token per byte, a bound for byte-level tokenizers).
 //
 // # Statistics
 //

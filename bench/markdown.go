@@ -121,6 +121,9 @@ func passKs(trials int) []int {
 // writeMarkdown writes report.md: the tables, the notes and the plots.
 func (r *Report) writeMarkdown(w io.Writer, plots []string) {
 	fmt.Fprintf(w, "# dojo bench: %s, agent `%s`\n\n", r.Suite, r.Agent)
+	if r.Partial != "" {
+		fmt.Fprintf(w, "**%s** (dojo bench run --limit %d): a smoke test, not the suite's result.\n\n", strings.ToUpper(r.Partial[:1])+r.Partial[1:], r.Manifest.Limit)
+	}
 	trials := "1 trial per task"
 	if r.Trials > 1 {
 		trials = fmt.Sprintf("%d trials per task", r.Trials)

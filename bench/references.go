@@ -35,10 +35,22 @@ type Reference struct {
 	Label string `json:"label,omitempty"`
 }
 
-// Rate is a success count.
+// Rate is a success count, with the steps the episodes took.
 type Rate struct {
 	Episodes  int `json:"episodes"`
 	Successes int `json:"successes"`
+	// Steps is the total length of the episodes: an LLM agent playing as
+	// this agent does would send as many requests (see Plan).
+	Steps int `json:"steps,omitempty"`
+}
+
+// MeanLength is the mean number of steps of an episode (NaN without
+// episodes or steps).
+func (r *Rate) MeanLength() float64 {
+	if r == nil || r.Episodes == 0 || r.Steps == 0 {
+		return math.NaN()
+	}
+	return float64(r.Steps) / float64(r.Episodes)
 }
 
 // Value is the success rate.
@@ -110,7 +122,7 @@ func References(ctx context.Context, reg *dojo.Registry, entries []ManifestEntry
 				}
 				return nil, fmt.Errorf("references of %s, %s agent: %w", e.Label, name, err)
 			}
-			rate := &Rate{Episodes: sum.Episodes, Successes: sum.Successes}
+			rate := &Rate{Episodes: sum.Episodes, Successes: sum.Successes, Steps: int(math.Round(sum.MeanLength * float64(sum.Completed)))}
 			if name == "random" {
 				ref.Random = rate
 			} else {

@@ -35,6 +35,9 @@ type Report struct {
 	SHA256 string `json:"manifest_sha256"`
 	Agent  string `json:"agent"`
 	Trials int    `json:"trials"`
+	// Partial is set on a partial run (dojo bench run --limit): "partial:
+	// first N tasks of each entry".
+	Partial string `json:"partial,omitempty"`
 	// Confidence is the level of the intervals (0.95).
 	Confidence float64       `json:"confidence"`
 	Entries    []EntryReport `json:"entries"`
@@ -160,6 +163,10 @@ func Load(dir string) (*Report, error) {
 	rep := &Report{
 		Suite: rf.Manifest.Suite, SHA256: rf.Manifest.SHA256, Agent: rf.Agent,
 		Trials: max(rf.Trials, 1), Confidence: Confidence, Manifest: rf.Manifest,
+		Partial: rf.Manifest.Partial(),
+	}
+	if rep.Partial != "" {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s (a smoke test): its manifest hash is not the suite's, its references are computed on the tasks played, and it compares only with runs of the same limit", rep.Partial))
 	}
 	for i := range rf.Manifest.Entries {
 		me := &rf.Manifest.Entries[i]

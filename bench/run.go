@@ -32,6 +32,11 @@ type Config struct {
 	// (all of dojo's, and LLM agents through their request seed) act
 	// afresh.
 	Trials int
+	// Limit, when positive, makes a partial run (a smoke test): only the
+	// first Limit tasks of each entry are played. Its manifest records the
+	// limit (so its hash is not the suite's) and its report says it is
+	// partial; its references are computed on the tasks played.
+	Limit int
 	// Dir receives the run: run.json, one episode file per entry and trial
 	// under episodes/, and the report. A directory holding a run of the
 	// same manifest and agent is resumed: finished episodes are kept.
@@ -110,7 +115,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: %d trials: want 1 or more", cfg.Trials).WithField("trials")
 	}
 	trials := max(cfg.Trials, 1)
-	m, err := cfg.Suite.Manifest(cfg.Registry)
+	if cfg.Limit < 0 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: limit %d: want 0 (every task) or more", cfg.Limit).WithField("limit")
+	}
+	m, err := cfg.Suite.PartialManifest(cfg.Registry, cfg.Limit)
 	if err != nil {
 		return nil, err
 	}

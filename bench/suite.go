@@ -140,6 +140,46 @@ var coreV1 = Suite{
 	},
 }
 
+// llmV1 is the benchmark of LLM agents: every family in text or chat form,
+// each first message stating the task, the action words or tools and the
+// reply format (toy text with option instructions, MiniGrid's and the
+// bandits' text observations, the tool envs' system prompts), at horizons
+// an LLM can afford: bandits of 50 and 100 pulls, gridworlds of at most 40
+// steps, tool, SQL and search episodes of at most 10 turns and shop
+// sessions of 15. One trial sends at most 4,965 requests (the sum over the
+// entries of tasks × max steps; `dojo bench plan llm-v1` prints the
+// expected number and a token bound per entry). Its seeds start at 2·10¹²,
+// far from core-v1's and from the seeds training runs use by default.
+//
+// As with core-v1, entries are only ever appended, each with the next seed
+// block, and their references added by
+// `go test ./bench -run TestReferences -update`.
+var llmV1 = Suite{
+	Name: "llm-v1",
+	Description: "every family in text/chat form with instructions in the first message, at LLM-affordable horizons: " +
+		"toy text and MiniGrid worlds, bandits of 50-100 pulls, tool use of several kinds, text-to-SQL multi-turn and single-shot, search QA and the shop",
+	Entries: []Entry{
+		{Env: "gridworld/FrozenLake-v1", Options: dojo.Options{"text": true, "instructions": true, "max_steps": 40}, Tasks: 15, Seed: 2_000_000_000_000},
+		{Env: "gridworld/CliffWalking-v0", Options: dojo.Options{"text": true, "instructions": true, "max_steps": 30}, Tasks: 5, Seed: 2_000_001_000_000},
+		{Env: "gridworld/Taxi-v3", Options: dojo.Options{"text": true, "instructions": true, "max_steps": 40}, Tasks: 15, Seed: 2_000_002_000_000},
+		{Env: "gridworld/DoorKey-5x5-v0", Options: dojo.Options{"text": true, "max_steps": 40}, Tasks: 10, Seed: 2_000_003_000_000},
+		{Env: "gridworld/LavaGap-5x5-v0", Options: dojo.Options{"text": true, "max_steps": 30}, Tasks: 10, Seed: 2_000_004_000_000},
+		{Env: "gridworld/MultiRoom-N2-S4-v0", Options: dojo.Options{"text": true, "max_steps": 40}, Tasks: 8, Seed: 2_000_005_000_000},
+		{Env: "bandit/Bernoulli-10-v0", Options: dojo.Options{"text": true, "horizon": 50}, Tasks: 6, Seed: 2_000_006_000_000, Series: banditSeries},
+		{Env: "bandit/Gaussian-10-v0", Options: dojo.Options{"text": true, "horizon": 50}, Tasks: 5, Seed: 2_000_007_000_000, Series: banditSeries},
+		{Env: "bandit/Drifting-10-v0", Options: dojo.Options{"text": true, "horizon": 100}, Tasks: 4, Seed: 2_000_008_000_000, Series: banditSeries},
+		{Env: "bandit/Linear-10-v0", Options: dojo.Options{"text": true, "horizon": 50}, Tasks: 5, Seed: 2_000_009_000_000, Series: banditSeries},
+		{Env: "toolcall/Mixed-v0", Tasks: 30, Seed: 2_000_010_000_000},
+		{Env: "toolcall/Mixed-v0", Options: dojo.Options{"kind": "parallel"}, Tasks: 15, Seed: 2_000_011_000_000},
+		{Env: "toolcall/Mixed-v0", Options: dojo.Options{"kind": "multi", "hops": 2}, Tasks: 15, Seed: 2_000_012_000_000},
+		{Env: "toolcall/Bank-v0", Options: dojo.Options{"kind": "recovery"}, Tasks: 15, Seed: 2_000_013_000_000},
+		{Env: "sql/Generated-v0", Tasks: 20, Seed: 2_000_014_000_000},
+		{Env: "sql/Generated-v0", Options: dojo.Options{"mode": "single"}, Tasks: 20, Seed: 2_000_015_000_000},
+		{Env: "websim/SearchQA-v0", Tasks: 20, Seed: 2_000_016_000_000},
+		{Env: "websim/Shop-v0", Options: dojo.Options{"action_format": "tools"}, Tasks: 15, Seed: 2_000_017_000_000},
+	},
+}
+
 // RegretSeries is the bandit metric whose per-step values make the regret
 // curves.
 const RegretSeries = "cumulative_regret"
@@ -147,7 +187,7 @@ const RegretSeries = "cumulative_regret"
 var banditSeries = []string{RegretSeries}
 
 // suites are the built-in suites, by name.
-var suites = []*Suite{&coreV1}
+var suites = []*Suite{&coreV1, &llmV1}
 
 // Suites returns the built-in suites.
 func Suites() []*Suite { return slices.Clone(suites) }
@@ -195,9 +235,31 @@ func ReadSuite(path string) (*Suite, error) {
 type Manifest struct {
 	Suite   string          `json:"suite"`
 	Entries []ManifestEntry `json:"entries"`
+	// Limit, when positive, marks a partial run (a smoke test): each entry
+	// plays only its first Limit tasks, which its Tasks and hash then
+	// count. The manifest hash covers the limit, so a partial run never
+	// passes for a full one.
+	Limit int `json:"limit,omitempty"`
 	// SHA256 is the hash of the canonical JSON (keys sorted, no spaces) of
-	// the suite name and the entries' env, options, tasks and seed.
+	// the suite name and the entries' env, options, tasks and seed (and
+	// the limit of a partial run).
 	SHA256 string `json:"sha256"`
+}
+
+// Partial says what a partial manifest leaves out ("partial: first 2 tasks
+// of each entry"), or "" for a full one.
+func (m *Manifest) Partial() string {
+	if m.Limit <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("partial: first %d task%s of each entry", m.Limit, plural(m.Limit))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // ManifestEntry is one entry of a manifest.
@@ -225,10 +287,21 @@ type work struct {
 // know is an error naming every missing id (a run never silently skips an
 // entry); so are options the env rejects.
 func (s *Suite) Manifest(reg *dojo.Registry) (*Manifest, error) {
+	return s.PartialManifest(reg, 0)
+}
+
+// PartialManifest is the manifest of a partial run that plays only the
+// first limit tasks of each entry (all of them when limit is 0): each
+// entry's Tasks and hash count the tasks played, and the manifest records
+// the limit, so that its hash differs from the full suite's.
+func (s *Suite) PartialManifest(reg *dojo.Registry, limit int) (*Manifest, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Manifest{Suite: s.Name}
+	if limit < 0 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "suite %s: limit %d: want 0 (every task) or more", s.Name, limit).WithField("limit")
+	}
+	m := &Manifest{Suite: s.Name, Limit: limit}
 	var missing, bad []string
 	var works []work
 	for i, e := range s.Entries {
@@ -242,7 +315,11 @@ func (s *Suite) Manifest(reg *dojo.Registry) (*Manifest, error) {
 			bad = append(bad, fmt.Sprintf("entry %d: %v", i+1, err))
 			continue
 		}
-		w := work{Env: e.Env, Options: opts, Tasks: e.Tasks, Seed: e.Seed}
+		tasks := e.Tasks
+		if limit > 0 {
+			tasks = min(tasks, limit)
+		}
+		w := work{Env: e.Env, Options: opts, Tasks: tasks, Seed: e.Seed}
 		h, err := hashJSON(w)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("entry %d: options do not marshal to JSON: %v", i+1, err))
@@ -250,7 +327,7 @@ func (s *Suite) Manifest(reg *dojo.Registry) (*Manifest, error) {
 		}
 		works = append(works, w)
 		m.Entries = append(m.Entries, ManifestEntry{
-			Label: e.Label(), Env: e.Env, Options: opts, Tasks: e.Tasks, Seed: e.Seed,
+			Label: e.Label(), Env: e.Env, Options: opts, Tasks: tasks, Seed: e.Seed,
 			Series: e.Series, SHA256: h,
 		})
 	}
@@ -263,7 +340,8 @@ func (s *Suite) Manifest(reg *dojo.Registry) (*Manifest, error) {
 	h, err := hashJSON(struct {
 		Suite   string `json:"suite"`
 		Entries []work `json:"entries"`
-	}{s.Name, works})
+		Limit   int    `json:"limit,omitempty"`
+	}{s.Name, works, limit})
 	if err != nil {
 		return nil, err
 	}

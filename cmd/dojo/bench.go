@@ -17,6 +17,7 @@ import (
 // benchCommands are the subcommands of dojo bench.
 var benchCommands = []command{
 	{"list", "the built-in suites, or one suite's manifest", cmdBenchList},
+	{"plan", "what a run will cost an LLM agent: episodes, requests and a token bound per entry", cmdBenchPlan},
 	{"run", "benchmark an agent on a suite: report.json, report.md and plots", cmdBenchRun},
 	{"report", "make the report of a run directory again", cmdBenchReport},
 	{"compare", "compare two runs of a suite, env by env, with intervals", cmdBenchCompare},
@@ -121,12 +122,20 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	actionTimeout := fs.Duration("action-timeout", 0, "deadline per agent action (0: none)")
 	retries := fs.Int("retries", 0, "retries of an agent action failing with a transient error (an LLM server's 429 or 5xx)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	limit := fs.Int("limit", 0, "play only the first N tasks of each entry: a partial run (smoke test) whose manifest hash and report say so (0: every task)")
+	dryRun := fs.Bool("dry-run", false, "print the plan (as dojo bench plan) and send nothing")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("bench run needs exactly one suite (a name from dojo bench list, or a .json suite file), got %q", pos)
+	}
+	if *dryRun {
+		return printPlan(ctx, a, pos[0], bench.PlanConfig{Trials: *trials, Limit: *limit, MaxTokens: *af.maxTokens, Workers: *workers}, *asJSON)
+	}
+	if *limit < 0 {
+		return usagef("--limit %d: want 0 (every task) or more", *limit)
 	}
 	if *trials < 1 {
 		return usagef("--trials %d: want at least 1", *trials)
@@ -148,7 +157,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 		dir = bench.DefaultDir(suite.Name, name)
 	}
 	cfg := bench.Config{
-		Registry: a.reg, Suite: suite, Agent: maker, AgentName: name, Trials: *trials,
+		Registry: a.reg, Suite: suite, Agent: maker, AgentName: name, Trials: *trials, Limit: *limit,
 		Dir: dir, Workers: *workers, EpisodeTimeout: *timeout, ActionTimeout: *actionTimeout, Retries: *retries,
 		Log: a.stderr,
 	}
@@ -170,7 +179,11 @@ func printReport(a *app, rep *bench.Report, dir string, asJSON bool, took time.D
 	if asJSON {
 		return writeJSON(a.stdout, rep)
 	}
-	fmt.Fprintf(a.stdout, "%s, agent %s, %d trial(s): manifest sha256 %s\n\n", rep.Suite, rep.Agent, rep.Trials, rep.SHA256)
+	fmt.Fprintf(a.stdout, "%s, agent %s, %d trial(s): manifest sha256 %s\n", rep.Suite, rep.Agent, rep.Trials, rep.SHA256)
+	if rep.Partial != "" {
+		fmt.Fprintf(a.stdout, "%s (--limit): a smoke test, not the suite's result\n", rep.Partial)
+	}
+	fmt.Fprintln(a.stdout)
 	if err := rep.WriteTable(a.stdout); err != nil {
 		return err
 	}

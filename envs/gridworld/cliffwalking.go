@@ -166,3 +166,17 @@ func (cw *cliffWalking) appendText(b []byte, ev toyEvent) []byte {
 }
 
 func (cw *cliffWalking) metrics(m dojo.Metrics, s int) dojo.Metrics { return m }
+
+func (cw *cliffWalking) task() string {
+	s := "You are playing CliffWalking (Gymnasium's toy text; Sutton and Barto, example 6.6). Your task: walk on a 4x12 grid from the start at the bottom left to the goal T at the bottom right. " +
+		"The cells C between them are a cliff: stepping on one costs 100 points and sends you back to the start. Every step costs 1 point, so take a short path that avoids the cliff. " +
+		"Reaching T ends the episode as a success. Rows are numbered from 0 at the top and columns from 0 at the left; x marks where you stand. "
+	if cw.slippery {
+		s += "The ground is slippery: a move goes in the chosen direction with probability 1/3 and to each side of it with probability 1/3. "
+	}
+	return s + "A move against the edge of the grid keeps you in place. "
+}
+
+func (cw *cliffWalking) meanings() []string {
+	return []string{"move one row up", "move one column right", "move one row down", "move one column left"}
+}

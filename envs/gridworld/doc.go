@@ -70,6 +70,16 @@
 // legend and the action words. Observations live in buffers owned by the env
 // that stay valid until the next Step or Reset.
 //
+// With text=true and instructions=true, the Reset observation's Messages
+// start with a system message for language agents, as MiniGrid's text
+// observations do: the task and its rules (what ends the episode, what
+// costs points, slipping or rain), the step limit, every action word with
+// what it does, and the reply format (the word alone, its number, or
+// <answer>word</answer>); Obs.Text is that message, a blank line and the
+// usual text. Nothing else changes: the steps are those of text=true alone.
+// instructions without text=true is an error naming the option, since the
+// instructions belong to the text observation.
+//
 // Actions: the discrete index, or its word (FrozenLake left, down, right,
 // up; CliffWalking up, right, down, left; Taxi south, north, east, west,
 // pickup, dropoff), case-insensitive, surrounding spaces, a trailing period
@@ -104,7 +114,7 @@
 //
 // Options common to the three worlds: max_steps (the step limit; FrozenLake's
 // 0 means Gymnasium's registration value), gamma (the shaping discount),
-// text, invalid_action ("penalize": continue after an invalid action;
+// text, instructions, invalid_action ("penalize": continue after an invalid action;
 // "terminate": end the episode, terminated and unsuccessful, once
 // max_invalid invalid actions were taken, default 1) and reward. FrozenLake
 // also takes map_name ("4x4", "8x8"), desc (rows of S F H G; overrides

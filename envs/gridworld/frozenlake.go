@@ -521,3 +521,21 @@ func (f *frozenLake) appendText(b []byte, ev toyEvent) []byte {
 }
 
 func (f *frozenLake) metrics(m dojo.Metrics, s int) dojo.Metrics { return m }
+
+func (f *frozenLake) task() string {
+	var b strings.Builder
+	b.WriteString("You are playing FrozenLake (Gymnasium's toy text). Your task: cross a frozen lake, drawn as a grid of tiles, from the start S to the goal G. " +
+		"F is frozen ice, safe to stand on; H is a hole: falling into one ends the episode as a failure. Reaching G ends the episode as a success. " +
+		"Rows are numbered from 0 at the top and columns from 0 at the left; A marks where you stand. ")
+	if f.slippery && f.successRate < 1 {
+		fmt.Fprintf(&b, "The ice is slippery: a move goes in the chosen direction with probability %s and to each side of it with probability %s, so plan routes that stay away from holes. ", flProb(f.successRate), flProb((1-f.successRate)/2))
+	} else {
+		b.WriteString("The ice is not slippery: every move goes in the chosen direction. ")
+	}
+	b.WriteString("A move against the edge of the lake keeps you in place. ")
+	return b.String()
+}
+
+func (f *frozenLake) meanings() []string {
+	return []string{"move one column left", "move one row down", "move one column right", "move one row up"}
+}

@@ -383,3 +383,21 @@ func taxiAppendLoc(b []byte, i int) []byte {
 	b = append(b, byte('0'+taxiLocs[i][1]))
 	return append(b, ')')
 }
+
+func (t *taxi) task() string {
+	s := "You are playing Taxi (Gymnasium's toy text; Dietterich 2000). Your task: drive the taxi on a 5x5 map to the passenger waiting at one of the places R, G, Y and B, pick them up, drive them to their destination (another of those places) and drop them off there. " +
+		"Walls | block moves across them; a move into a wall or off the map keeps the taxi in place. " +
+		"Every step costs 1 point, a pickup or dropoff at a wrong place costs 10, and the delivery earns 20. Dropping the passenger off at the destination ends the episode as a success. " +
+		"Rows are numbered from 0 at the top and columns from 0 at the left; T is the empty taxi, @ the taxi with the passenger aboard. "
+	if t.rainy {
+		s += "It is raining: a move goes in the chosen direction with probability 0.8 and to each side of it with probability 0.1. "
+	}
+	return s
+}
+
+func (t *taxi) meanings() []string {
+	return []string{
+		"drive one row down (south)", "drive one row up (north)", "drive one column right (east)", "drive one column left (west)",
+		"pick up the passenger (the taxi must be at their place)", "drop off the passenger (at the destination to deliver them)",
+	}
+}

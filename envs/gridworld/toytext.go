@@ -65,6 +65,7 @@ func toyOptions(maxSteps, minSteps int, maxStepsDoc string) []dojo.Option {
 		dojo.Option{Name: "max_steps", Type: dojo.OptInt, Default: maxSteps, Description: maxStepsDoc}.Range(float64(minSteps), 1e7),
 		dojo.Option{Name: "gamma", Type: dojo.OptFloat, Default: 0.99, Description: "discount γ of the potential shaping γΦ(s')−Φ(s)"}.Range(0, 1),
 		{Name: "text", Type: dojo.OptBool, Default: false, Description: "also observe the map as text (Obs.Text and one user message), as Gymnasium's ansi render draws it, with a legend and the action words"},
+		{Name: "instructions", Type: dojo.OptBool, Default: false, Description: "with text=true, start the Reset observation with a system message for language agents: the task and its rules, the step limit, each action word and what it does, and the reply format (the word alone, its number, or <answer>word</answer>); needs text=true"},
 		{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"}, Description: "what an invalid action does: penalize (invalid component −1, state unchanged, episode goes on) or terminate (also end the episode, unsuccessfully, after max_invalid invalid actions)"},
 		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1, Description: "with invalid_action=terminate, the number of invalid actions that ends the episode"}.Range(1, 1e9),
 		{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: gym (default: Gymnasium's rewards), sparse, shaped, or an object of component weights"},
@@ -97,6 +98,11 @@ type toyGame interface {
 	metrics(m dojo.Metrics, s int) dojo.Metrics
 	// state describes state s for dojo.Stater.
 	state(s int) any
+	// task describes the task and its rules for the system message of
+	// option instructions, in sentences ending with a space.
+	task() string
+	// meanings says what each action does, in action order.
+	meanings() []string
 }
 
 // toyEvent is what a text observation describes.
@@ -370,6 +376,7 @@ type toyEnv struct {
 	maxInvalid int
 	terminate  bool // invalid_action=terminate
 	text       bool
+	system     string // the system message of option instructions, or ""
 
 	pcg      rand.PCG
 	s        int
@@ -380,7 +387,7 @@ type toyEnv struct {
 	done     bool
 
 	metrics dojo.Metrics
-	msg     [1]dojo.Message
+	msg     [2]dojo.Message
 	tbuf    []byte
 	pv      []dojo.Part // parts.Parts(), the buffer the parts live in
 	policy  []int       // the oracle's policy on stochastic worlds, computed once
@@ -394,6 +401,9 @@ func newToyEnv(w *toyWorld, spec dojo.Spec, opts dojo.Options, maxSteps int) (*t
 	spec.Stochastic = w.stochastic
 	spec.ObsText = opts.Bool("text")
 	spec.Observation.N = w.nS
+	if opts.Bool("instructions") && !spec.ObsText {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"instructions\" needs text=true: the instructions are the first message of the text observation", spec.ID).WithField("options.instructions")
+	}
 	parts, err := reward.New(&spec, opts)
 	if err != nil {
 		return nil, err
@@ -405,6 +415,9 @@ func newToyEnv(w *toyWorld, spec dojo.Spec, opts dojo.Options, maxSteps int) (*t
 		terminate:  opts.String("invalid_action") == "terminate",
 		text:       spec.ObsText,
 		last:       -1,
+	}
+	if opts.Bool("instructions") {
+		e.system = toyInstructions(w, maxSteps)
 	}
 	e.metrics = append(dojo.Metrics{{Name: "prob"}, {Name: "distance"}}, w.extraNames...)
 	e.pv = parts.Parts()
@@ -452,6 +465,12 @@ func (e *toyEnv) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, e
 	obs := dojo.Obs{Value: w.boxed[e.s]}
 	if e.text {
 		obs = e.textObs(toyEvent{prev: e.s, state: e.s, action: -1, last: -1})
+		if e.system != "" {
+			e.msg[1] = e.msg[0]
+			e.msg[0] = dojo.Message{Role: "system", Content: e.system}
+			obs.Messages = e.msg[:2]
+			obs.Text = e.system + "\n\n" + obs.Text
+		}
 	}
 	return obs, dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics}, nil
 }
@@ -565,7 +584,7 @@ func (e *toyEnv) textObs(ev toyEvent) dojo.Obs {
 	e.tbuf = e.w.game.appendText(e.tbuf[:0], ev)
 	text := string(e.tbuf)
 	e.msg[0] = dojo.Message{Role: "user", Content: text}
-	return dojo.Obs{Text: text, Messages: e.msg[:], Value: e.w.boxed[e.s]}
+	return dojo.Obs{Text: text, Messages: e.msg[:1], Value: e.w.boxed[e.s]}
 }
 
 // action returns the action index, or an error message for an invalid
@@ -594,6 +613,20 @@ func (e *toyEnv) action(a dojo.Action) (int, string) {
 		return -1, fmt.Sprintf("action %d is out of range: %s", i, w.validList)
 	}
 	return i, ""
+}
+
+// toyInstructions returns the system message of option instructions: the
+// task and rules of w's game, the step limit, each action word with what it
+// does, and the reply format toyParseWord accepts.
+func toyInstructions(w *toyWorld, maxSteps int) string {
+	var b strings.Builder
+	b.WriteString(w.game.task())
+	fmt.Fprintf(&b, "You have %d steps. Each turn, answer with one action:\n", maxSteps)
+	for i, m := range w.game.meanings() {
+		fmt.Fprintf(&b, "%s: %s\n", w.labels[i], m)
+	}
+	fmt.Fprintf(&b, "Answer with the action word alone (or its number, 0 to %d) or as <answer>%s</answer>.", w.nA-1, w.labels[0])
+	return b.String()
 }
 
 // toyQuote quotes s for an error message, shortened when long.

@@ -65,6 +65,9 @@ func TestToyTextConformance(t *testing.T) {
 		{"CliffWalkingSlipperyText", cwID, dojo.Options{"is_slippery": true, "text": true, "max_steps": 300}},
 		{"Taxi", taxiID, nil},
 		{"TaxiRainyShapedText", taxiID, dojo.Options{"is_rainy": true, "reward": "shaped", "text": true}},
+		{"FrozenLakeInstructions", flID, dojo.Options{"text": true, "instructions": true}},
+		{"CliffWalkingInstructions", cwID, dojo.Options{"text": true, "instructions": true}},
+		{"TaxiInstructions", taxiID, dojo.Options{"text": true, "instructions": true, "max_steps": 50}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -961,5 +964,79 @@ func TestToyTextOptionsFromText(t *testing.T) {
 	}
 	if _, err := toyRegistry(t).Make(flID, dojo.Options{"map_file": big}); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("huge map file: %v", err)
+	}
+}
+
+// TestToyTextInstructions checks option instructions: a system message
+// first on Reset naming the task, the step limit, every action word and the
+// reply format, then the very observations and steps of text=true alone.
+func TestToyTextInstructions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, c := range []struct {
+		id   string
+		opts dojo.Options
+		task string
+	}{
+		{flID, dojo.Options{"max_steps": 30}, "from the start S to the goal G"},
+		{flID, dojo.Options{"is_slippery": false}, "not slippery"},
+		{cwID, nil, "to the goal T"},
+		{taxiID, dojo.Options{"is_rainy": true}, "drop them off"},
+	} {
+		t.Run(fmt.Sprint(c.id, c.opts), func(t *testing.T) {
+			t.Parallel()
+			plain, with := dojo.Options{"text": true}, dojo.Options{"text": true, "instructions": true}
+			for k, v := range c.opts {
+				plain[k], with[k] = v, v
+			}
+			a, b := toyMake(t, c.id, plain), toyMake(t, c.id, with)
+			oa, _, err := a.Reset(ctx, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ob, _, err := b.Reset(ctx, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ob.Messages) != 2 || ob.Messages[0].Role != "system" || !cmp.Equal(ob.Messages[1], oa.Messages[0]) {
+				t.Fatalf("Reset messages %+v: want a system message, then %+v", ob.Messages, oa.Messages)
+			}
+			sys := ob.Messages[0].Content
+			if ob.Text != sys+"\n\n"+oa.Text {
+				t.Errorf("Reset text %q: want the system message, a blank line and %q", ob.Text, oa.Text)
+			}
+			want := []string{c.task, fmt.Sprintf("You have %d steps.", b.maxSteps), "<answer>" + b.w.labels[0] + "</answer>", "action word alone"}
+			for _, l := range b.w.labels {
+				want = append(want, "\n"+l+": ")
+			}
+			for _, w := range want {
+				if !strings.Contains(sys, w) {
+					t.Errorf("system message lacks %q:\n%s", w, sys)
+				}
+			}
+			// The instructions change nothing else: the same steps follow.
+			rng := rand.New(rand.NewPCG(1, 2))
+			for i := 0; i < 40; i++ {
+				act := toyRandomAction(rng, b.w.labels)
+				sa, err := a.Step(ctx, act)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sb, err := b.Step(ctx, act)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(sa, sb); diff != "" {
+					t.Fatalf("step %d differs with instructions (-without +with):\n%s", i+1, diff)
+				}
+				if sa.Done() {
+					break
+				}
+			}
+		})
+	}
+	_, err := toyRegistry(t).Make(taxiID, dojo.Options{"instructions": true})
+	if dojo.ErrorCode(err) != dojo.CodeInvalid || !strings.Contains(err.Error(), `option "instructions" needs text=true`) {
+		t.Errorf("instructions without text: %v, want an invalid-option error naming it", err)
 	}
 }
