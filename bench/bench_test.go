@@ -165,6 +165,56 @@ func TestManifestGolden(t *testing.T) {
 	}
 }
 
+// An option added to an env later, whose default keeps the env's episodes,
+// must not change the hashes of suites made before it; nor does giving an
+// option its default value.
+func TestManifestHashIgnoresDefaultOptions(t *testing.T) {
+	t.Parallel()
+	base := envs.Default()
+	spec, err := base.Spec("gridworld/FrozenLake-v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown := spec
+	grown.Options = append(slices.Clone(spec.Options), dojo.Option{Name: "added_later", Type: dojo.OptBool, Default: false, Description: "an option added later"})
+	reg := &dojo.Registry{}
+	if err := reg.Register(grown, func(o dojo.Options) (dojo.Env, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	s := Suite{Name: "x-v1", Entries: []Entry{{Env: "gridworld/FrozenLake-v1", Tasks: 5, Seed: 7}}}
+	before, err := s.Manifest(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Manifest(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.SHA256 != after.SHA256 || before.Entries[0].SHA256 != after.Entries[0].SHA256 {
+		t.Errorf("an option added with its default changed the hashes: %s → %s", before.Short(), after.Short())
+	}
+	if _, ok := after.Entries[0].Options["added_later"]; !ok {
+		t.Errorf("the manifest does not list the new option resolved: %v", after.Entries[0].Options)
+	}
+	explicit := Suite{Name: "x-v1", Entries: []Entry{{Env: "gridworld/FrozenLake-v1", Tasks: 5, Seed: 7, Options: dojo.Options{"is_slippery": true, "map_name": "4x4"}}}}
+	// The label differs (it names the options given), the work does not.
+	m, err := explicit.Manifest(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Entries[0].SHA256 != before.Entries[0].SHA256 {
+		t.Errorf("options given at their defaults changed the entry hash")
+	}
+	changed := Suite{Name: "x-v1", Entries: []Entry{{Env: "gridworld/FrozenLake-v1", Tasks: 5, Seed: 7, Options: dojo.Options{"added_later": true}}}}
+	m, err = changed.Manifest(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Entries[0].SHA256 == before.Entries[0].SHA256 {
+		t.Errorf("an option set away from its default left the entry hash unchanged")
+	}
+}
+
 func TestUnknownEnvFailsTheRun(t *testing.T) {
 	t.Parallel()
 	s := Suite{Name: "x-v1", Entries: append(slices.Clone(tiny.Entries),

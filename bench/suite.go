@@ -241,8 +241,8 @@ type Manifest struct {
 	// passes for a full one.
 	Limit int `json:"limit,omitempty"`
 	// SHA256 is the hash of the canonical JSON (keys sorted, no spaces) of
-	// the suite name and the entries' env, options, tasks and seed (and
-	// the limit of a partial run).
+	// the suite name and the entries' env, options that differ from the
+	// env's defaults, tasks and seed (and the limit of a partial run).
 	SHA256 string `json:"sha256"`
 }
 
@@ -270,12 +270,16 @@ type ManifestEntry struct {
 	Tasks   int          `json:"tasks"`
 	Seed    uint64       `json:"seed"`
 	Series  []string     `json:"series,omitempty"`
-	// SHA256 hashes the entry's work alone (env, options, tasks, seed):
-	// stored references are kept by it.
+	// SHA256 hashes the entry's work alone (env, options that differ from
+	// the env's defaults, tasks, seed): stored references are kept by it.
 	SHA256 string `json:"sha256"`
 }
 
-// work is what a manifest entry's hash covers.
+// work is what a manifest entry's hash covers. Its options are those that
+// differ from the env's defaults (changedOptions), so that an option added
+// to an env later, whose default keeps the env's episodes as they were,
+// leaves every hash as it was; a default that changes episodes changes the
+// env's version (DESIGN.md), and the hash covers the id.
 type work struct {
 	Env     string       `json:"env"`
 	Options dojo.Options `json:"options"`
@@ -319,7 +323,7 @@ func (s *Suite) PartialManifest(reg *dojo.Registry, limit int) (*Manifest, error
 		if limit > 0 {
 			tasks = min(tasks, limit)
 		}
-		w := work{Env: e.Env, Options: opts, Tasks: tasks, Seed: e.Seed}
+		w := work{Env: e.Env, Options: changedOptions(spec, opts), Tasks: tasks, Seed: e.Seed}
 		h, err := hashJSON(w)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("entry %d: options do not marshal to JSON: %v", i+1, err))
@@ -347,6 +351,27 @@ func (s *Suite) PartialManifest(reg *dojo.Registry, limit int) (*Manifest, error
 	}
 	m.SHA256 = h
 	return m, nil
+}
+
+// changedOptions returns the options of resolved whose values differ from
+// the defaults of spec (compared as canonical JSON).
+func changedOptions(spec dojo.Spec, resolved dojo.Options) dojo.Options {
+	defaults, err := spec.Resolve(nil)
+	if err != nil {
+		return resolved
+	}
+	out := make(dojo.Options, len(resolved))
+	for k, v := range resolved {
+		if d, ok := defaults[k]; ok {
+			a, errA := canonicalJSON(v)
+			b, errB := canonicalJSON(d)
+			if errA == nil && errB == nil && bytes.Equal(a, b) {
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // Short is the first 12 hex digits of the manifest hash, as reports print
