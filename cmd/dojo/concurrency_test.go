@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -106,5 +108,79 @@ func TestLLMConcurrency(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAgentFlagsInFlight checks which agents --concurrency asks the runner
+// for episodes in flight: exec agents explicitly; the openai agent says it
+// itself (runner.InFlighter); built-in agents take no --concurrency.
+func TestAgentFlagsInFlight(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--agent", "exec:python3 agent.py", "--concurrency", "5"}, 5},
+		{[]string{"--agent", "exec:python3 agent.py"}, 0},
+		{[]string{"--agent", "openai:http://127.0.0.1:1/v1", "--concurrency", "5"}, 0},
+		{[]string{"--agent", "random"}, 0},
+	} {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		af := addAgentFlags(fs, "random")
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := af.inFlight(); got != tc.want {
+			t.Errorf("%v: %d episodes in flight asked of the runner, want %d", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestHistoryFlag checks that --history is recorded with the agent in each
+// episode line, so that resuming under another policy is refused, and that
+// a bad policy or a policy for another agent is a usage error.
+func TestHistoryFlag(t *testing.T) {
+	t.Parallel()
+	g := newGateLLM(t, 1)
+	dir := t.TempDir()
+	run := func(args ...string) result {
+		return dojoCmd(t, dir, append([]string{"run", "toolcall/Bank-v0", "--agent", g.url(), "--model", "m", "--out", "run.jsonl"}, args...)...)
+	}
+	if r := run("--episodes", "2", "--history", "last:3"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "run.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, l := range lines {
+		var ep struct{ Agent string }
+		if err := json.Unmarshal([]byte(l), &ep); err != nil || !strings.HasSuffix(ep.Agent, " model=m history=last:3") {
+			t.Errorf("record agent %q (%v): want the history policy in it", ep.Agent, err)
+		}
+	}
+	if len(lines) != 2 {
+		t.Errorf("%d records, want 2", len(lines))
+	}
+	r := run("--episodes", "3", "--history", "full")
+	if r.code == 0 || !strings.Contains(r.stderr, "from another run") {
+		t.Errorf("resuming under --history full: exit %d, stderr %q; want a refusal", r.code, r.stderr)
+	}
+	if r := run("--episodes", "3", "--history", "last:3"); r.code != 0 {
+		t.Errorf("resuming under the same policy: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"run", "toolcall/Bank-v0", "--agent", g.url(), "--model", "m", "--history", "last:0"},
+		{"run", "toolcall/Bank-v0", "--agent", g.url(), "--model", "m", "--history", "recent"},
+		{"run", "toolcall/Bank-v0", "--agent", g.url(), "--model", "m", "--rps", "-1"},
+		{"run", "toolcall/Bank-v0", "--agent", g.url(), "--model", "m", "--concurrency", "-1"},
+		{"run", "toolcall/Bank-v0", "--agent", "random", "--history", "last:2"},
+		{"run", "toolcall/Bank-v0", "--agent", "random", "--rps", "2"},
+		{"bench", "run", "core-v1", "--agent", g.url(), "--model", "m", "--history", "last"},
+	} {
+		if r := dojoCmd(t, dir, args...); r.code != 2 {
+			t.Errorf("dojo %v: exit %d, want 2 (usage)\n%s", args, r.code, r.stderr)
+		}
 	}
 }
