@@ -42,6 +42,9 @@ type Config struct {
 	// same manifest and agent is resumed: finished episodes are kept.
 	Dir     string
 	Workers int
+	// InFlight is the episodes played at once (0: the Agent's InFlight
+	// when it is a runner.InFlighter, else Workers), as in runner.Config.
+	InFlight int
 
 	EpisodeTimeout time.Duration
 	ActionTimeout  time.Duration
@@ -131,6 +134,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := rf.write(cfg.Dir); err != nil {
 		return nil, err
 	}
+	inFlight := cfg.InFlight
+	if f, ok := cfg.Agent.(runner.InFlighter); ok && inFlight == 0 {
+		inFlight = f.InFlight() // said here: trialAgent hides it from the runner
+	}
 	logf := func(format string, args ...any) {
 		if cfg.Log != nil {
 			fmt.Fprintf(cfg.Log, format, args...)
@@ -142,7 +149,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rc := runner.Config{
 				Registry: cfg.Registry, Env: e.Env, Options: e.Options,
 				Agent: trialAgent(cfg.Agent, t), AgentName: cfg.AgentName,
-				Episodes: e.Tasks, Seed: e.Seed, Workers: cfg.Workers,
+				Episodes: e.Tasks, Seed: e.Seed, Workers: cfg.Workers, InFlight: inFlight,
 				Out: episodeFile(cfg.Dir, e, t), NoSteps: true, Series: e.Series,
 				EpisodeTimeout: cfg.EpisodeTimeout, ActionTimeout: cfg.ActionTimeout, Retries: cfg.Retries,
 				Progress: cfg.Progress,

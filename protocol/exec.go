@@ -46,8 +46,11 @@ type ExecOptions struct {
 //
 // It keeps a pool of processes, each playing one episode at a time: an
 // episode checks out an idle process (or starts one), plays on it, and
-// gives it back when it ends, so N episodes running at once use at most N
-// processes (one per runner worker), each reused across episodes. A process
+// gives it back when it ends, so N episodes in flight use at most N
+// processes, each reused across episodes. The runner's episodes in flight
+// are its workers by default, or runner.Config.InFlight (the CLI's
+// --concurrency): an agent that waits on a model server plays C episodes at
+// once on C processes, however few CPUs dojo has. A process
 // that crashes, hangs past the action deadline or writes garbage fails its
 // episode with an error quoting the tail of its stderr, is stopped, and is
 // replaced by a fresh one for the next episode.

@@ -9,7 +9,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,6 +43,9 @@ func TestMain(m *testing.M) {
 //	refuse       answers episode/start with an invalid-params error
 //	unavailable  answers the first agent/act of each episode with -32005
 //	stubborn     ignores SIGTERM and the end of its input
+//	gather       plays well, but its first agent/act waits until
+//	             DOJO_TEST_GATHER="N DIR" has N processes (a file each in
+//	             DIR), or 5s passed
 func testAgent(mode string) int {
 	if mode == "stubborn" {
 		signal.Ignore(syscall.SIGTERM)
@@ -61,6 +66,7 @@ func testAgent(mode string) int {
 	var rng *rand.Rand
 	var nA int
 	refused := map[int]bool{}
+	gathered := false
 	for in.Scan() {
 		var msg struct {
 			ID     json.RawMessage `json:"id"`
@@ -82,6 +88,9 @@ func testAgent(mode string) int {
 		p := msg.Params
 		switch msg.Method {
 		case "initialize":
+			if mode == "gather" {
+				gather(true)
+			}
 			reply(msg.ID, map[string]any{"name": "test-agent"})
 		case "episode/start":
 			if mode == "refuse" {
@@ -104,6 +113,9 @@ func testAgent(mode string) int {
 				fmt.Fprintln(out, "hello, world")
 				out.Flush()
 				continue
+			case mode == "gather" && !gathered:
+				gathered = true
+				gather(false)
 			case mode == "unavailable" && !refused[p.Episode]:
 				refused[p.Episode] = true
 				replyErr(msg.ID, -32005, "busy, try again")
@@ -122,6 +134,23 @@ func testAgent(mode string) int {
 		time.Sleep(time.Hour)
 	}
 	return 0
+}
+
+// gather joins the gathering of the test agent's gather mode (join), or
+// waits for it to be complete.
+func gather(join bool) {
+	var n int
+	var dir string
+	fmt.Sscan(os.Getenv("DOJO_TEST_GATHER"), &n, &dir)
+	if join {
+		os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getpid())), nil, 0o644)
+		return
+	}
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if files, _ := os.ReadDir(dir); len(files) >= n {
+			return
+		}
+	}
 }
 
 // execAgent returns an ExecAgent running this test binary in mode, and the
@@ -208,6 +237,28 @@ func TestExecAgentPlaysEpisodesOnePoolProcessPerWorker(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^agent\[\d+\]: test agent random started$`).MatchString(out) {
 		t.Errorf("agent stderr lines are not prefixed with agent[PID]:\n%s", out)
+	}
+}
+
+// TestExecAgentInFlight checks that the runner's episodes in flight, not
+// its workers, set the processes of an exec agent: one per episode in
+// flight, each waiting at its first action until all are there.
+func TestExecAgentInFlight(t *testing.T) {
+	t.Parallel()
+	const inFlight = 4
+	agent, logs := execAgent(t, "gather", ExecOptions{Env: []string{fmt.Sprintf("DOJO_TEST_GATHER=%d %s", inFlight, t.TempDir())}})
+	eps := run(t, agent, 12, 1, runner.Config{Seed: 3, InFlight: inFlight})
+	for _, ep := range eps {
+		if ep.Error != "" || ep.Length == 0 {
+			t.Fatalf("episode %d: %+v", ep.Episode, ep)
+		}
+	}
+	if err := agent.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "test agent gather started"); n != inFlight {
+		t.Errorf("%d agent processes for %d episodes in flight on 1 worker, want %d:\n%s", n, inFlight, inFlight, out)
 	}
 }
 

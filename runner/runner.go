@@ -1,12 +1,27 @@
 // Package runner runs episodes of an env with an agent, in parallel, and
 // records them.
 //
-// Run plays Config.Episodes episodes over Config.Workers workers. Each
-// worker makes one env and reuses it across its episodes through Reset;
-// episode i always gets seed Config.Seed+i and a fresh agent from the
-// AgentMaker, so every episode's record is the same whatever the number of
-// workers (except its wall time) as long as the agent's randomness derives
-// from EpisodeStart.Seed.
+// Run plays Config.Episodes episodes, Config.InFlight of them at once. Each
+// episode in flight has an env of its own, made once and reused across the
+// episodes it plays through Reset; episode i always gets seed Config.Seed+i
+// and a fresh agent from the AgentMaker, so every episode's record is the
+// same whatever the number of workers or episodes in flight (except its
+// wall time) as long as the agent's randomness derives from
+// EpisodeStart.Seed.
+//
+// # Workers and episodes in flight
+//
+// Config.Workers is the CPU parallelism (default GOMAXPROCS) and, for
+// agents that compute, the number of episodes in flight too. Agents that
+// mostly wait (an LLM server, a remote program) want many more episodes in
+// flight than there are CPUs: Config.InFlight sets that number, and by
+// default an AgentMaker implementing InFlighter says it (the openai agent
+// asks for its request concurrency, 16 by default). When more episodes are
+// in flight than there are workers, an episode computes (makes, resets and
+// steps its env, records its steps) only while it holds one of Workers
+// slots, and gives its slot up while it waits on its agent (NewAgent and
+// Act): InFlight episodes wait on the agent at once while at most Workers
+// compute.
 //
 // # Agents
 //
@@ -85,6 +100,11 @@ type Config struct {
 	Episodes int    // number of episodes (default 1)
 	Seed     uint64 // episode i gets seed Seed+i
 	Workers  int    // parallel workers (default GOMAXPROCS)
+	// InFlight is the number of episodes played at once, each on its own
+	// env (0: the Agent's InFlight when it implements InFlighter, else
+	// Workers). Above Workers, episodes waiting on their agent hold no
+	// worker (see the package doc).
+	InFlight int
 
 	// Out is the JSONL file the episodes are appended to; "" writes none.
 	// An existing file is resumed.
@@ -119,6 +139,15 @@ type Config struct {
 }
 
 const maxRetryDelay = 30 * time.Second
+
+// InFlighter is implemented by agent makers whose agents spend their
+// episodes waiting rather than computing (on an LLM server, a remote
+// program). InFlight is the number of episodes the maker wants played at
+// once, whatever the number of CPU workers; 0 leaves it to the workers.
+// Config.InFlight, when set, wins.
+type InFlighter interface {
+	InFlight() int
+}
 
 // Run plays the episodes of cfg and returns their summary. Failed episodes
 // do not make Run fail; Run returns an error for a bad Config (unknown env,
@@ -179,8 +208,18 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(pending))
-	ws := make([]*worker, workers)
+	inFlight := cfg.InFlight
+	if f, ok := cfg.Agent.(InFlighter); ok && inFlight == 0 {
+		inFlight = f.InFlight()
+	}
+	if inFlight <= 0 {
+		inFlight = workers
+	}
+	inFlight = min(inFlight, len(pending))
+	if inFlight > workers {
+		r.cpu = make(chan struct{}, workers)
+	}
+	ws := make([]*worker, inFlight)
 	for k := range ws {
 		env, err := r.newEnv()
 		if err != nil {
@@ -196,7 +235,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	defer cancel(nil)
 	r.ctx = runCtx
 	jobs := make(chan int)
-	done := make(chan finished, workers)
+	done := make(chan finished, inFlight)
 	go func() {
 		defer close(jobs)
 		for _, i := range pending {
@@ -277,6 +316,9 @@ type run struct {
 	id       identity
 	ctx      context.Context
 	maxSteps int // from the registered spec; each worker's env may say more
+	// cpu holds a token for each episode computing, when more episodes
+	// are in flight than there are workers; nil otherwise.
+	cpu chan struct{}
 }
 
 func prepare(cfg *Config) (*run, error) {
@@ -294,6 +336,9 @@ func prepare(cfg *Config) (*run, error) {
 	}
 	if cfg.Retries < 0 {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "runner: %d retries: want 0 or more", cfg.Retries).WithField("retries")
+	}
+	if cfg.InFlight < 0 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "runner: %d episodes in flight: want 0 (the default) or more", cfg.InFlight).WithField("in_flight")
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 100 * time.Millisecond
@@ -338,10 +383,35 @@ type finished struct {
 	abort error  // the run must stop
 }
 
+// worker plays one episode in flight at a time.
 type worker struct {
 	r    *run
 	env  dojo.Env // nil after a panic until remade
 	spec dojo.Spec
+	held bool // holds a token of r.cpu
+}
+
+// compute waits for a CPU slot, when episodes in flight outnumber the
+// workers.
+func (w *worker) compute(ctx context.Context) error {
+	if w.r.cpu == nil || w.held {
+		return nil
+	}
+	select {
+	case w.r.cpu <- struct{}{}:
+		w.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// wait gives the CPU slot up while the episode waits on its agent.
+func (w *worker) wait() {
+	if w.held {
+		<-w.r.cpu
+		w.held = false
+	}
 }
 
 func (w *worker) closeEnv() {
@@ -443,6 +513,7 @@ type episode struct {
 func (e *episode) run() (err error) {
 	w, r := e.w, e.w.r
 	ep := e.ep
+	defer w.wait()
 	defer func() {
 		if p := recover(); p != nil {
 			err = dojo.Errorf(dojo.CodeInternal, "panic in %s at step %d: %v", e.phase, ep.Length, p)
@@ -453,8 +524,11 @@ func (e *episode) run() (err error) {
 			err = e.explain(err)
 		}
 	}()
+	e.phase = phaseMake
+	if err := w.compute(e.ctx); err != nil {
+		return err
+	}
 	if w.env == nil {
-		e.phase = phaseMake
 		env, err := r.newEnv()
 		if err != nil {
 			return err
@@ -484,6 +558,7 @@ func (e *episode) run() (err error) {
 	}
 
 	e.phase = phaseNewAgent
+	w.wait()
 	e.agent, err = r.cfg.Agent.NewAgent(ctx, dojo.EpisodeStart{
 		Index:  ep.Episode,
 		Seed:   ep.Seed,
@@ -497,6 +572,9 @@ func (e *episode) run() (err error) {
 	if err != nil {
 		return err
 	}
+	if err := w.compute(ctx); err != nil {
+		return err
+	}
 
 	turn := dojo.Turn{Obs: obs, Info: info}
 	for {
@@ -504,8 +582,12 @@ func (e *episode) run() (err error) {
 			return err
 		}
 		e.phase = phaseAct
+		w.wait()
 		a, err := e.act(turn)
 		if err != nil {
+			return err
+		}
+		if err := w.compute(ctx); err != nil {
 			return err
 		}
 		e.phase = phaseStep

@@ -562,6 +562,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown env", Config{Registry: reg, Env: "test/Chane-v0", Agent: walker(1)}, `unknown env id "test/Chane-v0"`, "id"},
 		{"bad option", Config{Registry: reg, Env: "test/Chain-v0", Agent: walker(1), Options: dojo.Options{"length": "long"}}, `option "length": want an integer`, "options.length"},
 		{"negative episodes", Config{Registry: reg, Env: "test/Chain-v0", Agent: walker(1), Episodes: -1}, "-1 episodes", "episodes"},
+		{"negative in flight", Config{Registry: reg, Env: "test/Chain-v0", Agent: walker(1), InFlight: -2}, "-2 episodes in flight", "in_flight"},
 		{"missing directory", Config{Registry: reg, Env: "test/Chain-v0", Agent: walker(1), Out: filepath.Join(t.TempDir(), "no", "such.jsonl")}, "output file", "out"},
 	}
 	for _, tt := range tests {

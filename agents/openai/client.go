@@ -90,6 +90,11 @@ func (a *Agent) attempt(ctx context.Context, body []byte, turn int) (*reply, *fa
 			return nil, &failure{msg: where + ": waiting for a free request slot"}
 		}
 	}
+	if a.limit != nil {
+		if a.limit.wait(ctx, a.sleep) != nil {
+			return nil, &failure{msg: where + ": waiting for the request rate limit (--rps)"}
+		}
+	}
 	actx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, a.endpoint, bytes.NewReader(body))

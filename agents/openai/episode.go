@@ -22,6 +22,13 @@ type episode struct {
 	turns   int      // assistant messages so far
 	body    []byte   // reused request buffer
 
+	// With keep > 0 (Config.LastTurns), history holds the first nFirst
+	// messages and the last keep turns only; turnAt indexes the assistant
+	// message starting each turn kept.
+	keep   int
+	nFirst int
+	turnAt []int
+
 	st                           stats
 	prompt, completion, requests float64
 	cached, reasoning            float64
@@ -48,6 +55,10 @@ func (e *episode) Act(ctx context.Context, t dojo.Turn) (dojo.Action, error) {
 	}
 	e.turns++
 	e.history = append(e.history, rep.message)
+	if e.keep > 0 {
+		e.turnAt = append(e.turnAt, len(e.history)-1)
+		e.forget()
+	}
 	e.count(rep)
 	if e.toolCalls {
 		return dojo.MessageAction(rep.text, rep.calls...), nil
@@ -94,7 +105,30 @@ func (e *episode) observe(o dojo.Obs) error {
 		}
 		e.history = append(e.history, b)
 	}
+	if first {
+		e.nFirst = len(e.history)
+	}
 	return nil
+}
+
+// forget drops the turns before the last e.keep from the history, keeping
+// its first messages. A turn starts with an assistant message and holds
+// the observation messages after it, so the tool results of a tool call
+// go with it.
+func (e *episode) forget() {
+	if len(e.turnAt) <= e.keep {
+		return
+	}
+	cut := e.turnAt[len(e.turnAt)-e.keep]
+	n := copy(e.history[e.nFirst:], e.history[cut:])
+	clear(e.history[e.nFirst+n:])
+	e.history = e.history[:e.nFirst+n]
+	drop := cut - e.nFirst
+	n = copy(e.turnAt, e.turnAt[len(e.turnAt)-e.keep:])
+	e.turnAt = e.turnAt[:n]
+	for i := range e.turnAt {
+		e.turnAt[i] -= drop
+	}
 }
 
 // request writes the request body into e.body.

@@ -73,11 +73,32 @@
 // (requests) and of failed attempts (retries); Agent.Totals sums them over
 // every episode of the maker.
 //
-// # Concurrency
+// # Long conversations
 //
-// Config.Concurrency bounds the requests in flight across every episode of
-// the Agent, whatever the number of runner workers; waiting between retries
-// does not hold a slot.
+// By default every request carries the whole conversation, so an episode of
+// T turns sends O(T²) tokens. Config.LastTurns = K (the CLI's --history
+// last:K) keeps the first messages (the system prompt and the first
+// observation's messages, where the task is stated) and the last K turns,
+// a turn being an assistant message and the observation messages that
+// follow it (the tool results of its tool calls among them, so a tool call
+// is never sent without its result, or a result without its call, which
+// OpenAI's API rejects). The policy is part of Name, so it is recorded with
+// every episode and a run resumes only under the same policy.
+//
+// # Concurrency and rate
+//
+// The Agent is I/O-bound: its InFlight method asks the runner to play
+// Config.Concurrency episodes at once (DefaultConcurrency when 0), whatever
+// the number of CPU workers. Config.Concurrency also bounds the requests in
+// flight across every episode of the Agent; waiting between retries does
+// not hold a slot.
+//
+// Config.RPS limits the requests started per second across every episode,
+// retries included, with a token bucket: it holds Config.Burst tokens (1 by
+// default: requests are spaced at least 1/RPS apart; B lets B requests go at
+// once after a quiet spell), refills at RPS tokens a second, and each
+// request attempt takes one, waiting for it in turn. A canceled context
+// stops the wait at once.
 package openai
 
 import (
@@ -112,8 +133,18 @@ type Config struct {
 	// MaxTokens is sent as max_tokens when positive.
 	MaxTokens int
 	// Concurrency bounds the requests in flight across all episodes
-	// (0: no bound).
+	// (0: no bound), and is the number of episodes the Agent asks the
+	// runner to play at once (InFlight; 0: DefaultConcurrency).
 	Concurrency int
+	// RPS limits the requests started per second across all episodes
+	// (0: no limit); Burst is how many may start at once after a quiet
+	// spell (0: 1). See the package doc.
+	RPS   float64
+	Burst int
+	// LastTurns, when positive, keeps only the first messages and the
+	// last LastTurns turns of the conversation in each request (0: the
+	// whole conversation). See the package doc and ParseHistory.
+	LastTurns int
 	// Retries is how many times a transient failure is retried within one
 	// Act (0: 5; negative: never).
 	Retries int
@@ -149,6 +180,7 @@ type Agent struct {
 	extra    []byte // ,"k":v pairs of Config.Extra, sorted by key
 	client   *http.Client
 	sem      chan struct{} // nil: unbounded
+	limit    *limiter      // nil: no rate limit
 	// fatal is the first 401, 403 or 404 error; once set, NewAgent
 	// refuses new episodes with it.
 	fatal atomic.Pointer[dojo.Error]
@@ -165,6 +197,9 @@ const (
 	DefaultRetryDelay    = 500 * time.Millisecond
 	DefaultMaxRetryDelay = 30 * time.Second
 	DefaultTimeout       = 10 * time.Minute
+	// DefaultConcurrency is the episodes in flight an Agent asks for when
+	// Config.Concurrency is 0.
+	DefaultConcurrency = 16
 	// maxRetryAfter is the longest Retry-After honoured, as in OpenAI's
 	// Python client; a longer one falls back to the backoff.
 	maxRetryAfter = 60 * time.Second
@@ -196,6 +231,15 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Concurrency < 0 {
 		return bad("concurrency", "concurrency %d: want 0 (no bound) or more", cfg.Concurrency)
 	}
+	if !(cfg.RPS >= 0 && cfg.RPS <= 1e6) {
+		return bad("rps", "rps %v: want a number of requests per second from 0 (no limit) to 1e6", cfg.RPS)
+	}
+	if cfg.Burst < 0 {
+		return bad("burst", "burst %d: want 0 (one) or more", cfg.Burst)
+	}
+	if cfg.LastTurns < 0 {
+		return bad("history", "last %d turns: want 0 (the whole conversation) or more", cfg.LastTurns)
+	}
 	if cfg.RetryDelay < 0 || cfg.MaxRetryDelay < 0 || cfg.Timeout < 0 {
 		return bad("retry_delay", "negative retry delay or timeout")
 	}
@@ -220,6 +264,9 @@ func New(cfg Config) (*Agent, error) {
 	}
 	if cfg.Concurrency > 0 {
 		a.sem = make(chan struct{}, cfg.Concurrency)
+	}
+	if cfg.RPS > 0 {
+		a.limit = newLimiter(cfg.RPS, cfg.Burst)
 	}
 	if a.extra, err = encodeExtra(cfg.Extra); err != nil {
 		return bad("extra", "%v", err)
@@ -311,12 +358,50 @@ func (a *Agent) Name() string {
 	if a.cfg.NoSeed {
 		b.WriteString(" seed=off")
 	}
+	if a.cfg.LastTurns > 0 {
+		b.WriteString(" history=")
+		b.WriteString(HistoryString(a.cfg.LastTurns))
+	}
 	if len(a.extra) > 0 {
 		b.WriteString(" extra={")
 		b.Write(a.extra[1:])
 		b.WriteString("}")
 	}
 	return b.String()
+}
+
+// InFlight is the number of episodes the Agent asks a runner to play at
+// once: Config.Concurrency, or DefaultConcurrency when it is 0. It makes
+// the Agent a runner.InFlighter.
+func (a *Agent) InFlight() int {
+	if a.cfg.Concurrency > 0 {
+		return a.cfg.Concurrency
+	}
+	return DefaultConcurrency
+}
+
+// ParseHistory reads a history policy, the CLI's --history: "full" (or "")
+// is 0, the whole conversation; "last:K" with K ≥ 1 is K, the last K turns
+// (Config.LastTurns).
+func ParseHistory(s string) (int, error) {
+	switch s = strings.TrimSpace(s); {
+	case s == "" || s == "full":
+		return 0, nil
+	case strings.HasPrefix(s, "last:"):
+		k, err := strconv.Atoi(strings.TrimPrefix(s, "last:"))
+		if err == nil && k >= 1 {
+			return k, nil
+		}
+	}
+	return 0, dojo.Errorf(dojo.CodeInvalid, "history %q: want full (the whole conversation) or last:K with K ≥ 1 (the first messages and the last K turns)", s).WithField("history")
+}
+
+// HistoryString writes a history policy as ParseHistory reads it.
+func HistoryString(lastTurns int) string {
+	if lastTurns <= 0 {
+		return "full"
+	}
+	return "last:" + strconv.Itoa(lastTurns)
 }
 
 // NewAgent starts an episode's conversation. It fails with code
@@ -342,6 +427,7 @@ func (a *Agent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent,
 		toolCalls: ep.Spec.Action.Kind == dojo.KindToolCalls,
 		tools:     tools,
 		seen:      -1,
+		keep:      a.cfg.LastTurns,
 		rng:       newJitter(ep.Seed),
 	}
 	if !a.cfg.NoSeed {

@@ -41,6 +41,7 @@ type request struct {
 	path   string
 	header http.Header
 	body   map[string]any
+	raw    []byte
 }
 
 func newFake(t *testing.T, script ...reply) *fake {
@@ -57,7 +58,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("request body is not JSON: %v: %s", err, data)
 	}
 	f.mu.Lock()
-	f.reqs = append(f.reqs, request{path: r.URL.Path, header: r.Header.Clone(), body: body})
+	f.reqs = append(f.reqs, request{path: r.URL.Path, header: r.Header.Clone(), body: body, raw: data})
 	var rep reply
 	ok := len(f.script) > 0
 	if ok {
@@ -615,6 +616,10 @@ func TestNew(t *testing.T) {
 		{"NaN temperature", openai.Config{BaseURL: "http://x", Model: "m", Temperature: &nan}, "temperature", "temperature NaN"},
 		{"negative max tokens", openai.Config{BaseURL: "http://x", Model: "m", MaxTokens: -1}, "max_tokens", "max tokens -1"},
 		{"negative concurrency", openai.Config{BaseURL: "http://x", Model: "m", Concurrency: -2}, "concurrency", "concurrency -2"},
+		{"negative rps", openai.Config{BaseURL: "http://x", Model: "m", RPS: -1}, "rps", "rps -1"},
+		{"NaN rps", openai.Config{BaseURL: "http://x", Model: "m", RPS: nan}, "rps", "rps NaN"},
+		{"negative burst", openai.Config{BaseURL: "http://x", Model: "m", RPS: 1, Burst: -1}, "burst", "burst -1"},
+		{"negative last turns", openai.Config{BaseURL: "http://x", Model: "m", LastTurns: -1}, "history", "last -1 turns"},
 		{"extra sets a reserved field", openai.Config{BaseURL: "http://x", Model: "m", Extra: map[string]any{"model": "x"}}, "extra", `"model" is set by the agent`},
 		{"extra does not marshal", openai.Config{BaseURL: "http://x", Model: "m", Extra: map[string]any{"f": func() {}}}, "extra", `"f"`},
 	}
@@ -709,6 +714,10 @@ func TestName(t *testing.T) {
 		{openai.Config{BaseURL: "http://h:8000/v1/", Model: "qwen"}, "openai:http://h:8000/v1 model=qwen"},
 		{openai.Config{BaseURL: "http://h/v1/chat/completions", Model: "m", Temperature: &temp, MaxTokens: 64, NoSeed: true, APIKey: "secret",
 			Extra: map[string]any{"top_p": 0.9}}, `openai:http://h/v1 model=m temperature=0.7 max_tokens=64 seed=off extra={"top_p":0.9}`},
+		// The history policy changes what the model sees; concurrency and
+		// rate only when it sees it.
+		{openai.Config{BaseURL: "http://h/v1", Model: "m", LastTurns: 3, Concurrency: 8, RPS: 2, Burst: 4, Extra: map[string]any{"top_p": 0.9}},
+			`openai:http://h/v1 model=m history=last:3 extra={"top_p":0.9}`},
 	}
 	for _, tt := range tests {
 		a, err := openai.New(tt.cfg)

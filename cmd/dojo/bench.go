@@ -117,7 +117,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	af := addAgentFlags(fs, "random")
 	trials := fs.Int("trials", 1, "trials per task, for pass@k and pass^k")
 	out := fs.String("out", "", "run `directory` (default bench-SUITE-AGENT); an existing run of the same suite and agent is resumed")
-	workers := fs.Int("workers", 0, "parallel workers (0: GOMAXPROCS)")
+	workers := fs.Int("workers", 0, "parallel CPU workers (0: GOMAXPROCS); for CPU-bound agents also the episodes in flight")
 	timeout := fs.Duration("timeout", 0, "deadline per episode (0: none)")
 	actionTimeout := fs.Duration("action-timeout", 0, "deadline per agent action (0: none)")
 	retries := fs.Int("retries", 0, "retries of an agent action failing with a transient error (an LLM server's 429 or 5xx)")
@@ -158,7 +158,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	}
 	cfg := bench.Config{
 		Registry: a.reg, Suite: suite, Agent: maker, AgentName: name, Trials: *trials, Limit: *limit,
-		Dir: dir, Workers: *workers, EpisodeTimeout: *timeout, ActionTimeout: *actionTimeout, Retries: *retries,
+		Dir: dir, Workers: *workers, InFlight: af.inFlight(), EpisodeTimeout: *timeout, ActionTimeout: *actionTimeout, Retries: *retries,
 		Log: a.stderr,
 	}
 	if a.tty && !*asJSON {

@@ -21,7 +21,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	af := addAgentFlags(fs, "random")
 	episodes := fs.Int("episodes", 10, "number of episodes")
 	seed := fs.Uint64("seed", 0, "seed of episode 0; episode i gets seed+i")
-	workers := fs.Int("workers", 0, "parallel workers (0: GOMAXPROCS)")
+	workers := fs.Int("workers", 0, "parallel CPU workers (0: GOMAXPROCS); for CPU-bound agents also the episodes in flight")
 	out := fs.String("out", "", "append one JSON line per episode to this `file`; an existing file of the same run is resumed")
 	reward := fs.String("reward", "", "reward profile: sparse, shaped, a named preset, or `name=weight,...`")
 	timeout := fs.Duration("timeout", 0, "deadline per episode (0: none)")
@@ -63,6 +63,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		Episodes:       *episodes,
 		Seed:           *seed,
 		Workers:        *workers,
+		InFlight:       af.inFlight(),
 		Out:            *out,
 		EpisodeTimeout: *timeout,
 		ActionTimeout:  *actionTimeout,
@@ -107,8 +108,9 @@ func reportRun(a *app, sum *runner.Summary, err error, asJSON bool, start time.T
 type agentFlags struct {
 	name                   *string
 	model                  *string
-	temperature            *float64
+	temperature, rps       *float64
 	maxTokens, concurrency *int
+	history                *string
 }
 
 func addAgentFlags(fs *flag.FlagSet, def string) *agentFlags {
@@ -117,14 +119,36 @@ func addAgentFlags(fs *flag.FlagSet, def string) *agentFlags {
 		model:       fs.String("model", "", "model name, for --agent openai:..."),
 		temperature: fs.Float64("temperature", -1, "sampling temperature, for --agent openai:... (negative: the server's default)"),
 		maxTokens:   fs.Int("max-tokens", 0, "completion token limit per turn, for --agent openai:... (0: the server's default)"),
-		concurrency: fs.Int("concurrency", 0, "requests in flight at most, for --agent openai:... (0: one per worker)"),
+		concurrency: fs.Int("concurrency", 0, fmt.Sprintf("episodes in flight, whatever --workers, for agents that wait: openai:... (also the requests in flight at most; 0: %d) and exec:... (one process per episode in flight; 0: --workers)", openai.DefaultConcurrency)),
+		rps:         fs.Float64("rps", 0, "requests per second at most across all episodes, for --agent openai:... (a token bucket of one: requests spaced 1/rps apart; 0: no limit)"),
+		history:     fs.String("history", "full", "the conversation sent each turn, for --agent openai:...: full, or last:K (the first messages and the last K turns; recorded in the agent name)"),
 	}
+}
+
+// inFlight is the episodes in flight the runner is asked for: --concurrency
+// for an exec agent; 0 (the default) otherwise, for the openai agent says
+// it itself (runner.InFlighter).
+func (f *agentFlags) inFlight() int {
+	if strings.HasPrefix(*f.name, "exec:") {
+		return *f.concurrency
+	}
+	return 0
 }
 
 // make returns the agent the flags name, its recorded name, and a function
 // that releases it (stops an exec agent's processes).
 func (f *agentFlags) make(a *app) (dojo.AgentMaker, string, func(), error) {
-	m, name, err := makeAgent(a, *f.name, openai.Config{Model: *f.model, MaxTokens: *f.maxTokens, Concurrency: *f.concurrency}, *f.temperature)
+	if *f.concurrency < 0 {
+		return nil, "", nil, usagef("--concurrency %d: want 0 (the agent's default) or more", *f.concurrency)
+	}
+	if !(*f.rps >= 0) {
+		return nil, "", nil, usagef("--rps %v: want requests per second, 0 for no limit", *f.rps)
+	}
+	last, err := openai.ParseHistory(*f.history)
+	if err != nil {
+		return nil, "", nil, usagef("--%v", err)
+	}
+	m, name, err := makeAgent(a, *f.name, openai.Config{Model: *f.model, MaxTokens: *f.maxTokens, Concurrency: *f.concurrency, RPS: *f.rps, LastTurns: last}, *f.temperature)
 	done := func() {}
 	if c, ok := m.(io.Closer); ok {
 		done = func() { c.Close() }
@@ -137,6 +161,9 @@ func (f *agentFlags) make(a *app) (dojo.AgentMaker, string, func(), error) {
 func makeAgent(a *app, spec string, llm openai.Config, temperature float64) (dojo.AgentMaker, string, error) {
 	switch {
 	case strings.HasPrefix(spec, "exec:"):
+		if llm.RPS != 0 || llm.LastTurns != 0 {
+			return nil, "", usagef("--rps and --history are for --agent openai:BASE_URL, not %q (an exec agent calling a model paces and trims its own requests)", spec)
+		}
 		cmdline := strings.TrimPrefix(spec, "exec:")
 		ag, err := protocol.NewExecAgent(cmdline, protocol.ExecOptions{Log: a.stderr})
 		if err != nil {
@@ -153,8 +180,8 @@ func makeAgent(a *app, spec string, llm openai.Config, temperature float64) (doj
 		}
 		return ag, ag.Name(), nil
 	}
-	if llm.Model != "" || llm.MaxTokens != 0 || llm.Concurrency != 0 || temperature >= 0 {
-		return nil, "", usagef("--model, --temperature, --max-tokens and --concurrency are for --agent openai:BASE_URL, not %q", spec)
+	if llm.Model != "" || llm.MaxTokens != 0 || llm.Concurrency != 0 || llm.RPS != 0 || llm.LastTurns != 0 || temperature >= 0 {
+		return nil, "", usagef("--model, --temperature, --max-tokens, --concurrency, --rps and --history are for --agent openai:BASE_URL (--concurrency for exec:CMD too), not %q", spec)
 	}
 	ag, err := agents.New(spec)
 	return ag, spec, err
