@@ -42,10 +42,19 @@
 // contexts, which the env and agent must honour: an env or agent that
 // ignores its context delays the deadline to the end of the call, where it
 // is then enforced. Act errors with code dojo.CodeUnavailable are retried
-// Config.Retries times with exponential backoff. One error stops the run
-// instead: an AgentMaker error with code dojo.CodeInvalid, which says the
+// Config.Retries times with exponential backoff. Two kinds of error stop the
+// run instead: an AgentMaker error with code dojo.CodeInvalid, which says the
 // agent cannot play this env at all (the oracle agent on an env without an
-// oracle), so it is returned once rather than recorded for every episode.
+// oracle), and an error marked by dojo.Fatal from the agent or the env at
+// any point (an LLM server refusing the API key, or unreachable since the
+// run began). Either is returned once rather than recorded for every
+// episode: the run stops at once, the failing episode and those in flight
+// are not recorded (they run again on resume), and Run returns the error.
+//
+// Summary.ErrorCodes counts the recorded failures by code and
+// Summary.ErrorMessages quotes the first of each; InfraError says which
+// codes mean that an episode could not be played as meant, which the CLI
+// reports loudly.
 //
 // # Cancellation
 //
@@ -385,7 +394,7 @@ func (w *worker) play(i int) finished {
 			f.drop = true
 			return f
 		}
-		if e.phase == phaseNewAgent && dojo.ErrorCode(err) == dojo.CodeInvalid {
+		if dojo.IsFatal(err) || e.phase == phaseNewAgent && dojo.ErrorCode(err) == dojo.CodeInvalid {
 			f.abort = errors.Unwrap(err) // the agent's own words, without "NewAgent: "
 			return f
 		}

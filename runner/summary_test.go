@@ -20,13 +20,14 @@ func TestSummarize(t *testing.T) {
 	for i := range 9 {
 		results = append(results, result{index: i, success: i < 8, ret: float64(i + 1), length: 10 + i})
 	}
-	results = append(results, result{index: 9, ret: 99, length: 1, code: dojo.CodeTimeout})
+	results = append(results, result{index: 9, ret: 99, length: 1, code: dojo.CodeTimeout, msg: "episode deadline 1s exceeded"})
 	s := summarize("test/Chain-v0", dojo.Options{"length": 4}, "walker", 12, 3, results, 1500*time.Millisecond)
 	want := &Summary{
 		Env: "test/Chain-v0", Options: dojo.Options{"length": 4}, Agent: "walker",
 		Requested: 12, Episodes: 10, Resumed: 3, Completed: 9, Errors: 1,
-		ErrorCodes: map[dojo.Code]int{dojo.CodeTimeout: 1},
-		Successes:  8, SuccessRate: 0.8, SuccessCI: stats.Wilson(8, 10, 0.95),
+		ErrorCodes:    map[dojo.Code]int{dojo.CodeTimeout: 1},
+		ErrorMessages: map[dojo.Code]string{dojo.CodeTimeout: "episode deadline 1s exceeded"},
+		Successes:     8, SuccessRate: 0.8, SuccessCI: stats.Wilson(8, 10, 0.95),
 		MeanReturn: 5, ReturnStd: math.Sqrt(7.5),
 		ReturnCI:   &stats.Interval{Lo: 5 - 2.306004135204166*math.Sqrt(7.5)/3, Hi: 5 + 2.306004135204166*math.Sqrt(7.5)/3},
 		MeanLength: 14, Wall: 1500 * time.Millisecond, WallSeconds: 1.5,
