@@ -70,7 +70,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"sync"
 	"time"
@@ -118,9 +117,9 @@ type Config struct {
 	Retries    int
 	RetryDelay time.Duration
 
-	// Progress receives a progress bar redrawn in place (the CLI passes
-	// os.Stderr when it is a terminal); nil draws none.
-	Progress io.Writer
+	// Progress, when set, shows the run's progress (see Progress); one
+	// Progress may follow several runs in turn.
+	Progress *Progress
 	// OnEpisode is called with each newly recorded episode, in the order
 	// they finish, never concurrently. The episode's Options map is shared
 	// and must not be modified.
@@ -165,20 +164,21 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 
-	var prog *progress
-	if cfg.Progress != nil {
-		prog = newProgress(cfg.Progress, max(cfg.Episodes, resumed), resumed, resumedSuccesses, time.Now)
+	prog := cfg.Progress
+	if prog != nil {
+		prog.begin(cfg.Env, max(cfg.Episodes, resumed), resumed, resumedSuccesses)
 	}
 	finish := func(runErr error) (*Summary, error) {
-		if prog != nil {
-			prog.finish()
-		}
 		if out != nil {
 			if err := out.close(); err != nil && runErr == nil {
 				runErr = err
 			}
 		}
-		return summarize(cfg.Env, r.options, cfg.AgentName, cfg.Episodes, resumed, results, time.Since(start)), runErr
+		sum := summarize(cfg.Env, r.options, cfg.AgentName, cfg.Episodes, resumed, results, time.Since(start))
+		if prog != nil {
+			prog.end(sum)
+		}
+		return sum, runErr
 	}
 	if len(pending) == 0 {
 		return finish(nil)
@@ -265,7 +265,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			cfg.OnEpisode(f.ep)
 		}
 		if prog != nil {
-			prog.add(f.ep.Success)
+			prog.episode(&f.ep)
 		}
 	}
 	if stopErr == nil && ctx.Err() != nil && len(results) < resumed+len(pending) {
@@ -523,6 +523,9 @@ func (e *episode) run() (err error) {
 			return err
 		}
 		ep.Length++
+		if p := r.cfg.Progress; p != nil {
+			p.step()
+		}
 		ep.Return += s.Reward
 		ep.Parts = addParts(ep.Parts, s.Info.Parts)
 		for _, name := range r.cfg.Series {

@@ -3,10 +3,7 @@ package runner
 import (
 	"fmt"
 	"io"
-	"maps"
 	"math"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -165,12 +162,7 @@ func WriteTable(w io.Writer, sums ...*Summary) error {
 		}
 		errs := fmt.Sprint(s.Errors)
 		if len(s.ErrorCodes) > 0 {
-			codes := slices.Sorted(maps.Keys(s.ErrorCodes))
-			parts := make([]string, len(codes))
-			for i, c := range codes {
-				parts[i] = fmt.Sprintf("%s:%d", c, s.ErrorCodes[c])
-			}
-			errs += " (" + strings.Join(parts, ",") + ")"
+			errs += " (" + codeCounts(s.ErrorCodes) + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t[%.3f, %.3f]\t%.3f\t%s\t%.1f\t%s\t%s\n",
 			s.Env, s.Agent, eps, s.SuccessRate, s.SuccessCI.Lo, s.SuccessCI.Hi,

@@ -79,39 +79,3 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("summary of no episode does not marshal: %v", err)
 	}
 }
-
-func TestProgress(t *testing.T) {
-	t.Parallel()
-	clock := time.Unix(1000, 0)
-	now := func() time.Time { return clock }
-	var b bytes.Buffer
-	p := newProgress(&b, 10, 2, 1, now)
-	if got, want := b.String(), "\r 2/10 [====>               ]  20%  success 0.500"; got != want {
-		t.Errorf("first drawing %q, want %q", got, want)
-	}
-	b.Reset()
-	clock = clock.Add(50 * time.Millisecond)
-	p.add(true)
-	if b.Len() != 0 {
-		t.Errorf("redrawn after 50ms: %q (throttle is 100ms)", b.String())
-	}
-	clock = clock.Add(60 * time.Millisecond)
-	p.add(false)
-	if got, want := b.String(), "\r 4/10 [========>           ]  40%  18.2 ep/s  ETA 300ms  success 0.500"; got != want {
-		t.Errorf("drawing %q, want %q", got, want)
-	}
-	b.Reset()
-	clock = clock.Add(20 * time.Second)
-	for range 6 {
-		p.add(true)
-	}
-	p.finish()
-	p.finish()
-	// The first add after 20s redraws; finish draws the end once, wiping
-	// the longer line before it, and ends the line.
-	want := "\r 5/10 [==========>         ]  50%  0.1 ep/s  ETA 34s  success 0.600   " +
-		"\r10/10 [====================] 100%  0.4 ep/s  success 0.800" + strings.Repeat(" ", 9) + "\n"
-	if got := b.String(); got != want {
-		t.Errorf("final drawing %q, want %q", got, want)
-	}
-}
