@@ -112,7 +112,7 @@ func cmdBenchList(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdBenchRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "bench run", "SUITE --agent A [--trials K] [--out DIR] [--workers W]")
+	fs := newFlags(a, "bench run", "SUITE --agent A [--trials K] [--out DIR] [--workers W] [--allow-errors]")
 	af := addAgentFlags(fs, "random")
 	trials := fs.Int("trials", 1, "trials per task, for pass@k and pass^k")
 	out := fs.String("out", "", "run `directory` (default bench-SUITE-AGENT); an existing run of the same suite and agent is resumed")
@@ -121,6 +121,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	actionTimeout := fs.Duration("action-timeout", 0, "deadline per agent action (0: none)")
 	retries := fs.Int("retries", 0, "retries of an agent action failing with a transient error (an LLM server's 429 or 5xx)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	allowErrors := fs.Bool("allow-errors", false, allowErrorsUsage+"; the run goes on past entries whose episodes failed so")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -150,20 +151,27 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	cfg := bench.Config{
 		Registry: a.reg, Suite: suite, Agent: maker, AgentName: name, Trials: *trials,
 		Dir: dir, Workers: *workers, EpisodeTimeout: *timeout, ActionTimeout: *actionTimeout, Retries: *retries,
-		Log: a.stderr,
+		Log: a.stderr, AllowErrors: *allowErrors,
 	}
-	if a.tty && !*asJSON {
-		cfg.Progress = a.stderr
+	prog, err := newProgress(a, *asJSON, maker)
+	if err != nil {
+		return err
 	}
+	defer prog.Close()
+	cfg.Progress = prog
 	start := time.Now()
 	rep, err := bench.Run(ctx, cfg)
-	if err != nil {
+	prog.Close()
+	if rep == nil {
 		if dojo.ErrorCode(err) == dojo.CodeCanceled {
 			fmt.Fprintf(a.stderr, "dojo bench run: interrupted after %v; rerun the same command to resume\n", time.Since(start).Round(time.Millisecond))
 		}
 		return err
 	}
-	return printReport(a, rep, dir, *asJSON, time.Since(start))
+	if perr := printReport(a, rep, dir, *asJSON, time.Since(start)); perr != nil {
+		return perr
+	}
+	return checkBench(a, rep, err, *allowErrors)
 }
 
 func printReport(a *app, rep *bench.Report, dir string, asJSON bool, took time.Duration) error {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/bench"
 	"github.com/dojo-rl/dojo/runner"
 )
 
@@ -59,6 +62,61 @@ func checkErrors(a *app, command string, episodes int, lines []string, n int, al
 func checkRun(a *app, sum *runner.Summary, allow bool) error {
 	n, lines := errorLines(sum.ErrorCodes, sum.ErrorMessages, "  ")
 	return checkErrors(a, "run", sum.Episodes, lines, n, allow)
+}
+
+// checkBench reports a benchmark's infrastructure errors on stderr, entry
+// by entry, and returns runErr (the agent failed fatally), or an error
+// when episodes failed so (exit 1) unless allow is set.
+func checkBench(a *app, rep *bench.Report, runErr error, allow bool) error {
+	var lines []string
+	n := 0
+	for _, e := range rep.Entries {
+		k, ls := errorLines(e.ErrorCodes, e.ErrorMessages, "    ")
+		if k == 0 {
+			continue
+		}
+		n += k
+		lines = append(lines, "  "+e.Label+":")
+		lines = append(lines, ls...)
+	}
+	if runErr != nil && !errors.Is(runErr, bench.ErrEpisodesFailed) {
+		if n > 0 {
+			fmt.Fprintf(a.stderr, "dojo bench run: before it stopped, %d episodes failed with an infrastructure error:\n%s\n", n, strings.Join(lines, "\n"))
+		}
+		return runErr
+	}
+	if rep.Stopped != "" {
+		lines = append(lines, "the run stopped after that entry: rerun with --allow-errors to go on past such failures (episodes recorded as failed are kept)")
+	}
+	episodes := 0
+	for _, e := range rep.Entries {
+		episodes += e.Episodes
+	}
+	return checkErrors(a, "bench run", episodes, lines, n, allow)
+}
+
+// newProgress returns the progress display of a run: live on a terminal
+// (unless the output is JSON), else a line every DOJO_PROGRESS_EVERY (10s).
+// An agent with live usage totals (the openai agent's Totals) feeds them to
+// it.
+func newProgress(a *app, asJSON bool, maker dojo.AgentMaker) (*runner.Progress, error) {
+	cfg := runner.ProgressConfig{W: a.stderr, Live: a.tty && !asJSON}
+	if cfg.Live {
+		cfg.Width = termWidth(a.stderr)
+	} else {
+		every, err := progressEvery(os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		cfg.LogEvery = every
+		if every == 0 {
+			cfg.LogEvery = -1
+		}
+	}
+	if t, ok := maker.(interface{ Totals() map[string]float64 }); ok {
+		cfg.Usage = t.Totals
+	}
+	return runner.NewProgress(cfg), nil
 }
 
 // progressEvery is how often a progress line is written when stderr is

@@ -132,6 +132,9 @@ func exitStatus(stderr io.Writer, name string, err error) int {
 	if errors.As(err, &ue) {
 		return 2
 	}
+	if dojo.IsFatal(err) {
+		return 1 // the agent failed for good: a rejected key, an unreachable server
+	}
 	switch dojo.ErrorCode(err) {
 	case dojo.CodeInvalid, dojo.CodeNotFound:
 		return 2
