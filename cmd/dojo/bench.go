@@ -168,7 +168,14 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 		}
 		return err
 	}
-	if perr := printReport(a, rep, dir, *asJSON, time.Since(start)); perr != nil {
+	played := 0
+	for _, e := range rep.Entries {
+		played += e.Episodes
+	}
+	if played == 0 && err != nil && !*asJSON {
+		// Stopped before any episode: the table would be empty rows.
+		fmt.Fprintf(a.stdout, "no episode played; report in %s\n", filepath.Join(dir, "report.md"))
+	} else if perr := printReport(a, rep, dir, *asJSON, time.Since(start)); perr != nil {
 		return perr
 	}
 	return checkBench(a, rep, err, *allowErrors)

@@ -225,3 +225,18 @@ func TestBenchFailuresAreLoud(t *testing.T) {
 		t.Errorf("--allow-errors: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestHelpDocumentsExitStatus(t *testing.T) {
+	t.Parallel()
+	r := dojoCmd(t, "", "help")
+	for _, want := range []string{"exit status:", "--allow-errors exits 0", "DOJO_UNREACHABLE_AFTER", "DOJO_PROGRESS_EVERY"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dojo help lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, cmd := range [][]string{{"run", "-h"}, {"bench", "run", "-h"}} {
+		if r := dojoCmd(t, "", cmd...); !strings.Contains(r.stderr, "-allow-errors") {
+			t.Errorf("dojo %v does not list --allow-errors:\n%s", cmd, r.stderr)
+		}
+	}
+}
