@@ -56,6 +56,13 @@
 // codes mean that an episode could not be played as meant, which the CLI
 // reports loudly.
 //
+// # Progress
+//
+// Config.Progress, a Progress, shows the run as it goes: live on a
+// terminal (a line redrawn in place that moves with every env step), or
+// as a line every ten seconds for logs; one Progress follows the runs of a
+// benchmark's entries in turn. Its cost is an atomic add per step.
+//
 // # Cancellation
 //
 // When ctx is canceled (SIGINT in the CLI) no new episode starts; episodes
