@@ -380,3 +380,14 @@ func TestMetricsFloatsFormatLikeEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestFatalKeepsCodeAndMessage(t *testing.T) {
+	base := dojo.Errorf(dojo.CodeUnavailable, "server down")
+	err := fmt.Errorf("agent Act: %w", dojo.Fatal(base))
+	if !dojo.IsFatal(err) || dojo.ErrorCode(err) != dojo.CodeUnavailable || err.Error() != "agent Act: server down" {
+		t.Errorf("wrapped Fatal: fatal %v, code %q, message %q", dojo.IsFatal(err), dojo.ErrorCode(err), err)
+	}
+	if dojo.IsFatal(base) || dojo.IsFatal(nil) || dojo.Fatal(nil) != nil {
+		t.Errorf("IsFatal(base) = %v, IsFatal(nil) = %v, Fatal(nil) = %v", dojo.IsFatal(base), dojo.IsFatal(nil), dojo.Fatal(nil))
+	}
+}

@@ -76,6 +76,29 @@ func ErrorField(err error) string {
 	return ""
 }
 
+// Fatal marks err as fatal to the run it happens in: no later episode can
+// fare better (the server rejected the API key, or has been unreachable
+// since the run began), so the runner stops the whole run at once with it
+// instead of failing every episode in turn. The code and the message of err
+// are kept. Fatal(nil) is nil.
+func Fatal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &fatalError{err}
+}
+
+// IsFatal reports whether err's chain holds an error marked by Fatal.
+func IsFatal(err error) bool {
+	var f *fatalError
+	return errors.As(err, &f)
+}
+
+type fatalError struct{ err error }
+
+func (f *fatalError) Error() string { return f.err.Error() }
+func (f *fatalError) Unwrap() error { return f.err }
+
 // Common misuse errors, returned (wrapped or as they are) by envs.
 var (
 	ErrNotReset = &Error{Code: CodeState, Msg: "step before reset: call Reset first"}

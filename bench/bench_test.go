@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image/png"
@@ -691,5 +692,102 @@ func BenchmarkLoad(b *testing.B) {
 		if _, err := Load(dir); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// failingAgent plays like random but fails every episode of the toolcall
+// entry as a server that is down would (or fatally, when fatal is set).
+func failingAgent(t *testing.T, fatal bool) dojo.AgentMaker {
+	random := agent(t, "random")
+	return dojo.AgentMakerFunc(func(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
+		if dojo.Family(ep.Spec.ID) != "toolcall" {
+			return random.NewAgent(ctx, ep)
+		}
+		return dojo.AgentFunc(func(ctx context.Context, turn dojo.Turn) (dojo.Action, error) {
+			err := dojo.Errorf(dojo.CodeUnavailable, "openai: POST http://127.0.0.1:1/v1/chat/completions: connection refused (gave up after 6 attempts)")
+			if fatal {
+				return dojo.Action{}, dojo.Fatal(err)
+			}
+			return dojo.Action{}, err
+		}), nil
+	})
+}
+
+// TestFailingEpisodesStopTheRun checks that a suite whose episodes fail
+// with an infrastructure error stops after that entry, and writes a report
+// that says so: the entry is not run (no 0% success), the errors are
+// counted with their first message, and why the run stopped.
+func TestFailingEpisodesStopTheRun(t *testing.T) {
+	t.Parallel()
+	suite := Suite{Name: "fail-v1", Entries: []Entry{tiny.Entries[0], tiny.Entries[2], tiny.Entries[1]}}
+	dir := t.TempDir()
+	rep, err := Run(context.Background(), Config{
+		Registry: envs.Default(), Suite: &suite, Agent: failingAgent(t, false), AgentName: "flaky", Dir: dir,
+	})
+	if !errors.Is(err, ErrEpisodesFailed) || rep == nil {
+		t.Fatalf("Run: %v, want ErrEpisodesFailed and a report", err)
+	}
+	if !strings.Contains(err.Error(), "toolcall/Mixed-v0, trial 1: 10 of 10 episodes failed") {
+		t.Errorf("error %q does not name the entry and the count", err)
+	}
+	lake, mixed, bandit := rep.Entries[0], rep.Entries[1], rep.Entries[2]
+	if !lake.Played || mixed.Played || bandit.Played {
+		t.Fatalf("played: %v %v %v, want only the first entry", lake.Played, mixed.Played, bandit.Played)
+	}
+	if mixed.Episodes != 10 || mixed.Errors != 10 || mixed.ErrorCodes[dojo.CodeUnavailable] != 10 ||
+		!strings.HasPrefix(mixed.Unplayable, "not run: all 10 episodes failed") ||
+		mixed.ErrorMessages[dojo.CodeUnavailable] != "agent Act at step 0: openai: POST http://127.0.0.1:1/v1/chat/completions: connection refused (gave up after 6 attempts)" {
+		t.Errorf("failed entry %+v", mixed)
+	}
+	if rep.Errors != 10 || rep.Overall.Entries != 1 || rep.Overall.SuccessRate != lake.SuccessRate || !strings.Contains(rep.Stopped, "toolcall/Mixed-v0") {
+		t.Errorf("report: errors %d, overall %+v, stopped %q: want 10 errors, the first entry alone in the overall, and why it stopped", rep.Errors, rep.Overall, rep.Stopped)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	js, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	for _, want := range []string{"The run stopped before the end of the suite", "**10 episodes failed with an error** (unavailable: 10)", "## Errors", "connection refused (gave up after 6 attempts)", "| toolcall/Mixed-v0 | – | not run |"} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	for _, want := range []string{`"errors": 10`, `"stopped": "toolcall/Mixed-v0, trial 1: 10 of 10`, `"error_messages": {`} {
+		if !bytes.Contains(js, []byte(want)) {
+			t.Errorf("report.json lacks %q", want)
+		}
+	}
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	if !strings.Contains(table.String(), "not run: all 10 episodes failed with an infrastructure error (unavailable: 10)") {
+		t.Errorf("table:\n%s", table.String())
+	}
+
+	// With AllowErrors the run goes on past the entry.
+	rep, err = Run(context.Background(), Config{
+		Registry: envs.Default(), Suite: &suite, Agent: failingAgent(t, false), AgentName: "flaky", Dir: t.TempDir(), AllowErrors: true,
+	})
+	if err != nil || rep.Stopped != "" || !rep.Entries[2].Played || rep.Entries[1].Played || rep.Overall.Entries != 2 {
+		t.Errorf("AllowErrors: %v, stopped %q, overall %+v", err, rep.Stopped, rep.Overall)
+	}
+}
+
+// TestFatalAgentStopsTheRun checks that an agent failing fatally stops the
+// suite at once with its error, and the report says why.
+func TestFatalAgentStopsTheRun(t *testing.T) {
+	t.Parallel()
+	suite := Suite{Name: "fail-v1", Entries: []Entry{tiny.Entries[2], tiny.Entries[0]}}
+	dir := t.TempDir()
+	var log bytes.Buffer
+	p := runner.NewProgress(runner.ProgressConfig{W: &log, LogEvery: -1})
+	rep, err := Run(context.Background(), Config{
+		Registry: envs.Default(), Suite: &suite, Agent: failingAgent(t, true), AgentName: "dead", Dir: dir, AllowErrors: true, Progress: p,
+	})
+	p.Close()
+	if !dojo.IsFatal(err) || !strings.Contains(err.Error(), "connection refused") || rep == nil {
+		t.Fatalf("Run: %v, want the agent's fatal error and a report", err)
+	}
+	if rep.Entries[0].Played || rep.Entries[1].Played || rep.Entries[0].Episodes != 0 || !strings.Contains(rep.Stopped, "connection refused") {
+		t.Errorf("report %+v: want nothing played and why it stopped", rep)
+	}
+	if want := "1/2 toolcall/Mixed-v0  done 0/10"; !strings.HasPrefix(log.String(), want) {
+		t.Errorf("progress %q, want it to start with %q", log.String(), want)
 	}
 }

@@ -131,12 +131,19 @@ func (r *Report) writeMarkdown(w io.Writer, plots []string) {
 	fmt.Fprintf(w, "Manifest sha256 `%s` · %d entries · %s · %s episodes · %.0f%% intervals (Wilson for rates, percentile bootstrap for returns and macro averages)\n\n",
 		r.SHA256, len(r.Entries), trials, count(r.Overall.Episodes), 100*r.Confidence)
 
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "**The run stopped before the end of the suite:** %s\n\n", r.Stopped)
+	}
+	if r.Errors > 0 {
+		fmt.Fprintf(w, "**%s episodes failed with an error** (%s): see [Errors](#errors).\n\n", count(r.Errors), codes(r.ErrorCodes))
+	}
+
 	header, rows := r.mainTable()
 	for i, row := range rows {
 		if r.Entries[i].Played {
 			continue
 		}
-		rows[i] = []string{row[0], "–", "not played"}
+		rows[i] = []string{row[0], "–", notPlayed(&r.Entries[i])}
 		for len(rows[i]) < len(header) {
 			rows[i] = append(rows[i], "–")
 		}
@@ -221,6 +228,20 @@ func (r *Report) writeMarkdown(w io.Writer, plots []string) {
 		mdTable(w, append([]string{"env"}, keys...), append(rows, row))
 	}
 
+	rows = nil
+	for _, e := range r.Entries {
+		for _, c := range slices.Sorted(maps.Keys(e.ErrorCodes)) {
+			rows = append(rows, []string{e.Label, string(c), count(e.ErrorCodes[c]), "`" + strings.ReplaceAll(e.ErrorMessages[c], "`", "'") + "`"})
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintln(w, "## Errors")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Episodes that failed with an error, by code, with the first error recorded. Every code but timeout is an infrastructure error (missing data, an unreachable server, a crashed agent): such an episode was not a trial of the agent. Failed episodes count as failures; an entry whose every episode failed so is not run.")
+		fmt.Fprintln(w)
+		mdTable(w, []string{"env", "code", "episodes", "first error"}, rows)
+	}
+
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w, "## Notes")
 		fmt.Fprintln(w)
@@ -243,6 +264,14 @@ func (r *Report) writeMarkdown(w io.Writer, plots []string) {
 		rows = append(rows, []string{e.Label, fmt.Sprint(e.Tasks), fmt.Sprint(e.Seed), "`" + e.SHA256[:12] + "`", optionsText(e.Options)})
 	}
 	mdTable(w, []string{"env", "tasks", "first seed", "sha256", "options (resolved)"}, rows)
+}
+
+// notPlayed says in a table cell why an entry has no result.
+func notPlayed(e *EntryReport) string {
+	if e.Episodes > 0 {
+		return "not run"
+	}
+	return "not played"
 }
 
 // optionsText lists options as k=v, sorted.
@@ -285,8 +314,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	header, rows := r.mainTable()
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for i, row := range rows {
-		if !r.Entries[i].Played {
-			row = append(row, "-", "not played: "+r.Entries[i].Unplayable)
+		if e := &r.Entries[i]; !e.Played {
+			why := notPlayed(e) + ": " + e.Unplayable
+			if strings.HasPrefix(e.Unplayable, "not run") {
+				why = e.Unplayable
+			}
+			row = append(row, "-", why)
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}

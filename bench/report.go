@@ -45,6 +45,13 @@ type Report struct {
 	// suite's order; Overall over every entry played.
 	Families []Aggregate `json:"families"`
 	Overall  Aggregate   `json:"overall"`
+	// Errors counts the episodes of every entry that failed with an
+	// error, by code in ErrorCodes; Stopped says why the run stopped
+	// before the end of the suite (an agent failing fatally, episodes
+	// failing with infrastructure errors).
+	Errors     int               `json:"errors"`
+	ErrorCodes map[dojo.Code]int `json:"error_codes,omitempty"`
+	Stopped    string            `json:"stopped,omitempty"`
 	// Notes are what a reader must know: entries left out, failed
 	// episodes, missing references.
 	Notes    []string  `json:"notes,omitempty"`
@@ -58,14 +65,20 @@ type EntryReport struct {
 	Family string `json:"family"`
 	Tasks  int    `json:"tasks"`
 	Trials int    `json:"trials"`
-	// Played is false when the agent could not play the env (Unplayable
-	// says why); the other fields are then zero.
+	// Played is false when the entry has no result, and Unplayable says
+	// why: the agent could not play the env, the run did not get to it,
+	// or every episode recorded failed with an infrastructure error
+	// (runner.InfraError: it was not run, which is no 0% success). Only
+	// the error counts are then filled in.
 	Played     bool   `json:"played"`
 	Unplayable string `json:"unplayable,omitempty"`
-	// Episodes recorded, of which Errors failed (counted as failures).
-	Episodes   int               `json:"episodes"`
-	Errors     int               `json:"errors"`
-	ErrorCodes map[dojo.Code]int `json:"error_codes,omitempty"`
+	// Episodes recorded, of which Errors failed (counted as failures),
+	// by code in ErrorCodes; ErrorMessages quotes the first error of
+	// each code (in trial, then task order).
+	Episodes      int                  `json:"episodes"`
+	Errors        int                  `json:"errors"`
+	ErrorCodes    map[dojo.Code]int    `json:"error_codes,omitempty"`
+	ErrorMessages map[dojo.Code]string `json:"error_messages,omitempty"`
 	// Successes over Episodes, with the Wilson interval of the rate
 	// (episodes taken as independent; with several trials they are
 	// clustered by task, and pass^k says how consistent the agent is).
@@ -164,9 +177,13 @@ func Load(dir string) (*Report, error) {
 		Suite: rf.Manifest.Suite, SHA256: rf.Manifest.SHA256, Agent: rf.Agent,
 		Trials: max(rf.Trials, 1), Confidence: Confidence, Manifest: rf.Manifest,
 		Partial: rf.Manifest.Partial(),
+		Stopped: rf.Stopped,
 	}
 	if rep.Partial != "" {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s (a smoke test): its manifest hash is not the suite's, its references are computed on the tasks played, and it compares only with runs of the same limit", rep.Partial))
+	}
+	if rf.Stopped != "" {
+		rep.Notes = append(rep.Notes, "the run stopped before the end of the suite: "+rf.Stopped)
 	}
 	for i := range rf.Manifest.Entries {
 		me := &rf.Manifest.Entries[i]
@@ -189,6 +206,19 @@ func Load(dir string) (*Report, error) {
 			trials[t] = eps
 		}
 		summarizeEntry(&er, me, trials)
+		for c, n := range er.ErrorCodes {
+			if rep.ErrorCodes == nil {
+				rep.ErrorCodes = map[dojo.Code]int{}
+			}
+			rep.ErrorCodes[c] += n
+			rep.Errors += n
+		}
+		if infra := infraErrors(er.ErrorCodes); er.Episodes > 0 && infra == er.Episodes {
+			er.Unplayable = fmt.Sprintf("not run: all %d episodes failed with an infrastructure error (%s)", er.Episodes, codes(er.ErrorCodes))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s", me.Label, er.Unplayable))
+			rep.Entries = append(rep.Entries, notRun(er))
+			continue
+		}
 		if er.Episodes == 0 {
 			er.Unplayable = "no episodes recorded (the run did not get to it)"
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s", me.Label, er.Unplayable))
@@ -221,6 +251,28 @@ func Load(dir string) (*Report, error) {
 	}
 	rep.Overall = aggregate("overall", rep.Entries, func(*EntryReport) bool { return true })
 	return rep, nil
+}
+
+// infraErrors counts the errors of infrastructure codes (runner.InfraError).
+func infraErrors(m map[dojo.Code]int) int {
+	n := 0
+	for c, k := range m {
+		if runner.InfraError(c) {
+			n += k
+		}
+	}
+	return n
+}
+
+// notRun keeps of an entry none of whose episodes could be played its
+// label, size and error counts.
+func notRun(er EntryReport) EntryReport {
+	return EntryReport{
+		Label: er.Label, Env: er.Env, Family: er.Family, Tasks: er.Tasks, Trials: er.Trials,
+		Unplayable: er.Unplayable, Episodes: er.Episodes, Errors: er.Errors,
+		ErrorCodes: er.ErrorCodes, ErrorMessages: er.ErrorMessages, UsageTotal: er.UsageTotal,
+		EpisodeSeconds: er.EpisodeSeconds,
+	}
 }
 
 func codes(m map[dojo.Code]int) string {
@@ -291,6 +343,12 @@ func summarizeEntry(er *EntryReport, me *ManifestEntry, trials [][]runner.Episod
 					code = dojo.CodeInternal
 				}
 				er.ErrorCodes[code]++
+				if _, ok := er.ErrorMessages[code]; !ok {
+					if er.ErrorMessages == nil {
+						er.ErrorMessages = map[dojo.Code]string{}
+					}
+					er.ErrorMessages[code] = ep.Error
+				}
 				continue
 			}
 			completed++

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dojo-rl/dojo"
@@ -50,11 +51,22 @@ type Config struct {
 	ActionTimeout  time.Duration
 	Retries        int
 
-	// Progress receives each entry's progress bar (a terminal); Log one
-	// line per finished entry and trial. Nil writes nothing.
-	Progress io.Writer
+	// Progress, when set, shows the suite's progress and each entry's, and
+	// writes a line with each entry's outcome; without it, Log gets one
+	// line per finished entry and trial. Log also gets the entries the
+	// agent cannot play. Nil writes nothing.
+	Progress *runner.Progress
 	Log      io.Writer
+	// AllowErrors lets the run go on after an entry in which episodes
+	// failed with an infrastructure error (runner.InfraError). By default
+	// Run stops after such an entry, writes the report of what was played
+	// and returns an error wrapping ErrEpisodesFailed.
+	AllowErrors bool
 }
+
+// ErrEpisodesFailed is wrapped by the error Run returns when it stopped
+// because episodes failed with an infrastructure error.
+var ErrEpisodesFailed = errors.New("episodes failed with an infrastructure error")
 
 // TrialSeed is the seed an agent is shown in trial t of a task of seed
 // seed: seed itself in trial 0 (so a one-trial benchmark plays exactly as
@@ -91,6 +103,9 @@ type runFile struct {
 	References map[string]*Reference `json:"references,omitempty"`
 	// Unplayable says why the agent could not play an entry, by label.
 	Unplayable map[string]string `json:"unplayable,omitempty"`
+	// Stopped says why the last invocation stopped before the end of the
+	// suite ("": it did not).
+	Stopped string `json:"stopped,omitempty"`
 }
 
 const runFileName = "run.json"
@@ -104,9 +119,18 @@ func episodeFile(dir string, e *ManifestEntry, trial int) string {
 // plots) and returns it. An env of the suite that the registry does not
 // know fails the run before anything is played. An agent that cannot play
 // an entry's env (the oracle on an env without one) leaves that entry out
-// of the report, which says why; failed episodes count as failures. When
-// ctx is canceled Run stops, keeping every finished episode; running it
-// again with the same Dir resumes.
+// of the report, which says why; failed episodes count as failures.
+//
+// Run stops early in two cases, writes the report of what was played
+// (which says why it stopped, in Report.Stopped) and returns it with an
+// error: when the agent fails fatally (dojo.IsFatal: an LLM server
+// refusing the key or unreachable), with that error; and, unless
+// cfg.AllowErrors, after an entry in which episodes failed with an
+// infrastructure error, with an error wrapping ErrEpisodesFailed. Entries
+// whose every episode failed so are not played in the report, never 0%
+// successes. When ctx is canceled Run stops, keeping every finished
+// episode; running it again with the same Dir resumes (episodes recorded
+// as failed are kept, not played again).
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Registry == nil || cfg.Suite == nil || cfg.Agent == nil {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: a run needs a registry, a suite and an agent")
@@ -131,6 +155,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rf.Trials = trials
 	rf.Unplayable = nil
+	rf.Stopped = ""
 	if err := rf.write(cfg.Dir); err != nil {
 		return nil, err
 	}
@@ -139,13 +164,47 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		inFlight = f.InFlight() // said here: trialAgent hides it from the runner
 	}
 	logf := func(format string, args ...any) {
-		if cfg.Log != nil {
+		switch {
+		case cfg.Progress != nil:
+			cfg.Progress.Println(strings.TrimSuffix(fmt.Sprintf(format, args...), "\n"))
+		case cfg.Log != nil:
 			fmt.Fprintf(cfg.Log, format, args...)
 		}
+	}
+	// stop writes the report of what was played, saying why the run
+	// stopped, and returns it with err.
+	stop := func(why string, err error) (*Report, error) {
+		rf.Stopped = why
+		if werr := rf.write(cfg.Dir); werr != nil {
+			return nil, werr
+		}
+		rep, lerr := Load(cfg.Dir)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if werr := rep.WriteFiles(cfg.Dir); werr != nil {
+			return nil, werr
+		}
+		return rep, err
+	}
+	if cfg.Progress != nil {
+		total := 0
+		for _, e := range m.Entries {
+			total += e.Tasks * trials
+		}
+		cfg.Progress.Suite(m.Suite, total, 0)
 	}
 	for i := range m.Entries {
 		e := &m.Entries[i]
 		for t := range trials {
+			if cfg.Progress != nil {
+				label := fmt.Sprintf("%d/%d %s", i+1, len(m.Entries), e.Label)
+				if trials > 1 {
+					label += fmt.Sprintf(" (trial %d/%d)", t+1, trials)
+				}
+				cfg.Progress.Entry(label)
+			}
+			failed := 0 // episodes of this invocation failed with an infrastructure error
 			rc := runner.Config{
 				Registry: cfg.Registry, Env: e.Env, Options: e.Options,
 				Agent: trialAgent(cfg.Agent, t), AgentName: cfg.AgentName,
@@ -153,11 +212,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				Out: episodeFile(cfg.Dir, e, t), NoSteps: true, Series: e.Series,
 				EpisodeTimeout: cfg.EpisodeTimeout, ActionTimeout: cfg.ActionTimeout, Retries: cfg.Retries,
 				Progress: cfg.Progress,
+				OnEpisode: func(ep runner.Episode) {
+					if ep.Error != "" && runner.InfraError(ep.ErrorCode) {
+						failed++
+					}
+				},
 			}
 			sum, err := runner.Run(ctx, rc)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, err
+				}
+				if dojo.IsFatal(err) {
+					return stop(fmt.Sprintf("%s, trial %d: %v", e.Label, t+1, err), err)
 				}
 				if dojo.ErrorCode(err) == dojo.CodeInvalid && sum != nil {
 					// The agent cannot play this env at all: say so in the
@@ -171,8 +238,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				}
 				return nil, fmt.Errorf("%s, trial %d: %w", e.Label, t+1, err)
 			}
-			logf("%-44s trial %d/%d  success %.3f  return %.3f  errors %d  %v\n",
-				e.Label, t+1, trials, sum.SuccessRate, sum.MeanReturn, sum.Errors, sum.Wall.Round(time.Millisecond))
+			if cfg.Progress == nil {
+				logf("%-44s trial %d/%d  success %.3f  return %.3f  errors %d  %v\n",
+					e.Label, t+1, trials, sum.SuccessRate, sum.MeanReturn, sum.Errors, sum.Wall.Round(time.Millisecond))
+			}
+			if failed > 0 && !cfg.AllowErrors {
+				why := fmt.Sprintf("%s, trial %d: %d of %d episodes failed with an infrastructure error", e.Label, t+1, failed, e.Tasks)
+				return stop(why, fmt.Errorf("%s: %w", why, ErrEpisodesFailed))
+			}
 		}
 	}
 	if err := rf.addReferences(ctx, cfg.Registry, cfg.Workers); err != nil {

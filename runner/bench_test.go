@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -54,6 +55,34 @@ func BenchmarkRunnerOverhead(b *testing.B) {
 					b.Fatal(err)
 				}
 				steps += 100 * 49
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/step")
+		})
+	}
+}
+
+// BenchmarkRunnerProgress measures what a Progress adds to each step of a
+// trivial env with two workers (its step counter is shared by them).
+func BenchmarkRunnerProgress(b *testing.B) {
+	for _, withProgress := range []bool{false, true} {
+		b.Run(fmt.Sprintf("progress=%v", withProgress), func(b *testing.B) {
+			reg, _ := chainRegistry()
+			cfg := Config{
+				Registry: reg, Env: "test/Chain-v0", Options: dojo.Options{"length": 50, "slip": 0},
+				Agent: walker(1), Episodes: 200, Workers: 2, NoSteps: true,
+			}
+			if withProgress {
+				p := NewProgress(ProgressConfig{W: io.Discard, LogEvery: -1})
+				defer p.Close()
+				cfg.Progress = p
+			}
+			b.ReportAllocs()
+			steps := 0
+			for b.Loop() {
+				if _, err := Run(context.Background(), cfg); err != nil {
+					b.Fatal(err)
+				}
+				steps += 200 * 49
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/step")
 		})

@@ -43,6 +43,7 @@ type result struct {
 	ret     float64
 	length  int
 	code    dojo.Code // "" when the episode did not fail
+	msg     string    // the error, when it failed
 }
 
 func (r result) failed() bool { return r.code != "" }
@@ -50,7 +51,7 @@ func (r result) failed() bool { return r.code != "" }
 func resultOf(ep *Episode) result {
 	r := result{index: ep.Episode, success: ep.Success, ret: ep.Return, length: ep.Length}
 	if ep.Error != "" {
-		r.code = ep.ErrorCode
+		r.code, r.msg = ep.ErrorCode, ep.Error
 		if r.code == "" {
 			r.code = dojo.CodeInternal
 		}

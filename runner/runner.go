@@ -57,10 +57,26 @@
 // contexts, which the env and agent must honour: an env or agent that
 // ignores its context delays the deadline to the end of the call, where it
 // is then enforced. Act errors with code dojo.CodeUnavailable are retried
-// Config.Retries times with exponential backoff. One error stops the run
-// instead: an AgentMaker error with code dojo.CodeInvalid, which says the
+// Config.Retries times with exponential backoff. Two kinds of error stop the
+// run instead: an AgentMaker error with code dojo.CodeInvalid, which says the
 // agent cannot play this env at all (the oracle agent on an env without an
-// oracle), so it is returned once rather than recorded for every episode.
+// oracle), and an error marked by dojo.Fatal from the agent or the env at
+// any point (an LLM server refusing the API key, or unreachable since the
+// run began). Either is returned once rather than recorded for every
+// episode: the run stops at once, the failing episode and those in flight
+// are not recorded (they run again on resume), and Run returns the error.
+//
+// Summary.ErrorCodes counts the recorded failures by code and
+// Summary.ErrorMessages quotes the first of each; InfraError says which
+// codes mean that an episode could not be played as meant, which the CLI
+// reports loudly.
+//
+// # Progress
+//
+// Config.Progress, a Progress, shows the run as it goes: live on a
+// terminal (a line redrawn in place that moves with every env step), or
+// as a line every ten seconds for logs; one Progress follows the runs of a
+// benchmark's entries in turn. Its cost is an atomic add per step.
 //
 // # Cancellation
 //
@@ -76,7 +92,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"sync"
 	"time"
@@ -129,9 +144,9 @@ type Config struct {
 	Retries    int
 	RetryDelay time.Duration
 
-	// Progress receives a progress bar redrawn in place (the CLI passes
-	// os.Stderr when it is a terminal); nil draws none.
-	Progress io.Writer
+	// Progress, when set, shows the run's progress (see Progress); one
+	// Progress may follow several runs in turn.
+	Progress *Progress
 	// OnEpisode is called with each newly recorded episode, in the order
 	// they finish, never concurrently. The episode's Options map is shared
 	// and must not be modified.
@@ -185,20 +200,21 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 
-	var prog *progress
-	if cfg.Progress != nil {
-		prog = newProgress(cfg.Progress, max(cfg.Episodes, resumed), resumed, resumedSuccesses, time.Now)
+	prog := cfg.Progress
+	if prog != nil {
+		prog.begin(cfg.Env, max(cfg.Episodes, resumed), resumed, resumedSuccesses)
 	}
 	finish := func(runErr error) (*Summary, error) {
-		if prog != nil {
-			prog.finish()
-		}
 		if out != nil {
 			if err := out.close(); err != nil && runErr == nil {
 				runErr = err
 			}
 		}
-		return summarize(cfg.Env, r.options, cfg.AgentName, cfg.Episodes, resumed, results, time.Since(start)), runErr
+		sum := summarize(cfg.Env, r.options, cfg.AgentName, cfg.Episodes, resumed, results, time.Since(start))
+		if prog != nil {
+			prog.end(sum)
+		}
+		return sum, runErr
 	}
 	if len(pending) == 0 {
 		return finish(nil)
@@ -295,7 +311,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			cfg.OnEpisode(f.ep)
 		}
 		if prog != nil {
-			prog.add(f.ep.Success)
+			prog.episode(&f.ep)
 		}
 	}
 	if stopErr == nil && ctx.Err() != nil && len(results) < resumed+len(pending) {
@@ -455,7 +471,7 @@ func (w *worker) play(i int) finished {
 			f.drop = true
 			return f
 		}
-		if e.phase == phaseNewAgent && dojo.ErrorCode(err) == dojo.CodeInvalid {
+		if dojo.IsFatal(err) || e.phase == phaseNewAgent && dojo.ErrorCode(err) == dojo.CodeInvalid {
 			f.abort = errors.Unwrap(err) // the agent's own words, without "NewAgent: "
 			return f
 		}
@@ -596,6 +612,9 @@ func (e *episode) run() (err error) {
 			return err
 		}
 		ep.Length++
+		if p := r.cfg.Progress; p != nil {
+			p.step()
+		}
 		ep.Return += s.Reward
 		ep.Parts = addParts(ep.Parts, s.Info.Parts)
 		for _, name := range r.cfg.Series {

@@ -816,3 +816,96 @@ func TestPartTotalsAndSeries(t *testing.T) {
 		t.Error("no part fired in any episode")
 	}
 }
+
+func TestFatalErrorStopsTheRunAtOnce(t *testing.T) {
+	t.Parallel()
+	reg, _ := chainRegistry()
+	cfg := baseConfig(reg)
+	cfg.Options = dojo.Options{"length": 4}
+	cfg.Out = filepath.Join(t.TempDir(), "run.jsonl")
+	cfg.Workers = 3
+	cfg.Episodes = 200
+	var acted atomic.Int64
+	// Episodes from index 5 on meet a server that refuses the key.
+	cfg.Agent = dojo.AgentMakerFunc(func(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
+		ok := ep.Index < 5
+		return dojo.AgentFunc(func(ctx context.Context, t dojo.Turn) (dojo.Action, error) {
+			acted.Add(1)
+			if !ok {
+				return dojo.Action{}, dojo.Fatal(dojo.Errorf(dojo.CodeInvalid, "openai: 401 Unauthorized: bad key"))
+			}
+			return dojo.IndexAction(1), nil
+		}), nil
+	})
+	sum, err := Run(context.Background(), cfg)
+	if err == nil || err.Error() != "openai: 401 Unauthorized: bad key" || !dojo.IsFatal(err) {
+		t.Fatalf("error %v, want the agent's fatal error as it is", err)
+	}
+	eps := readFile(t, cfg.Out)
+	for _, ep := range eps {
+		if ep.Error != "" {
+			t.Errorf("episode %d recorded with error %q: a fatal error is not recorded", ep.Episode, ep.Error)
+		}
+	}
+	if sum == nil || sum.Episodes != len(eps) || sum.Episodes > 5 {
+		t.Errorf("summary %+v with %d records, want at most the 5 good episodes", sum, len(eps))
+	}
+	// Each worker may have met the error once; nobody went on.
+	if n := acted.Load(); n > int64(len(eps)*4+cfg.Workers) {
+		t.Errorf("Act called %d times: episodes went on after the fatal error", n)
+	}
+}
+
+func TestSummaryQuotesTheFirstErrorOfEachCode(t *testing.T) {
+	t.Parallel()
+	reg, _ := chainRegistry()
+	cfg := baseConfig(reg)
+	cfg.Options = dojo.Options{"length": 4}
+	cfg.Episodes = 12
+	cfg.Workers = 3
+	cfg.ActionTimeout = time.Minute
+	cfg.Agent = dojo.AgentMakerFunc(func(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
+		i := ep.Index
+		return dojo.AgentFunc(func(ctx context.Context, t dojo.Turn) (dojo.Action, error) {
+			switch {
+			case i%4 == 1:
+				return dojo.Action{}, dojo.Errorf(dojo.CodeUnavailable, "server down (episode %d)", i)
+			case i%4 == 2:
+				return dojo.Action{}, dojo.Errorf(dojo.CodeNotFound, "no data (episode %d)", i)
+			}
+			return dojo.IndexAction(1), nil
+		}), nil
+	})
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[dojo.Code]string{
+		dojo.CodeUnavailable: "agent Act at step 0: server down (episode 1)",
+		dojo.CodeNotFound:    "agent Act at step 0: no data (episode 2)",
+	}
+	if diff := cmp.Diff(want, sum.ErrorMessages); diff != "" {
+		t.Errorf("error messages (-want +got):\n%s", diff)
+	}
+	if sum.InfraErrors() != 6 {
+		t.Errorf("%d infrastructure errors, want 6 (%v)", sum.InfraErrors(), sum.ErrorCodes)
+	}
+}
+
+func TestInfraError(t *testing.T) {
+	t.Parallel()
+	for _, c := range []dojo.Code{dojo.CodeInvalid, dojo.CodeNotFound, dojo.CodeState, dojo.CodeUnavailable, dojo.CodeInternal} {
+		if !InfraError(c) {
+			t.Errorf("InfraError(%q) = false", c)
+		}
+	}
+	for _, c := range []dojo.Code{"", dojo.CodeTimeout, dojo.CodeCanceled} {
+		if InfraError(c) {
+			t.Errorf("InfraError(%q) = true", c)
+		}
+	}
+	s := summarize("e/X-v0", nil, "a", 3, 0, []result{{index: 0, code: dojo.CodeTimeout, msg: "slow"}, {index: 1, code: dojo.CodeInternal, msg: "crash"}, {index: 2}}, 0)
+	if s.InfraErrors() != 1 || s.ErrorMessages[dojo.CodeTimeout] != "slow" || s.ErrorMessages[dojo.CodeInternal] != "crash" {
+		t.Errorf("summary %+v: want 1 infrastructure error and both messages", s)
+	}
+}

@@ -3,10 +3,7 @@ package runner
 import (
 	"fmt"
 	"io"
-	"maps"
 	"math"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,6 +38,9 @@ type Summary struct {
 	Completed  int               `json:"completed"`
 	Errors     int               `json:"errors"`
 	ErrorCodes map[dojo.Code]int `json:"error_codes,omitempty"`
+	// ErrorMessages holds, for each code of ErrorCodes, the error of the
+	// first episode (lowest index) that failed with it, as recorded.
+	ErrorMessages map[dojo.Code]string `json:"error_messages,omitempty"`
 	// Successes out of Episodes, and the Wilson 95% interval of the rate.
 	Successes   int      `json:"successes"`
 	SuccessRate float64  `json:"success_rate"`
@@ -64,6 +64,7 @@ func summarize(env string, opts dojo.Options, agent string, requested, resumed i
 	}
 	var returns []float64
 	var lengths int
+	first := map[dojo.Code]int{} // episode index of ErrorMessages[code]
 	for _, r := range results {
 		if r.success {
 			s.Successes++
@@ -74,6 +75,13 @@ func summarize(env string, opts dojo.Options, agent string, requested, resumed i
 				s.ErrorCodes = map[dojo.Code]int{}
 			}
 			s.ErrorCodes[r.code]++
+			if i, ok := first[r.code]; !ok || r.index < i {
+				if s.ErrorMessages == nil {
+					s.ErrorMessages = map[dojo.Code]string{}
+				}
+				first[r.code] = r.index
+				s.ErrorMessages[r.code] = r.msg
+			}
 			continue
 		}
 		s.Completed++
@@ -97,6 +105,33 @@ func summarize(env string, opts dojo.Options, agent string, requested, resumed i
 		s.MeanLength = float64(lengths) / float64(s.Completed)
 	}
 	return s
+}
+
+// InfraError reports whether an episode that failed with code failed for
+// want of a working setup rather than through the agent's play, so that its
+// outcome says nothing about the agent: data or a file not found
+// (not_found), a server or process that stayed unavailable (unavailable),
+// an agent that crashed, broke the protocol or was refused by its server
+// (internal, invalid: a 401, 403 or 400 from an LLM server), misuse of an
+// env (state) and bugs (internal). Every code is one but timeout: a
+// deadline of Config.EpisodeTimeout or Config.ActionTimeout is the agent's
+// budget, and running out of it is the agent's failure, as running out of
+// steps is. Canceled episodes are never recorded. An agent's bad actions
+// are not errors at all: the env judges them and the episode goes on.
+func InfraError(code dojo.Code) bool {
+	return code != "" && code != dojo.CodeTimeout && code != dojo.CodeCanceled
+}
+
+// InfraErrors is the number of episodes that failed with an
+// infrastructure error (see InfraError).
+func (s *Summary) InfraErrors() int {
+	n := 0
+	for c, k := range s.ErrorCodes {
+		if InfraError(c) {
+			n += k
+		}
+	}
+	return n
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
@@ -127,12 +162,7 @@ func WriteTable(w io.Writer, sums ...*Summary) error {
 		}
 		errs := fmt.Sprint(s.Errors)
 		if len(s.ErrorCodes) > 0 {
-			codes := slices.Sorted(maps.Keys(s.ErrorCodes))
-			parts := make([]string, len(codes))
-			for i, c := range codes {
-				parts[i] = fmt.Sprintf("%s:%d", c, s.ErrorCodes[c])
-			}
-			errs += " (" + strings.Join(parts, ",") + ")"
+			errs += " (" + codeCounts(s.ErrorCodes) + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t[%.3f, %.3f]\t%.3f\t%s\t%.1f\t%s\t%s\n",
 			s.Env, s.Agent, eps, s.SuccessRate, s.SuccessCI.Lo, s.SuccessCI.Hi,

@@ -20,13 +20,14 @@ func TestSummarize(t *testing.T) {
 	for i := range 9 {
 		results = append(results, result{index: i, success: i < 8, ret: float64(i + 1), length: 10 + i})
 	}
-	results = append(results, result{index: 9, ret: 99, length: 1, code: dojo.CodeTimeout})
+	results = append(results, result{index: 9, ret: 99, length: 1, code: dojo.CodeTimeout, msg: "episode deadline 1s exceeded"})
 	s := summarize("test/Chain-v0", dojo.Options{"length": 4}, "walker", 12, 3, results, 1500*time.Millisecond)
 	want := &Summary{
 		Env: "test/Chain-v0", Options: dojo.Options{"length": 4}, Agent: "walker",
 		Requested: 12, Episodes: 10, Resumed: 3, Completed: 9, Errors: 1,
-		ErrorCodes: map[dojo.Code]int{dojo.CodeTimeout: 1},
-		Successes:  8, SuccessRate: 0.8, SuccessCI: stats.Wilson(8, 10, 0.95),
+		ErrorCodes:    map[dojo.Code]int{dojo.CodeTimeout: 1},
+		ErrorMessages: map[dojo.Code]string{dojo.CodeTimeout: "episode deadline 1s exceeded"},
+		Successes:     8, SuccessRate: 0.8, SuccessCI: stats.Wilson(8, 10, 0.95),
 		MeanReturn: 5, ReturnStd: math.Sqrt(7.5),
 		ReturnCI:   &stats.Interval{Lo: 5 - 2.306004135204166*math.Sqrt(7.5)/3, Hi: 5 + 2.306004135204166*math.Sqrt(7.5)/3},
 		MeanLength: 14, Wall: 1500 * time.Millisecond, WallSeconds: 1.5,
@@ -76,41 +77,5 @@ func TestSummarize(t *testing.T) {
 	}
 	if _, err := json.Marshal(none); err != nil {
 		t.Errorf("summary of no episode does not marshal: %v", err)
-	}
-}
-
-func TestProgress(t *testing.T) {
-	t.Parallel()
-	clock := time.Unix(1000, 0)
-	now := func() time.Time { return clock }
-	var b bytes.Buffer
-	p := newProgress(&b, 10, 2, 1, now)
-	if got, want := b.String(), "\r 2/10 [====>               ]  20%  success 0.500"; got != want {
-		t.Errorf("first drawing %q, want %q", got, want)
-	}
-	b.Reset()
-	clock = clock.Add(50 * time.Millisecond)
-	p.add(true)
-	if b.Len() != 0 {
-		t.Errorf("redrawn after 50ms: %q (throttle is 100ms)", b.String())
-	}
-	clock = clock.Add(60 * time.Millisecond)
-	p.add(false)
-	if got, want := b.String(), "\r 4/10 [========>           ]  40%  18.2 ep/s  ETA 300ms  success 0.500"; got != want {
-		t.Errorf("drawing %q, want %q", got, want)
-	}
-	b.Reset()
-	clock = clock.Add(20 * time.Second)
-	for range 6 {
-		p.add(true)
-	}
-	p.finish()
-	p.finish()
-	// The first add after 20s redraws; finish draws the end once, wiping
-	// the longer line before it, and ends the line.
-	want := "\r 5/10 [==========>         ]  50%  0.1 ep/s  ETA 34s  success 0.600   " +
-		"\r10/10 [====================] 100%  0.4 ep/s  success 0.800" + strings.Repeat(" ", 9) + "\n"
-	if got := b.String(); got != want {
-		t.Errorf("final drawing %q, want %q", got, want)
 	}
 }

@@ -21,6 +21,8 @@ type failure struct {
 	retry bool          // transient: worth another attempt
 	after time.Duration // the server's Retry-After, when retry and given
 	code  int           // HTTP status, 0 for none
+	// unreachable: the server was not reached (no HTTP response).
+	unreachable bool
 }
 
 // stats counts an episode's attempts.
@@ -32,19 +34,26 @@ type stats struct {
 // failures. turn numbers the assistant turn for patched tool-call ids.
 func (a *Agent) complete(ctx context.Context, body []byte, turn int, rng *rand.Rand, st *stats) (*reply, error) {
 	for attempt := 0; ; attempt++ {
+		if e := a.fatal.Load(); e != nil {
+			return nil, *e
+		}
 		rep, f := a.attempt(ctx, body, turn)
 		if f == nil {
+			a.succeeded.Store(true)
 			return rep, nil
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, ctxError(err, "during "+f.msg)
 		}
 		if !f.retry {
-			e := dojo.Errorf(dojo.CodeInvalid, "%s", f.msg)
 			if f.code == http.StatusUnauthorized || f.code == http.StatusForbidden || f.code == http.StatusNotFound {
-				a.fatal.CompareAndSwap(nil, dojo.Errorf(dojo.CodeInvalid, "%s (an earlier episode's request failed: check the base URL, --model and the API key)", f.msg).WithField("agent"))
+				return nil, a.giveUp(dojo.Errorf(dojo.CodeInvalid, "%s (check the base URL, --model and the API key: DOJO_API_KEY or OPENAI_API_KEY)", f.msg).WithField("agent"))
 			}
-			return nil, e
+			return nil, dojo.Errorf(dojo.CodeInvalid, "%s", f.msg)
+		}
+		deadline, unreachable := a.unreachable(f)
+		if unreachable {
+			return nil, a.giveUp(dojo.Errorf(dojo.CodeUnavailable, "%s: no request has succeeded and the server has been unreachable for %v: is it up, and is the base URL right?", f.msg, a.cfg.UnreachableAfter))
 		}
 		if attempt >= a.cfg.Retries {
 			return nil, dojo.Errorf(dojo.CodeUnavailable, "%s (gave up after %d attempts)", f.msg, attempt+1)
@@ -55,10 +64,47 @@ func (a *Agent) complete(ctx context.Context, body []byte, turn int, rng *rand.R
 		if d <= 0 {
 			d = a.backoff(attempt, rng)
 		}
+		if !deadline.IsZero() {
+			// Try once more when the server has been unreachable for
+			// the whole window, rather than after it.
+			d = max(min(d, deadline.Sub(a.now())), 0)
+		}
 		if err := a.sleep(ctx, d); err != nil {
 			return nil, ctxError(err, "while waiting to retry after "+f.msg)
 		}
 	}
+}
+
+// unreachable keeps the clock of Config.UnreachableAfter after a failed
+// attempt. While no request has succeeded, deadline is when the server will
+// have been unreachable for the whole window, if that is still to come
+// (zero otherwise), and unreachable reports that this failure to reach the
+// server is at or past it.
+func (a *Agent) unreachable(f *failure) (deadline time.Time, unreachable bool) {
+	if a.cfg.UnreachableAfter < 0 || a.succeeded.Load() {
+		return time.Time{}, false
+	}
+	now := a.now()
+	if f.unreachable {
+		a.firstUnreachable.CompareAndSwap(0, now.UnixNano())
+	}
+	first := a.firstUnreachable.Load()
+	if first == 0 {
+		return time.Time{}, false
+	}
+	deadline = time.Unix(0, first).Add(a.cfg.UnreachableAfter)
+	if now.Before(deadline) {
+		return deadline, false
+	}
+	return time.Time{}, f.unreachable
+}
+
+// giveUp marks err fatal, keeps the first such error for every later
+// attempt and episode, and returns it.
+func (a *Agent) giveUp(err *dojo.Error) error {
+	fatal := dojo.Fatal(err)
+	a.fatal.CompareAndSwap(nil, &fatal)
+	return *a.fatal.Load()
 }
 
 // backoff is the wait before retry attempt+1: the exponential delay capped
@@ -110,9 +156,9 @@ func (a *Agent) attempt(ctx context.Context, body []byte, turn int) (*reply, *fa
 	resp, err := a.client.Do(req)
 	if err != nil {
 		if ctx.Err() == nil && actx.Err() != nil {
-			return nil, &failure{msg: fmt.Sprintf("%s: no answer within %v", where, a.cfg.Timeout), retry: true}
+			return nil, &failure{msg: fmt.Sprintf("%s: no answer within %v", where, a.cfg.Timeout), retry: true, unreachable: true}
 		}
-		return nil, &failure{msg: fmt.Sprintf("%s: %v", where, unwrapURL(err)), retry: true}
+		return nil, &failure{msg: fmt.Sprintf("%s: %v", where, unwrapURL(err)), retry: true, unreachable: true}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))

@@ -285,3 +285,42 @@ func compactArgs(c dojo.ToolCall) string {
 	b, _ := json.Marshal(v)
 	return c.ID + " " + c.Name + " " + string(b)
 }
+
+// TestRejectedKeyStopsTheRun plays a run against a server answering 401:
+// the run stops at once with the server's message, records nothing, and
+// sends no more than one request per worker.
+func TestRejectedKeyStopsTheRun(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"error":{"message":"Incorrect API key provided: sk-bad"}}`))
+	}))
+	defer srv.Close()
+	reg := &dojo.Registry{}
+	registerAdd(reg)
+	a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "adder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "run.jsonl")
+	const workers = 4
+	sum, err := runner.Run(context.Background(), runner.Config{Registry: reg, Env: addID, Agent: a, AgentName: a.Name(), Episodes: 100, Workers: workers, Out: out})
+	if err == nil || !dojo.IsFatal(err) || !strings.Contains(err.Error(), "401 Unauthorized: Incorrect API key provided: sk-bad") {
+		t.Fatalf("run error %v, want the server's 401 message, fatal", err)
+	}
+	if sum == nil || sum.Episodes != 0 {
+		t.Errorf("summary %+v, want no episode recorded", sum)
+	}
+	if data, _ := os.ReadFile(out); len(data) != 0 {
+		t.Errorf("file holds %q, want nothing", data)
+	}
+	if requests > workers {
+		t.Errorf("%d requests with %d workers: the run went on after the 401", requests, workers)
+	}
+}

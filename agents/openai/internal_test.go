@@ -3,9 +3,12 @@ package openai
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -177,4 +180,139 @@ func FuzzParseCompletion(f *testing.F) {
 			t.Fatalf("action does not marshal: %v", err)
 		}
 	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// sleepClock is a clock that only moves when the agent sleeps.
+type sleepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *sleepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *sleepClock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return nil
+}
+
+// unreachableAgent returns an agent on a fake clock whose server answers
+// the first ok requests and is unreachable after them, and a counter of
+// the attempts.
+func unreachableAgent(t *testing.T, cfg Config, ok int) (*Agent, *sleepClock, *int) {
+	t.Helper()
+	var mu sync.Mutex
+	attempts := 0
+	cfg.BaseURL, cfg.Model = "http://127.0.0.1:9/v1", "m"
+	cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		if attempts <= ok {
+			rec := httptest.NewRecorder()
+			rec.WriteString(`{"choices":[{"message":{"role":"assistant","content":"fine"}}]}`)
+			return rec.Result(), nil
+		}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	})}
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &sleepClock{now: time.Unix(1_000_000, 0)}
+	a.now, a.sleep = clock.Now, clock.sleep
+	return a, clock, &attempts
+}
+
+func textEpisode(t *testing.T, a *Agent, seed uint64) (dojo.Agent, error) {
+	t.Helper()
+	return a.NewAgent(context.Background(), dojo.EpisodeStart{Seed: seed, Spec: dojo.Spec{ID: "t/T-v0", Action: dojo.Space{Kind: dojo.KindText}}})
+}
+
+// TestUnreachableServerIsFatalAfterAMinute checks the rule that gives up on
+// a server no request has reached: episodes fail as unavailable for the
+// first minute, then the attempt at exactly one minute fails with a fatal
+// error, and nothing is sent any more.
+func TestUnreachableServerIsFatalAfterAMinute(t *testing.T) {
+	t.Parallel()
+	a, clock, attempts := unreachableAgent(t, Config{}, 0)
+	start := clock.Now()
+	var err error
+	for seed := uint64(0); seed < 100; seed++ {
+		ag, nerr := textEpisode(t, a, seed)
+		if nerr != nil {
+			t.Fatalf("NewAgent of episode %d: %v", seed, nerr)
+		}
+		_, err = ag.Act(context.Background(), dojo.Turn{Obs: dojo.Obs{Text: "go"}})
+		if dojo.IsFatal(err) {
+			break
+		}
+		if dojo.ErrorCode(err) != dojo.CodeUnavailable || clock.Now().Sub(start) >= time.Minute {
+			t.Fatalf("episode %d at %v: %v (code %q), want an unavailable error before one minute", seed, clock.Now().Sub(start), err, dojo.ErrorCode(err))
+		}
+	}
+	if !dojo.IsFatal(err) || dojo.ErrorCode(err) != dojo.CodeUnavailable {
+		t.Fatalf("after %v: %v, want a fatal unavailable error", clock.Now().Sub(start), err)
+	}
+	if got := clock.Now().Sub(start); got != time.Minute {
+		t.Errorf("gave up %v after the first failure, want exactly 1m (the last wait ends at the minute)", got)
+	}
+	for _, s := range []string{"connection refused", "no request has succeeded", "unreachable for 1m0s", "/v1/chat/completions"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not say %q", err, s)
+		}
+	}
+	n := *attempts
+	if _, nerr := textEpisode(t, a, 999); nerr == nil || nerr.Error() != err.Error() || !dojo.IsFatal(nerr) {
+		t.Errorf("NewAgent after giving up: %v, want the fatal error", nerr)
+	}
+	if *attempts != n {
+		t.Errorf("%d requests after giving up", *attempts-n)
+	}
+}
+
+// TestReachedServerIsNeverGivenUp checks that once one request succeeded,
+// an outage only fails episodes (unavailable), however long it lasts; and
+// that a negative UnreachableAfter never gives up.
+func TestReachedServerIsNeverGivenUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		ok   int
+	}{
+		{"one success", Config{}, 1},
+		{"UnreachableAfter<0", Config{UnreachableAfter: -1}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, clock, _ := unreachableAgent(t, tc.cfg, tc.ok)
+			start := clock.Now()
+			for seed := uint64(0); clock.Now().Sub(start) < 10*time.Minute; seed++ {
+				ag, err := textEpisode(t, a, seed)
+				if err != nil {
+					t.Fatalf("NewAgent at %v: %v", clock.Now().Sub(start), err)
+				}
+				_, err = ag.Act(context.Background(), dojo.Turn{Obs: dojo.Obs{Text: "go"}})
+				if seed < uint64(tc.ok) {
+					if err != nil {
+						t.Fatalf("episode %d: %v", seed, err)
+					}
+					continue
+				}
+				if dojo.IsFatal(err) || dojo.ErrorCode(err) != dojo.CodeUnavailable {
+					t.Fatalf("at %v: %v, want an unavailable error that is not fatal", clock.Now().Sub(start), err)
+				}
+			}
+		})
+	}
 }

@@ -60,10 +60,15 @@
 // error with code dojo.CodeUnavailable naming the last failure, which the
 // runner may retry again (runner.Config.Retries). Other 4xx statuses are
 // errors with code dojo.CodeInvalid naming the status and the server's
-// message; after a 401, 403 or 404 (bad key, wrong model, wrong URL) later
-// episodes are refused at NewAgent with the same error, which stops a run
-// instead of failing every episode in turn. A canceled context stops
-// waiting at once.
+// message. A 401, 403 or 404 (bad key, wrong model, wrong URL) cannot get
+// better: its error is marked by dojo.Fatal, which stops a runner's run at
+// once, and every later attempt and episode fails with it. So does a
+// server that cannot be reached at all: when no request has succeeded yet
+// and the first attempt that could not reach the server (connection
+// refused, DNS failure, attempt timeout) is Config.UnreachableAfter (one
+// minute) old, the agent gives up with a fatal dojo.CodeUnavailable error
+// saying so; while no request has succeeded, the wait before a retry ends
+// no later than that moment. A canceled context stops waiting at once.
 //
 // # Usage
 //
@@ -155,6 +160,12 @@ type Config struct {
 	// Timeout bounds each request attempt; an attempt that exceeds it is
 	// retried (default 10 minutes).
 	Timeout time.Duration
+	// UnreachableAfter is how long the server may stay unreachable
+	// (connection refused, DNS failure, attempts timing out) from the
+	// first such failure, while no request has ever succeeded, before the
+	// agent gives up on the run with a fatal error (default 1 minute;
+	// negative: never).
+	UnreachableAfter time.Duration
 	// HTTPClient sends the requests (default: a client of its own).
 	HTTPClient *http.Client
 	// NoSeed leaves "seed" out of the requests. By default each request of
@@ -181,11 +192,19 @@ type Agent struct {
 	client   *http.Client
 	sem      chan struct{} // nil: unbounded
 	limit    *limiter      // nil: no rate limit
-	// fatal is the first 401, 403 or 404 error; once set, NewAgent
-	// refuses new episodes with it.
-	fatal atomic.Pointer[dojo.Error]
-	// sleep waits d or until ctx is done; tests replace it.
+	// fatal is the first 401, 403 or 404 error, or the server found
+	// unreachable (see Config.UnreachableAfter), marked by dojo.Fatal;
+	// once set, NewAgent and every later attempt fail with it.
+	fatal atomic.Pointer[error]
+	// succeeded is set by the first completion received;
+	// firstUnreachable is the time of the first attempt that could not
+	// reach the server (UnixNano, 0: none yet).
+	succeeded        atomic.Bool
+	firstUnreachable atomic.Int64
+	// sleep waits d or until ctx is done; now tells the time. Tests
+	// replace both.
 	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
 
 	mu     sync.Mutex
 	totals map[string]float64
@@ -200,6 +219,8 @@ const (
 	// DefaultConcurrency is the episodes in flight an Agent asks for when
 	// Config.Concurrency is 0.
 	DefaultConcurrency = 16
+	// DefaultUnreachableAfter is Config.UnreachableAfter's default.
+	DefaultUnreachableAfter = time.Minute
 	// maxRetryAfter is the longest Retry-After honoured, as in OpenAI's
 	// Python client; a longer one falls back to the backoff.
 	maxRetryAfter = 60 * time.Second
@@ -258,7 +279,10 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	a := &Agent{cfg: cfg, endpoint: endpoint, client: cfg.HTTPClient, sleep: sleepCtx, totals: map[string]float64{"prompt_tokens": 0, "completion_tokens": 0, "requests": 0, "retries": 0}}
+	if cfg.UnreachableAfter == 0 {
+		cfg.UnreachableAfter = DefaultUnreachableAfter
+	}
+	a := &Agent{cfg: cfg, endpoint: endpoint, client: cfg.HTTPClient, sleep: sleepCtx, now: time.Now, totals: map[string]float64{"prompt_tokens": 0, "completion_tokens": 0, "requests": 0, "retries": 0}}
 	if a.client == nil {
 		a.client = &http.Client{}
 	}
@@ -406,10 +430,11 @@ func HistoryString(lastTurns int) string {
 
 // NewAgent starts an episode's conversation. It fails with code
 // dojo.CodeInvalid for action spaces the agent cannot play (box, dict,
-// none) and after a 401, 403 or 404 from the server.
+// none), and with the same fatal error after a 401, 403 or 404 from the
+// server or once the server was found unreachable.
 func (a *Agent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
 	if e := a.fatal.Load(); e != nil {
-		return nil, e
+		return nil, *e
 	}
 	var tools []byte
 	switch k := ep.Spec.Action.Kind; k {

@@ -416,7 +416,9 @@ func TestErrors(t *testing.T) {
 		{"wrong model", 0, []reply{fail(404, `{"object":"error","message":"The model 'gpt-5' does not exist.","type":"NotFoundError","code":404}`)},
 			dojo.CodeInvalid, []string{"404 Not Found", "The model 'gpt-5' does not exist.", "/v1/chat/completions"}, true},
 		{"bad key", 0, []reply{fail(401, `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}`)},
-			dojo.CodeInvalid, []string{"401 Unauthorized", "Incorrect API key provided"}, true},
+			dojo.CodeInvalid, []string{"401 Unauthorized", "Incorrect API key provided", "DOJO_API_KEY"}, true},
+		{"forbidden", 0, []reply{fail(403, `{"error":{"message":"Project does not have access to model"}}`)},
+			dojo.CodeInvalid, []string{"403 Forbidden", "Project does not have access to model"}, true},
 		{"context too long", 0, []reply{fail(400, `{"detail":"maximum context length is 4096 tokens"}`)},
 			dojo.CodeInvalid, []string{"400 Bad Request", "maximum context length is 4096 tokens"}, false},
 		{"plain text error", 0, []reply{fail(422, "unprocessable")},
@@ -438,6 +440,9 @@ func TestErrors(t *testing.T) {
 			if code := dojo.ErrorCode(err); code != tt.code {
 				t.Fatalf("error %v has code %q, want %q", err, code, tt.code)
 			}
+			if dojo.IsFatal(err) != tt.sticky {
+				t.Errorf("error %v: fatal %v, want %v (a 401, 403 or 404 stops the run)", err, dojo.IsFatal(err), tt.sticky)
+			}
 			for _, s := range tt.msg {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q does not say %q", err, s)
@@ -448,7 +453,7 @@ func TestErrors(t *testing.T) {
 			}
 			_, err = a.NewAgent(context.Background(), dojo.EpisodeStart{Spec: toolSpec()})
 			if tt.sticky {
-				if dojo.ErrorCode(err) != dojo.CodeInvalid || !strings.Contains(err.Error(), tt.msg[0]) {
+				if dojo.ErrorCode(err) != dojo.CodeInvalid || !dojo.IsFatal(err) || !strings.Contains(err.Error(), tt.msg[0]) {
 					t.Errorf("NewAgent after %s: got %v, want an invalid error repeating it", tt.name, err)
 				}
 			} else if err != nil {

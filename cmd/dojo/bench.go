@@ -113,7 +113,7 @@ func cmdBenchList(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdBenchRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "bench run", "SUITE --agent A [--trials K] [--out DIR] [--workers W]")
+	fs := newFlags(a, "bench run", "SUITE --agent A [--trials K] [--out DIR] [--workers W] [--allow-errors]")
 	af := addAgentFlags(fs, "random")
 	trials := fs.Int("trials", 1, "trials per task, for pass@k and pass^k")
 	out := fs.String("out", "", "run `directory` (default bench-SUITE-AGENT); an existing run of the same suite and agent is resumed")
@@ -124,6 +124,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	limit := fs.Int("limit", 0, "play only the first N tasks of each entry: a partial run (smoke test) whose manifest hash and report say so (0: every task)")
 	dryRun := fs.Bool("dry-run", false, "print the plan (as dojo bench plan) and send nothing")
+	allowErrors := fs.Bool("allow-errors", false, allowErrorsUsage+"; the run goes on past entries whose episodes failed so")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -159,20 +160,34 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	cfg := bench.Config{
 		Registry: a.reg, Suite: suite, Agent: maker, AgentName: name, Trials: *trials, Limit: *limit,
 		Dir: dir, Workers: *workers, InFlight: af.inFlight(), EpisodeTimeout: *timeout, ActionTimeout: *actionTimeout, Retries: *retries,
-		Log: a.stderr,
+		Log: a.stderr, AllowErrors: *allowErrors,
 	}
-	if a.tty && !*asJSON {
-		cfg.Progress = a.stderr
+	prog, err := newProgress(a, *asJSON, maker)
+	if err != nil {
+		return err
 	}
+	defer prog.Close()
+	cfg.Progress = prog
 	start := time.Now()
 	rep, err := bench.Run(ctx, cfg)
-	if err != nil {
+	prog.Close()
+	if rep == nil {
 		if dojo.ErrorCode(err) == dojo.CodeCanceled {
 			fmt.Fprintf(a.stderr, "dojo bench run: interrupted after %v; rerun the same command to resume\n", time.Since(start).Round(time.Millisecond))
 		}
 		return err
 	}
-	return printReport(a, rep, dir, *asJSON, time.Since(start))
+	played := 0
+	for _, e := range rep.Entries {
+		played += e.Episodes
+	}
+	if played == 0 && err != nil && !*asJSON {
+		// Stopped before any episode: the table would be empty rows.
+		fmt.Fprintf(a.stdout, "no episode played; report in %s\n", filepath.Join(dir, "report.md"))
+	} else if perr := printReport(a, rep, dir, *asJSON, time.Since(start)); perr != nil {
+		return perr
+	}
+	return checkBench(a, rep, err, *allowErrors)
 }
 
 func printReport(a *app, rep *bench.Report, dir string, asJSON bool, took time.Duration) error {

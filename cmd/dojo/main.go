@@ -17,7 +17,11 @@
 //	                                    compare, perf, rewards)
 //	dojo demo                           a short benchmark over every family
 //
-// Exit status: 0 ok, 1 runtime failure, 2 usage error.
+// Exit status: 0 ok; 1 runtime failure, including episodes of run or bench
+// run that failed with an infrastructure error (missing data, an
+// unreachable server, a crashed agent: unless --allow-errors) and a run
+// stopped by a fatal agent error (an LLM server refusing the key, or
+// unreachable for a minute); 2 usage error.
 package main
 
 import (
@@ -52,7 +56,7 @@ type app struct {
 	reg    *dojo.Registry
 	stdout io.Writer
 	stderr io.Writer
-	// tty reports whether stderr is a terminal (for the progress bar).
+	// tty reports whether stderr is a terminal (for the live progress line).
 	tty bool
 }
 
@@ -132,6 +136,9 @@ func exitStatus(stderr io.Writer, name string, err error) int {
 	if errors.As(err, &ue) {
 		return 2
 	}
+	if dojo.IsFatal(err) {
+		return 1 // the agent failed for good: a rejected key, an unreachable server
+	}
 	switch dojo.ErrorCode(err) {
 	case dojo.CodeInvalid, dojo.CodeNotFound:
 		return 2
@@ -154,6 +161,15 @@ func printHelp(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\n'dojo COMMAND -h' shows a command's flags.")
+	fmt.Fprintln(w, "\nexit status:")
+	fmt.Fprintln(w, "  0  ok")
+	fmt.Fprintln(w, "  1  runtime failure; for run and bench run also: episodes failed with an infrastructure")
+	fmt.Fprintln(w, "     error (not_found, unavailable, internal, invalid, state: missing data, an unreachable")
+	fmt.Fprintln(w, "     server, a crashed agent), listed on stderr with the first message of each kind")
+	fmt.Fprintln(w, "     (--allow-errors exits 0), or the run stopped at once by a 401/403/404 from an LLM")
+	fmt.Fprintln(w, "     server or a server unreachable for a minute (DOJO_UNREACHABLE_AFTER)")
+	fmt.Fprintln(w, "  2  usage error: a bad flag, env id, option or file")
+	fmt.Fprintln(w, "\nprogress goes to stderr: a live line on a terminal, else a line every 10s (DOJO_PROGRESS_EVERY).")
 }
 
 func cmdHelp(ctx context.Context, a *app, args []string) error {

@@ -17,7 +17,7 @@ import (
 )
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "run", "ID --agent A [--episodes N] [--seed S] [--workers W] [--out F] [--opt k=v ...] [--reward P]")
+	fs := newFlags(a, "run", "ID --agent A [--episodes N] [--seed S] [--workers W] [--out F] [--opt k=v ...] [--reward P] [--allow-errors]")
 	af := addAgentFlags(fs, "random")
 	episodes := fs.Int("episodes", 10, "number of episodes")
 	seed := fs.Uint64("seed", 0, "seed of episode 0; episode i gets seed+i")
@@ -29,6 +29,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	noSteps := fs.Bool("no-steps", false, "leave the steps out of the episode lines")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	watch := fs.Bool("watch", false, "show the episodes in the viewer as they finish (viewer build: go build -tags ebiten)")
+	allowErrors := fs.Bool("allow-errors", false, allowErrorsUsage)
 	var opts optFlags
 	fs.Var(&opts, "opt", "env option `key=value` (repeatable; dojo describe ID lists them)")
 	pos, err := parse(fs, args)
@@ -69,12 +70,16 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		ActionTimeout:  *actionTimeout,
 		NoSteps:        *noSteps,
 	}
-	if a.tty && !*asJSON {
-		cfg.Progress = a.stderr
+	prog, err := newProgress(a, *asJSON, maker)
+	if err != nil {
+		return err
 	}
+	defer prog.Close()
+	cfg.Progress = prog
 	start := time.Now()
 	report := func(sum *runner.Summary, err error) error {
-		return reportRun(a, sum, err, *asJSON, start)
+		prog.Close()
+		return reportRun(a, sum, err, *asJSON, start, *allowErrors)
 	}
 	if *watch {
 		return runWatched(ctx, a, cfg, report)
@@ -82,9 +87,10 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	return report(runner.Run(ctx, cfg))
 }
 
-// reportRun prints a run's summary and says how to resume an interrupted
-// one.
-func reportRun(a *app, sum *runner.Summary, err error, asJSON bool, start time.Time) error {
+// reportRun prints a run's summary, says how to resume an interrupted
+// one, and reports episodes failed with infrastructure errors (exit 1
+// unless allowErrors).
+func reportRun(a *app, sum *runner.Summary, err error, asJSON bool, start time.Time, allowErrors bool) error {
 	if sum != nil {
 		if asJSON {
 			if werr := writeJSON(a.stdout, sum); werr != nil {
@@ -100,7 +106,7 @@ func reportRun(a *app, sum *runner.Summary, err error, asJSON bool, start time.T
 		}
 		return err
 	}
-	return nil
+	return checkRun(a, sum, allowErrors)
 }
 
 // agentFlags are the flags that choose an agent: --agent and the LLM
@@ -158,7 +164,7 @@ func (f *agentFlags) make(a *app) (dojo.AgentMaker, string, func(), error) {
 
 // makeAgent returns the agent named on the command line and the name its
 // episodes are recorded under (which resuming must match).
-func makeAgent(a *app, spec string, llm openai.Config, temperature float64) (dojo.AgentMaker, string, error) {
+func makeAgent(a *app, spec string, llm openai.Config, temperature float64) (_ dojo.AgentMaker, _ string, err error) {
 	switch {
 	case strings.HasPrefix(spec, "exec:"):
 		if llm.RPS != 0 || llm.LastTurns != 0 {
@@ -173,6 +179,9 @@ func makeAgent(a *app, spec string, llm openai.Config, temperature float64) (doj
 	case strings.HasPrefix(spec, openai.Prefix):
 		if temperature >= 0 {
 			llm.Temperature = &temperature
+		}
+		if llm.UnreachableAfter, err = unreachableAfter(os.Getenv); err != nil {
+			return nil, "", err
 		}
 		ag, err := openai.FromFlag(spec, llm, os.Getenv)
 		if err != nil {
