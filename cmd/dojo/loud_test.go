@@ -39,9 +39,9 @@ func runDojoEnv(t *testing.T, dir string, env []string, args ...string) result {
 	return result{stdout.String(), stderr.String(), code}
 }
 
-// fakeLLM is an OpenAI-compatible server answering every request with
+// cannedLLM is an OpenAI-compatible server answering every request with
 // status and body, after delay; it counts the requests.
-func fakeLLM(t *testing.T, status int, body string, delay time.Duration) (url string, requests *atomic.Int64) {
+func cannedLLM(t *testing.T, status int, body string, delay time.Duration) (url string, requests *atomic.Int64) {
 	t.Helper()
 	requests = &atomic.Int64{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -128,7 +128,7 @@ func TestRunFailuresAreLoud(t *testing.T) {
 // says the run stopped.
 func TestRejectedKeyStopsRunAndBench(t *testing.T) {
 	t.Parallel()
-	url, requests := fakeLLM(t, http.StatusUnauthorized, badKey, 0)
+	url, requests := cannedLLM(t, http.StatusUnauthorized, badKey, 0)
 	dir := t.TempDir()
 	r := dojoCmd(t, dir, "run", "toolcall/Bank-v0", "--agent", "openai:"+url, "--model", "m", "--episodes", "50", "--workers", "2")
 	want := "401 Unauthorized: Incorrect API key provided: sk-bad"
@@ -187,7 +187,7 @@ func TestUnreachableServerStopsRunAndBench(t *testing.T) {
 func TestProgressLinesOffATerminal(t *testing.T) {
 	t.Parallel()
 	answer := `{"choices":[{"message":{"role":"assistant","content":"done"}}],"usage":{"prompt_tokens":100,"completion_tokens":5}}`
-	url, _ := fakeLLM(t, 200, answer, 150*time.Millisecond)
+	url, _ := cannedLLM(t, 200, answer, 150*time.Millisecond)
 	r := runDojoEnv(t, t.TempDir(), []string{"DOJO_PROGRESS_EVERY=20ms"}, "run", "toolcall/Bank-v0", "--agent", "openai:"+url, "--model", "m", "--episodes", "4", "--workers", "1")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
