@@ -125,26 +125,27 @@ func TestRunFailuresAreLoud(t *testing.T) {
 
 // TestRejectedKeyStopsRunAndBench: a server answering 401 stops dojo run
 // and dojo bench run at once, with its message, exit 1; the bench's report
-// says the run stopped.
+// says the run stopped. At most one request per episode in flight is sent:
+// those already on their way when the first 401 comes back.
 func TestRejectedKeyStopsRunAndBench(t *testing.T) {
 	t.Parallel()
 	url, requests := cannedLLM(t, http.StatusUnauthorized, badKey, 0)
 	dir := t.TempDir()
-	r := dojoCmd(t, dir, "run", "toolcall/Bank-v0", "--agent", "openai:"+url, "--model", "m", "--episodes", "50", "--workers", "2")
+	r := dojoCmd(t, dir, "run", "toolcall/Bank-v0", "--agent", "openai:"+url, "--model", "m", "--episodes", "50", "--concurrency", "2")
 	want := "401 Unauthorized: Incorrect API key provided: sk-bad"
 	if r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("run: exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, want)
 	}
 	if n := requests.Load(); n > 2 {
-		t.Errorf("run: %d requests with 2 workers: it went on after the 401", n)
+		t.Errorf("run: %d requests with 2 episodes in flight: it went on after the 401", n)
 	}
 	requests.Store(0)
-	r = dojoCmd(t, dir, "bench", "run", "core-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b", "--workers", "2")
+	r = dojoCmd(t, dir, "bench", "run", "core-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b", "--concurrency", "2")
 	if r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("bench: exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, want)
 	}
 	if n := requests.Load(); n > 2 {
-		t.Errorf("bench: %d requests with 2 workers: it went on after the 401", n)
+		t.Errorf("bench: %d requests with 2 episodes in flight: it went on after the 401", n)
 	}
 	var rep struct {
 		Stopped string
