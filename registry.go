@@ -214,27 +214,31 @@ func idParts(id string) (fam, name, ver string) {
 	return fam, name, ver
 }
 
-// editDistance is the Levenshtein distance between a and b in bytes (ids
-// are ASCII): the fewest insertions, deletions and substitutions that turn
-// one into the other.
+// editDistance is the edit distance between a and b in bytes (ids are
+// ASCII): the fewest insertions, deletions, substitutions and swaps of
+// adjacent bytes that turn one into the other. It is a copy of
+// internal/suggest.Distance, as the root package imports nothing of the
+// module; TestEditDistanceIsSuggestDistance holds the two together.
 func editDistance(a, b string) int {
-	row := make([]int, len(b)+1)
-	for j := range row {
-		row[j] = j
+	prev2, prev, row := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		diag := row[0]
 		row[0] = i
 		for j := 1; j <= len(b); j++ {
-			sub := diag
+			sub := prev[j-1]
 			if a[i-1] != b[j-1] {
 				sub++
 			}
-			diag = row[j]
-			row[j] = min(sub, row[j]+1, row[j-1]+1)
+			row[j] = min(sub, prev[j]+1, row[j-1]+1)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				row[j] = min(row[j], prev2[j-2]+1)
+			}
 		}
+		prev2, prev, row = prev, row, prev2
 	}
-	return row[len(b)]
+	return prev[len(b)]
 }
 
 // Close closes env if it implements io.Closer.
