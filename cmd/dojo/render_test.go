@@ -117,7 +117,7 @@ func TestRenderNoSteps(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "outcomes.jsonl")
-	if r := dojoCmd(t, dir, "run", "gridworld/FrozenLake-v1", "--agent", "random", "--episodes", "2", "--seed", "7", "--no-steps", "--out", out); r.code != 0 {
+	if r := dojoCmd(t, dir, "run", "gridworld/FrozenLake-v1", "--agent", "random", "--episodes", "2", "--seed", "7", "--workers", "1", "--no-steps", "--out", out); r.code != 0 {
 		t.Fatalf("dojo run --no-steps: %d %s", r.code, r.stderr)
 	}
 	r := dojoCmd(t, dir, "render", out, "--episode", "1", "--out", "x.gif")
