@@ -155,6 +155,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	if a.tty && !*asJSON {
 		cfg.Progress = a.stderr
 	}
+	dataNotes(ctx, a, "bench run", suiteData(suite)...)
 	start := time.Now()
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {

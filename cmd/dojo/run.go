@@ -71,6 +71,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if a.tty && !*asJSON {
 		cfg.Progress = a.stderr
 	}
+	dataNotes(ctx, a, "run", dataEntry{id, o})
 	start := time.Now()
 	report := func(sum *runner.Summary, err error) error {
 		return reportRun(a, sum, err, *asJSON, start)
