@@ -86,3 +86,48 @@ func TestDataNoticesPrintedOnce(t *testing.T) {
 	r = dojoCmd(t, dir, "bench", "run", "suite.json", "--agent", "oracle", "--out", "b")
 	once("bench run", r, "bench run")
 }
+
+// TestCheckSkipsAbsentData checks that dojo check passes on a fresh clone:
+// with ../shared/data it checks Spider (whose copy lacks a database) and
+// says once which questions it skips; without it, and for BIRD (never
+// shipped), the data-set envs are reported as skipped with the reason,
+// exit 0. An env named on the command line whose data is absent fails.
+func TestCheckSkipsAbsentData(t *testing.T) {
+	t.Parallel()
+	// Without ../shared/data: a folder outside the module.
+	r := dojoCmd(t, "", "check", "--seeds", "2", "--oracle", "2")
+	if r.code != 0 {
+		t.Fatalf("check without the data: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, id := range []string{"sql/BIRD-v0", "sql/KaggleDBQA-v0", "sql/Spider-v0"} {
+		if !strings.Contains(r.stdout, "skip  "+id+"\n      its data is absent: sql: no ") {
+			t.Errorf("check without the data does not skip %s:\n%s", id, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "ok    gridworld/FrozenLake-v1\n") || !strings.Contains(r.stdout, " envs ok, 3 skipped (their data is absent)") {
+		t.Errorf("check without the data:\n%s", r.stdout)
+	}
+	r = dojoCmd(t, "", "check", "sql/BIRD-v0", "gridworld/Taxi-v3")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL  sql/BIRD-v0\n      its data is absent: sql: no BIRD data set") || !strings.Contains(r.stdout, "ok    gridworld/Taxi-v3") {
+		t.Errorf("check of a named env without its data: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	// With ../shared/data, from the module root.
+	spiderDev(t)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = dojoCmd(t, root, "check", "sql/Spider-v0")
+	if r.code != 0 || !strings.Contains(r.stdout, "ok    sql/Spider-v0") {
+		t.Errorf("check sql/Spider-v0 with the data: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "dojo check: sql/Spider-v0: 62 of 1034 questions skipped: database wta_1 not found under "); n != 1 {
+		t.Errorf("check sql/Spider-v0: the notice %d times, want once:\n%s", n, r.stderr)
+	}
+	r = dojoCmd(t, root, "check", "--seeds", "2", "--oracle", "2")
+	if r.code != 0 || !strings.Contains(r.stdout, "ok    sql/Spider-v0") || !strings.Contains(r.stdout, "ok    sql/KaggleDBQA-v0") ||
+		!strings.Contains(r.stdout, "skip  sql/BIRD-v0") || !strings.Contains(r.stdout, " envs ok, 1 skipped (their data is absent)") {
+		t.Errorf("check with the data: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

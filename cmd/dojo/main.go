@@ -5,7 +5,8 @@
 //	dojo run ID --agent A [flags]       run episodes and print a summary
 //	                                    (A: a built-in agent, exec:CMD or openai:BASE_URL)
 //	dojo mdp ID [--opt k=v] [--json]    an env's exact transition model
-//	dojo check [ID ...]                 conformance checks
+//	dojo check [ID ...]                 conformance checks (without IDs, data-set envs
+//	                                    whose data is absent are skipped)
 //	dojo agents [--json]                the built-in agents
 //	dojo serve                          the JSON-RPC 2.0 stdio server
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
