@@ -290,8 +290,7 @@ func TestEveryEnvDraws(t *testing.T) {
 		ep := episode(t, id, agent, 1, dojo.Options{})
 		if ep.ErrorCode == dojo.CodeNotFound {
 			// An env over a data set that is absent here (sql/BIRD-v0,
-			// sql/Spider-v0 without ../shared/data) or whose seed 1 names
-			// a database the shared copy lacks.
+			// sql/Spider-v0 without ../shared/data).
 			t.Logf("%s: %s", id, ep.Error)
 			continue
 		}
