@@ -83,6 +83,19 @@ type Baseliner interface {
 	BaselineAction(ctx context.Context, policy string) (Action, error)
 }
 
+// DataChecker is implemented by envs that serve an external data set (a
+// benchmark's question file and databases, read from a folder an option
+// names). CheckData loads the data, as the first Reset would, and reports
+// on it: an error with code CodeNotFound when the data is absent (saying
+// where it was looked for and which option points elsewhere), else
+// notices, one sentence each, about the part of the data the env skips and
+// why ("62 of 1034 questions skipped: database wta_1 not found under
+// DIR"). Envs made with the same options give the same notices, so a
+// program prints them once per run, not per episode or per env.
+type DataChecker interface {
+	CheckData(ctx context.Context) (notices []string, err error)
+}
+
 // Model is implemented by envs with a finite, exactly known transition
 // model, as Gymnasium's toy-text envs expose it in P.
 type Model interface {

@@ -391,3 +391,59 @@ func TestFatalKeepsCodeAndMessage(t *testing.T) {
 		t.Errorf("IsFatal(base) = %v, IsFatal(nil) = %v, Fatal(nil) = %v", dojo.IsFatal(base), dojo.IsFatal(nil), dojo.Fatal(nil))
 	}
 }
+
+// TestRegistrySuggestsNearestIDs checks that an unknown id's error suggests
+// the registered ids nearest to it by edit distance, nearest first: within
+// the family, then across families for a name in the wrong one.
+func TestRegistrySuggestsNearestIDs(t *testing.T) {
+	var r dojo.Registry
+	for _, id := range []string{
+		"bandit/Bernoulli-10-v0", "bandit/Bernoulli-2-v0", "bandit/Gaussian-10-v0",
+		"gridworld/CliffWalking-v0", "gridworld/Custom-v0", "gridworld/DoorKey-16x16-v0", "gridworld/DoorKey-5x5-v0",
+		"gridworld/DoorKey-6x6-v0", "gridworld/DoorKey-8x8-v0", "gridworld/Empty-16x16-v0", "gridworld/Empty-5x5-v0",
+		"gridworld/Empty-6x6-v0", "gridworld/Empty-8x8-v0", "gridworld/FourRooms-v0", "gridworld/FrozenLake-v1",
+		"gridworld/FrozenLake8x8-v1", "gridworld/Taxi-v3", "sql/Spider-v0", "sql/KaggleDBQA-v0",
+		"toolcall/Bank-v0", "toolcall/Shop-v0", "websim/Shop-v0", "websim/SearchQA-v0",
+		"toolcall/Mixed-v0", "sql/BIRD-v0", "gridworld/Maze-9x9-v0", "gridworld/Maze-15x15-v0",
+	} {
+		spec := coinSpec()
+		spec.ID = id
+		r.MustRegister(spec, newCoin)
+	}
+	for _, c := range []struct {
+		id   string
+		want []string // the suggestions, nearest first
+	}{
+		{"gridworld/FrozenLak-v1", []string{"gridworld/FrozenLake-v1", "gridworld/FrozenLake8x8-v1"}}, // a missing letter
+		// When the name is right, only the ids of that name.
+		{"gridworld/FrozenLake-v0", []string{"gridworld/FrozenLake-v1"}}, // the wrong version
+		{"gridworld/frozenlake-v1", []string{"gridworld/FrozenLake-v1"}}, // case
+		{"gridworld/FrozenLake", []string{"gridworld/FrozenLake-v1"}},    // no version
+		{"gridworld/FrozenLake8x8-v0", []string{"gridworld/FrozenLake8x8-v1"}},
+		{"bandit/FrozenLake-v1", []string{"gridworld/FrozenLake-v1"}}, // the wrong family
+		{"FrozenLake-v1", []string{"gridworld/FrozenLake-v1"}},        // no family
+		{"bandit/FrozenLak-v1", []string{"gridworld/FrozenLake-v1", "gridworld/FrozenLake8x8-v1"}},
+		{"gridworld/Taxi-v2", []string{"gridworld/Taxi-v3"}},
+		{"gridworld/DorKey-5x5-v0", []string{"gridworld/DoorKey-5x5-v0", "gridworld/DoorKey-6x6-v0", "gridworld/DoorKey-8x8-v0"}},
+		{"gridworld/Empty-7x7-v0", []string{"gridworld/Empty-5x5-v0", "gridworld/Empty-6x6-v0", "gridworld/Empty-8x8-v0"}},
+		{"sql/spider-v0", []string{"sql/Spider-v0"}},
+		{"sql/Spidr-v1", []string{"sql/Spider-v0"}},
+		{"toolcall/Shopp-v0", []string{"toolcall/Shop-v0", "websim/Shop-v0"}}, // the family first
+		{"websim/Bank-v0", []string{"toolcall/Bank-v0"}},
+		{"toolcall/Mixd-v0", []string{"toolcall/Mixed-v0"}}, // not sql/BIRD-v0, as near but short
+		{"gridworld/Maze-v0", []string{"gridworld/Maze-9x9-v0", "gridworld/Maze-15x15-v0"}},
+	} {
+		_, err := r.Spec(c.id)
+		want := fmt.Sprintf("unknown env id %q (did you mean %s?)", c.id, strings.Join(c.want, ", "))
+		if err == nil || err.Error() != want {
+			t.Errorf("Spec(%q): %v\nwant %s", c.id, err, want)
+		}
+	}
+	// Nothing near: the family's ids, or dojo list for an unknown family.
+	if _, err := r.Spec("bandit/Zzzzzzzzzz-v0"); err == nil || !strings.Contains(err.Error(), "(did you mean bandit/Bernoulli-10-v0, bandit/Bernoulli-2-v0, bandit/Gaussian-10-v0?)") {
+		t.Errorf("an id far from every other of its family: %v", err)
+	}
+	if _, err := r.Spec("nope/Zzzzzzzzzz-v0"); err == nil || !strings.Contains(err.Error(), "(dojo list shows the ids)") {
+		t.Errorf("an id far from every other: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -120,21 +121,11 @@ func (r *Registry) Specs() []Spec {
 	return out
 }
 
+// notFound is the error of an unknown id. It suggests the registered ids
+// nearest to it (see nearIDs), else the ids of its family, else dojo list.
 func (r *Registry) notFound(id string) error {
 	ids := r.IDs()
-	// Suggest ids whose name (without family and version) appears in the
-	// request, then ids of the same family.
-	low := strings.ToLower(id)
-	var near []string
-	for _, x := range ids {
-		name := strings.ToLower(x[strings.IndexByte(x, '/')+1:])
-		if i := strings.LastIndex(name, "-v"); i > 0 {
-			name = name[:i]
-		}
-		if strings.Contains(low, name) {
-			near = append(near, x)
-		}
-	}
+	near := nearIDs(id, ids)
 	if len(near) == 0 {
 		for _, x := range ids {
 			if Family(x) == Family(id) {
@@ -152,6 +143,102 @@ func (r *Registry) notFound(id string) error {
 		msg += " (dojo list shows the ids)"
 	}
 	return &Error{Code: CodeNotFound, Field: "id", Msg: msg}
+}
+
+// nearIDs returns at most three of ids near id, nearest first. Ids compare
+// without case by their parts, family/Name-vN: an id is near when its name
+// is within edit distance max(1, len(name)/3) of id's, or starts with id's
+// name (distance 1); they rank by that distance plus 2 for another family
+// and 1 for another version, then by the edit distance of the whole ids.
+// When some ids have id's very name (up to case), only those are near. So gridworld/FrozenLak-v1 suggests gridworld/FrozenLake-v1 first,
+// bandit/FrozenLake-v1 the gridworld FrozenLakes, gridworld/Maze-v0 the
+// mazes.
+func nearIDs(id string, ids []string) []string {
+	fam, name, ver := idParts(strings.ToLower(id))
+	type cand struct {
+		id               string
+		name, cost, full int
+	}
+	var cs []cand
+	for _, x := range ids {
+		lx := strings.ToLower(x)
+		xfam, xname, xver := idParts(lx)
+		d := editDistance(name, xname)
+		if len(name) >= 4 && strings.HasPrefix(xname, name) {
+			d = min(d, 1) // a variant of the name: Maze for Maze-9x9
+		}
+		if d > max(1, len(xname)/3) {
+			continue
+		}
+		c := cand{id: x, name: d, cost: d, full: editDistance(strings.ToLower(id), lx)}
+		if fam != "" && fam != xfam {
+			c.cost += 2
+		}
+		if ver != xver {
+			c.cost++
+		}
+		cs = append(cs, c)
+	}
+	if slices.ContainsFunc(cs, func(c cand) bool { return c.name == 0 }) {
+		// The name is right (its case, family or version is not): only
+		// the ids of that name.
+		cs = slices.DeleteFunc(cs, func(c cand) bool { return c.name != 0 })
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.cost != b.cost {
+			return a.cost < b.cost
+		}
+		if a.full != b.full {
+			return a.full < b.full
+		}
+		return a.id < b.id
+	})
+	var out []string
+	for i := 0; i < len(cs) && i < 3; i++ {
+		out = append(out, cs[i].id)
+	}
+	return out
+}
+
+// idParts splits family/Name-vN into its family, name and version ("" for
+// a part that is absent).
+func idParts(id string) (fam, name, ver string) {
+	name = id
+	if i := strings.IndexByte(id, '/'); i >= 0 {
+		fam, name = id[:i], id[i+1:]
+	}
+	if i := strings.LastIndex(name, "-v"); i > 0 && i+2 < len(name) && strings.Trim(name[i+2:], "0123456789") == "" {
+		name, ver = name[:i], name[i+2:]
+	}
+	return fam, name, ver
+}
+
+// editDistance is the edit distance between a and b in bytes (ids are
+// ASCII): the fewest insertions, deletions, substitutions and swaps of
+// adjacent bytes that turn one into the other. It is a copy of
+// internal/suggest.Distance, as the root package imports nothing of the
+// module; TestEditDistanceIsSuggestDistance holds the two together.
+func editDistance(a, b string) int {
+	prev2, prev, row := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		row[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			row[j] = min(sub, prev[j]+1, row[j-1]+1)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				row[j] = min(row[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, row = prev, row, prev2
+	}
+	return prev[len(b)]
 }
 
 // Close closes env if it implements io.Closer.

@@ -33,11 +33,10 @@ func TestEveryRegisteredEnvConforms(t *testing.T) {
 		c = dojotest.Config{Seeds: 2, OracleEpisodes: 5, MaxEpisodeSteps: 300}
 	}
 	// The sql envs over real data sets serve them from a folder: Spider's
-	// in ../shared/data lacks one database by design (its questions must
-	// fail with "database not found"), KaggleDBQA's is there only where
-	// ../shared/data is, and BIRD's is not in the repository at all.
-	// envs/sql checks them (over the questions whose database exists, and
-	// with a BIRD-format folder it writes).
+	// and KaggleDBQA's are there only where ../shared/data is (Spider's
+	// lacks one database by design: the env skips its questions), and
+	// BIRD's is not in the repository at all. envs/sql checks them (with
+	// a BIRD-format folder it writes).
 	dataEnvs := map[string]bool{"sql/Spider-v0": true, "sql/KaggleDBQA-v0": true, "sql/BIRD-v0": true}
 	var ids []string
 	for _, id := range reg.IDs() {

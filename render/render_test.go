@@ -290,8 +290,7 @@ func TestEveryEnvDraws(t *testing.T) {
 		ep := episode(t, id, agent, 1, dojo.Options{})
 		if ep.ErrorCode == dojo.CodeNotFound {
 			// An env over a data set that is absent here (sql/BIRD-v0,
-			// sql/Spider-v0 without ../shared/data) or whose seed 1 names
-			// a database the shared copy lacks.
+			// sql/Spider-v0 without ../shared/data).
 			t.Logf("%s: %s", id, ep.Error)
 			continue
 		}
@@ -340,10 +339,35 @@ func TestBadStates(t *testing.T) {
 			t.Errorf("reset %s, step %s: error %v, want %q", c.reset, c.step, err, c.want)
 		}
 	}
+}
+
+// TestRecordsWithoutSteps checks what NewReplay says of records that have
+// no steps: written with --no-steps (it says so and how to record steps),
+// or of an episode that failed before its first observation (it gives the
+// failure).
+func TestRecordsWithoutSteps(t *testing.T) {
+	t.Parallel()
+	ep := episode(t, "gridworld/Empty-5x5-v0", "oracle", 4, nil)
 	noSteps := *ep
 	noSteps.Reset, noSteps.Steps = nil, nil
-	if _, err := render.NewReplay(&noSteps); err == nil || !strings.Contains(err.Error(), "--no-steps") {
-		t.Errorf("a record without steps: %v", err)
+	_, err := render.NewReplay(&noSteps)
+	if err == nil {
+		t.Fatal("a record written with --no-steps drew")
+	}
+	for _, want := range []string{"recorded with --no-steps", "dojo run gridworld/Empty-5x5-v0 --agent oracle --seed 4 --episodes 1 --out "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("a record written with --no-steps: %q, want it to contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "Reset: )") {
+		t.Errorf("a record written with --no-steps: %q blames an empty Reset failure", err)
+	}
+
+	failed := noSteps
+	failed.Error, failed.ErrorCode = "env Reset: sql: database not found: wta_1", dojo.CodeNotFound
+	_, err = render.NewReplay(&failed)
+	if err == nil || !strings.Contains(err.Error(), "failed before its first observation (env Reset: sql: database not found: wta_1)") || strings.Contains(err.Error(), "--no-steps") {
+		t.Errorf("a record of an episode that failed at Reset: %v", err)
 	}
 }
 

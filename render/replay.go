@@ -82,7 +82,7 @@ const (
 // describes); the caller adds the file, line and episode.
 func NewReplay(ep *runner.Episode) (*Replay, error) {
 	if ep.Reset == nil {
-		return nil, fmt.Errorf("the record has no steps to draw (it was written with --no-steps, or its episode failed at Reset: %s)", firstLine(ep.Error))
+		return nil, noSteps(ep)
 	}
 	r := &Replay{ep: ep}
 	regular, _, _, _ := faces()
@@ -110,6 +110,33 @@ func NewReplay(ep *runner.Episode) (*Replay, error) {
 		r.bounds = image.Rect(0, 0, r.header.Max.X, r.bodyR.Max.Y+margin)
 	}
 	return r, nil
+}
+
+// noSteps explains why a record without a reset record cannot be drawn:
+// its episode failed before its first observation, or it was recorded with
+// dojo run --no-steps, and then how to record the episode with its steps.
+func noSteps(ep *runner.Episode) error {
+	if !ep.StepsLeftOut() {
+		return fmt.Errorf("the record has no steps to draw: its episode failed before its first observation (%s)", firstLine(ep.Error))
+	}
+	return fmt.Errorf("the record has no steps to draw: it was recorded with --no-steps, which keeps each episode's outcome but not its steps; "+
+		"to draw this episode, record it again without --no-steps (with the --opt flags of the first run, if any): "+
+		"dojo run %s --agent %s --seed %d --episodes 1 --out steps.jsonl, then dojo render steps.jsonl",
+		shellWord(ep.Env), shellWord(ep.Agent), ep.Seed)
+}
+
+// shellWord quotes s for a shell command line when it holds more than
+// letters, digits and the punctuation of ids, agents and URLs.
+func shellWord(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:=,@+%", c)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	if s == "" {
+		return "''"
+	}
+	return s
 }
 
 // Len is the number of frames: the steps and the reset.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -298,4 +299,24 @@ func marshalLine(ep *Episode) []byte {
 		}
 	}
 	return append(b, '\n')
+}
+
+// StepsLeftOut reports whether the record's reset and steps were left out
+// by Config.NoSteps (dojo run --no-steps): it has none although its episode
+// got past Reset. An episode that failed making its env or at Reset has no
+// steps to leave out.
+func (ep *Episode) StepsLeftOut() bool {
+	return ep.Reset == nil && len(ep.Steps) == 0 && !failedBeforeReset(ep.Error)
+}
+
+// failedBeforeReset reports whether msg, an Episode.Error, says the
+// episode failed making its env or in its Reset (see episode.explain).
+func failedBeforeReset(msg string) bool {
+	for _, p := range []phase{phaseMake, phaseReset} {
+		if strings.HasPrefix(msg, string(p)+": ") ||
+			strings.HasPrefix(msg, "episode deadline ") && strings.Contains(msg, " exceeded ("+string(p)+": ") {
+			return true
+		}
+	}
+	return false
 }

@@ -168,6 +168,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	}
 	defer prog.Close()
 	cfg.Progress = prog
+	dataNotes(ctx, a, "bench run", suiteData(suite)...)
 	start := time.Now()
 	rep, err := bench.Run(ctx, cfg)
 	prog.Close()

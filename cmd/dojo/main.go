@@ -5,7 +5,8 @@
 //	dojo run ID --agent A [flags]       run episodes and print a summary
 //	                                    (A: a built-in agent, exec:CMD or openai:BASE_URL)
 //	dojo mdp ID [--opt k=v] [--json]    an env's exact transition model
-//	dojo check [ID ...]                 conformance checks
+//	dojo check [ID ...]                 conformance checks (without IDs, data-set envs
+//	                                    whose data is absent are skipped)
 //	dojo agents [--json]                the built-in agents
 //	dojo serve                          the JSON-RPC 2.0 stdio server
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
@@ -38,6 +39,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/envs"
+	"github.com/dojo-rl/dojo/internal/suggest"
 )
 
 func main() {
@@ -182,18 +184,20 @@ func newFlags(a *app, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "usage: dojo %s %s\n", name, usage)
+		fmt.Fprintf(fs.Output(), "usage: dojo %s %s\n", name, usage)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
 // parse parses flags and positional arguments in any order (flags may
-// follow the env id, as in `dojo run ID --agent random`).
+// follow the env id, as in `dojo run ID --agent random`). On a bad flag it
+// prints the usage and returns the error, with the nearest flags for an
+// unknown one ("did you mean --episodes?"), for the caller to print last.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
@@ -209,6 +213,32 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// parseFlags is fs.Parse with the flag package's own report of a bad flag
+// (its message, then the usage) replaced by the usage alone, the message
+// being returned with suggestions for the caller to print.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if err == nil {
+		return nil
+	}
+	fs.Usage()
+	const unknown = "flag provided but not defined: -"
+	if name, ok := strings.CutPrefix(err.Error(), unknown); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if near := suggest.Nearest(name, names); len(near) > 0 {
+			for i := range near {
+				near[i] = "--" + near[i]
+			}
+			return fmt.Errorf("%w (did you mean %s?)", err, strings.Join(near, " or "))
+		}
+	}
+	return err
 }
 
 // optFlags collects repeated --opt k=v flags.

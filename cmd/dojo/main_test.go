@@ -120,6 +120,7 @@ func TestUsageErrorsExit2AndNameTheProblem(t *testing.T) {
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"run"}, "needs exactly one env id"},
 		{[]string{"run", "gridworld/FrozenLake-v9"}, `unknown env id "gridworld/FrozenLake-v9" (did you mean gridworld/FrozenLake-v1?)`},
+		{[]string{"run", "gridworld/FrozenLak-v1"}, `unknown env id "gridworld/FrozenLak-v1" (did you mean gridworld/FrozenLake-v1, gridworld/FrozenLake8x8-v1?)`},
 		{[]string{"run", "gridworld/FrozenLake-v1", "--episodez", "3"}, "flag provided but not defined: -episodez"},
 		{[]string{"run", "gridworld/FrozenLake-v1", "--opt", "slippery=true"}, `unknown option "slippery"`},
 		{[]string{"run", "gridworld/FrozenLake-v1", "--opt", "is_slippery=maybe"}, `option "is_slippery"`},

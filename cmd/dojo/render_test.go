@@ -111,6 +111,26 @@ func TestRenderCommand(t *testing.T) {
 	}
 }
 
+// TestRenderNoSteps checks that rendering a file recorded with --no-steps
+// says so and how to record one that renders.
+func TestRenderNoSteps(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "outcomes.jsonl")
+	if r := dojoCmd(t, dir, "run", "gridworld/FrozenLake-v1", "--agent", "random", "--episodes", "2", "--seed", "7", "--workers", "1", "--no-steps", "--out", out); r.code != 0 {
+		t.Fatalf("dojo run --no-steps: %d %s", r.code, r.stderr)
+	}
+	r := dojoCmd(t, dir, "render", out, "--episode", "1", "--out", "x.gif")
+	for _, want := range []string{out + " line 2 (episode 1)", "recorded with --no-steps", "dojo run gridworld/FrozenLake-v1 --agent random --seed 8 --episodes 1 --out "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("render of a --no-steps file: exit %d, %q; want it to contain %q", r.code, r.stderr, want)
+		}
+	}
+	if r.code != 1 || strings.Contains(r.stderr, "Reset: )") {
+		t.Errorf("render of a --no-steps file: exit %d, %q", r.code, r.stderr)
+	}
+}
+
 func episodeOfLine(line string) string {
 	_, rest, _ := strings.Cut(line, `"episode":`)
 	n, _, _ := strings.Cut(rest, ",")

@@ -76,6 +76,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	defer prog.Close()
 	cfg.Progress = prog
+	dataNotes(ctx, a, "run", dataEntry{id, o})
 	start := time.Now()
 	report := func(sum *runner.Summary, err error) error {
 		prog.Close()

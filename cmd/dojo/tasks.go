@@ -36,6 +36,7 @@ func cmdGen(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	dataNotes(ctx, a, "gen", dataEntry{id, o})
 	err = writeOut(a, *out, func(w io.Writer) error {
 		return protocol.GenerateTasks(ctx, a.reg, id, o, *seed, *n, w)
 	})

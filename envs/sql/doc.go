@@ -34,7 +34,7 @@
 //	sql/Flights-v0    airlines, flights, passengers, bookings
 //	sql/Library-v0    publishers, books, members, loans
 //	sql/Hospital-v0   wards, doctors, patients, appointments
-//	sql/Spider-v0     the Spider dev set (Yu et al., EMNLP 2018): question seed mod N of dev.json
+//	sql/Spider-v0     the Spider dev set (Yu et al., EMNLP 2018): question seed mod N of dev.json (N with a database)
 //	sql/KaggleDBQA-v0 KaggleDBQA (Lee et al., ACL 2021): 87 questions on three real Kaggle databases
 //	sql/BIRD-v0       a BIRD-format data set (Li et al., NeurIPS 2023), question with its evidence
 //
@@ -48,11 +48,17 @@
 // question is shown followed by its evidence ("…\n\nEvidence: …") and
 // its difficulty goes to Task.Meta. The schema
 // prompt is rebuilt from the database (CREATE TABLE with primary and
-// foreign keys). A missing folder, or a question whose database is
-// missing, is an error of Reset and GenerateTask ("no Spider data set at
-// …", "database not found: …"), not a crash. Their tasks' Verify holds
-// db_id and index instead of domain, size and db_seed; Meta holds db_id,
-// index and gold_rows.
+// foreign keys). A missing folder is an error of Reset and GenerateTask
+// ("no Spider data set at …"), not a crash. Questions whose database the
+// folder lacks are skipped: seed s selects question s mod M of the M
+// questions whose database is present, in file order, so seeds 0..M-1
+// play each once (with every database present, seed s plays question s
+// mod N). CheckData (dojo.DataChecker) says what was skipped, "62 of 1034
+// questions skipped: database wta_1 not found under …" for the shared
+// Spider copy; a data set none of whose databases is present is a
+// not_found error. Their tasks' Verify holds db_id and index (the
+// question's position in the file) instead of domain, size and db_seed;
+// Meta holds db_id, index and gold_rows.
 //
 // # Databases and questions
 //

@@ -102,7 +102,7 @@ func (v variant) spec(mode string, maxTurns int) dojo.Spec {
 		what = "a generated " + v.dom.name + " database"
 	}
 	if v.data != nil {
-		what = v.data.what + " (seed mod the number of questions selects one)"
+		what = v.data.what + " (seed mod the number of questions whose database is present selects one)"
 	}
 	act := dojo.Space{Kind: dojo.KindToolCalls, Tools: tools,
 		Description: "an assistant message with tool_calls (OpenAI format) or text with <tool_call>{\"name\", \"arguments\"}</tool_call> blocks; a reply without calls is the final answer, its SQL read from the last ```sql block, <answer>…</answer>, or the bare text"}
@@ -187,6 +187,25 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 
 // Spec describes the env as configured.
 func (e *Env) Spec() dojo.Spec { return e.spec }
+
+var _ dojo.DataChecker = (*Env)(nil)
+
+// CheckData loads the data set of sql/Spider-v0, KaggleDBQA-v0 and BIRD-v0
+// (once per folder and process, as Reset does) and returns the notice
+// about the questions skipped because the folder lacks their database
+// ("62 of 1034 questions skipped: database wta_1 not found under DIR"),
+// or the error of an absent data set. The generated envs have no data to
+// check.
+func (e *Env) CheckData(ctx context.Context) ([]string, error) {
+	if e.v.data == nil {
+		return nil, nil
+	}
+	ds, err := loadData(e.v.data, e.path)
+	if err != nil || ds.skipped == "" {
+		return nil, err
+	}
+	return []string{ds.skipped}, nil
+}
 
 // Close does nothing: databases are shared by every env of the process.
 func (e *Env) Close() error { return nil }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,7 +113,7 @@ func TestBIRDEnv(t *testing.T) {
 	dir := birdFolder(t)
 	r := registry(t)
 	env := makeEnv(t, r, "sql/BIRD-v0", dojo.Options{"path": dir, "mode": "single"})
-	dojotest.CheckEnv(t, &presentOnly{makeEnv(t, r, "sql/BIRD-v0", dojo.Options{"path": dir}), []uint64{0, 1}})
+	dojotest.CheckEnv(t, makeEnv(t, r, "sql/BIRD-v0", dojo.Options{"path": dir}))
 	ctx := context.Background()
 	task, err := env.GenerateTask(ctx, 0)
 	if err != nil {
@@ -150,11 +151,34 @@ func TestBIRDEnv(t *testing.T) {
 			t.Errorf("question %d: oracle %+v, %v", seed, st.Info, err)
 		}
 	}
-	if _, _, err := env.Reset(ctx, 2); dojo.ErrorCode(err) != dojo.CodeNotFound || !strings.Contains(err.Error(), "database not found") {
-		t.Errorf("question on a missing database: %v, want not_found naming it", err)
+	// The question on a missing database is skipped, with a notice: seed
+	// 2 plays the first question again.
+	notices, err := env.CheckData(ctx)
+	if want := []string{"1 of 3 questions skipped: database gone not found under " + filepath.Join(dir, "dev_databases")}; err != nil || !slices.Equal(notices, want) {
+		t.Errorf("CheckData = %q, %v; want %q", notices, err, want)
+	}
+	task2, err := env.GenerateTask(ctx, 2)
+	if err != nil || task2.Meta["index"] != 0 || task2.Prompt[1].Content != task.Prompt[1].Content {
+		t.Errorf("seed 2: %v, %v; want question 0", task2.Meta, err)
 	}
 	missing := makeEnv(t, r, "sql/BIRD-v0", dojo.Options{"path": filepath.Join(dir, "nope")})
 	if _, _, err := missing.Reset(ctx, 0); err == nil || !strings.Contains(err.Error(), "no BIRD data set") || !strings.Contains(err.Error(), "evidence") {
 		t.Errorf("Reset with no folder: %v, want an error naming the BIRD layout", err)
+	}
+	if _, err := missing.CheckData(ctx); dojo.ErrorCode(err) != dojo.CodeNotFound || !strings.Contains(err.Error(), "no BIRD data set") {
+		t.Errorf("CheckData with no folder: %v, want not_found", err)
+	}
+	// A data set none of whose databases is there serves nothing.
+	bare := birdFolder(t)
+	if err := os.RemoveAll(filepath.Join(bare, "dev_databases")); err != nil {
+		t.Fatal(err)
+	}
+	empty := makeEnv(t, r, "sql/BIRD-v0", dojo.Options{"path": bare})
+	_, err = empty.CheckData(ctx)
+	if want := "none of the 3 questions of the BIRD data set at " + bare + " has its database: databases gone, shop not found under " + filepath.Join(bare, "dev_databases"); dojo.ErrorCode(err) != dojo.CodeNotFound || err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("CheckData without databases: %v, want not_found containing %q", err, want)
+	}
+	if _, _, err := empty.Reset(ctx, 0); dojo.ErrorCode(err) != dojo.CodeNotFound {
+		t.Errorf("Reset without databases: %v, want not_found", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -102,8 +103,47 @@ func loadData(src *dataSource, p string) (*Dataset, error) {
 	if len(ds.Examples) == 0 {
 		return nil, dojo.Errorf(dojo.CodeNotFound, "sql: the %s data set at %s has no questions", src.title, dir)
 	}
+	if err := findServed(src, dir, ds); err != nil {
+		return nil, err
+	}
 	datasets.m[key] = ds
 	return ds, nil
+}
+
+// findServed sets ds.served to the questions whose database exists and
+// ds.skipped to the notice about the others. A data set none of whose
+// databases exists is a not_found error.
+func findServed(src *dataSource, dir string, ds *Dataset) error {
+	found := map[string]bool{}
+	var missing []string
+	ds.served = ds.served[:0]
+	for i, ex := range ds.Examples {
+		ok, seen := found[ex.DBID]
+		if !seen {
+			ok = ds.DBPath(ex.DBID) != ""
+			found[ex.DBID] = ok
+			if !ok {
+				missing = append(missing, ex.DBID)
+			}
+		}
+		if ok {
+			ds.served = append(ds.served, i)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	what := "database " + missing[0]
+	if len(missing) > 1 {
+		what = "databases " + strings.Join(missing, ", ")
+	}
+	where := strings.Join(ds.dbDirs, ", ")
+	if len(ds.served) == 0 {
+		return dojo.Errorf(dojo.CodeNotFound, "sql: none of the %d questions of the %s data set at %s has its database: %s not found under %s (want %s; option path)", len(ds.Examples), src.title, dir, what, where, src.layout)
+	}
+	ds.skipped = fmt.Sprintf("%d of %d questions skipped: %s not found under %s", len(ds.Examples)-len(ds.served), len(ds.Examples), what, where)
+	return nil
 }
 
 // dataSrc describes a data set's database for episodes: CREATE TABLE
@@ -152,13 +192,14 @@ func quoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// dataTask is the task of seed: question seed mod N of src's data set.
+// dataTask is the task of seed: of the questions of src's data set whose
+// database exists, in file order, question seed mod their number.
 func dataTask(ctx context.Context, src *dataSource, path string, seed uint64) (*genTask, error) {
 	ds, err := loadData(src, path)
 	if err != nil {
 		return nil, err
 	}
-	i := int(seed % uint64(len(ds.Examples)))
+	i := ds.served[seed%uint64(len(ds.served))]
 	ex := ds.Examples[i]
 	text := ex.Question
 	if ex.Evidence != "" {

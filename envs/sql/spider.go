@@ -32,6 +32,12 @@ type Dataset struct {
 
 	mu  sync.Mutex
 	dbs map[string]*dbSlot
+
+	// served and skipped are set by the env's loadData: the indices of the
+	// Examples whose database exists, in order, and the notice about the
+	// others ("" when there are none).
+	served  []int
+	skipped string
 }
 
 type dbSlot struct {
