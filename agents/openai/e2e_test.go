@@ -304,13 +304,15 @@ func TestRejectedKeyStopsTheRun(t *testing.T) {
 	defer srv.Close()
 	reg := &dojo.Registry{}
 	registerAdd(reg)
-	a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "adder"})
+	// At most one request per episode in flight goes out: those on their
+	// way when the first 401 comes back.
+	const inFlight = 4
+	a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "adder", Concurrency: inFlight})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "run.jsonl")
-	const workers = 4
-	sum, err := runner.Run(context.Background(), runner.Config{Registry: reg, Env: addID, Agent: a, AgentName: a.Name(), Episodes: 100, Workers: workers, Out: out})
+	sum, err := runner.Run(context.Background(), runner.Config{Registry: reg, Env: addID, Agent: a, AgentName: a.Name(), Episodes: 100, Out: out})
 	if err == nil || !dojo.IsFatal(err) || !strings.Contains(err.Error(), "401 Unauthorized: Incorrect API key provided: sk-bad") {
 		t.Fatalf("run error %v, want the server's 401 message, fatal", err)
 	}
@@ -320,7 +322,7 @@ func TestRejectedKeyStopsTheRun(t *testing.T) {
 	if data, _ := os.ReadFile(out); len(data) != 0 {
 		t.Errorf("file holds %q, want nothing", data)
 	}
-	if requests > workers {
-		t.Errorf("%d requests with %d workers: the run went on after the 401", requests, workers)
+	if requests > inFlight {
+		t.Errorf("%d requests with %d episodes in flight: the run went on after the 401", requests, inFlight)
 	}
 }
