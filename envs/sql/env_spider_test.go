@@ -44,6 +44,12 @@ func (p *presentOnly) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.In
 	return p.Env.Reset(ctx, p.idx[seed%uint64(len(p.idx))])
 }
 
+// GenerateTask maps seeds as Reset does, so the task of a seed is its
+// episode's.
+func (p *presentOnly) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
+	return p.Env.GenerateTask(ctx, p.idx[seed%uint64(len(p.idx))])
+}
+
 func present(t *testing.T) []uint64 {
 	ds, err := loadData(spiderSource, defaultSpiderPath)
 	if err != nil {
