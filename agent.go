@@ -30,6 +30,11 @@ type EpisodeStart struct {
 	Index int    // the episode's index within the run
 	Seed  uint64 // the env seed of the episode
 	Spec  Spec   // the env's spec
+	// Tools are the tools the episode's task offers, in the order its
+	// prompt shows them: the first observation's Tools, else
+	// Spec.Action.Tools (Obs.ToolsOr). An agent offers these, not the
+	// spec's, to a model.
+	Tools []Tool
 	// Env is the episode's env, for agents that consult it (the oracle
 	// asks it for the gold action). Agents must not step it.
 	Env Env

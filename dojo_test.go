@@ -295,11 +295,27 @@ func TestMetricsJSONKeepsOrder(t *testing.T) {
 func TestStepCloneIsIndependent(t *testing.T) {
 	buf := []int8{1, 2, 3}
 	parts := []dojo.Part{{Name: "success", Value: 1, Weight: 1}}
-	s := dojo.Step{Obs: dojo.Obs{Value: buf}, Info: dojo.Info{Parts: parts, Metrics: dojo.Metrics{{"x", 1}}}}
+	tools := []dojo.Tool{{Name: "a"}}
+	s := dojo.Step{Obs: dojo.Obs{Value: buf, Tools: tools}, Info: dojo.Info{Parts: parts, Metrics: dojo.Metrics{{"x", 1}}}}
 	c := s.Clone()
-	buf[0], parts[0].Value, s.Info.Metrics[0].Value = 9, 0, 0
-	if c.Obs.Value.([]int8)[0] != 1 || c.Info.Parts[0].Value != 1 || c.Info.Metrics[0].Value != 1 {
+	buf[0], parts[0].Value, s.Info.Metrics[0].Value, tools[0].Name = 9, 0, 0, "b"
+	if c.Obs.Value.([]int8)[0] != 1 || c.Info.Parts[0].Value != 1 || c.Info.Metrics[0].Value != 1 || c.Obs.Tools[0].Name != "a" {
 		t.Errorf("Clone shares buffers: %+v", c)
+	}
+}
+
+func TestObsToolsOr(t *testing.T) {
+	spec := dojo.Spec{Action: dojo.Space{Kind: dojo.KindToolCalls, Tools: []dojo.Tool{{Name: "a"}, {Name: "b"}, {Name: "c"}}}}
+	task := []dojo.Tool{{Name: "c"}, {Name: "x"}}
+	if got := (dojo.Obs{Tools: task}).ToolsOr(&spec); !cmp.Equal(got, task) {
+		t.Errorf("with the task's tools: got %v, want %v", got, task)
+	}
+	if got := (dojo.Obs{Text: "hi"}).ToolsOr(&spec); !cmp.Equal(got, spec.Action.Tools) {
+		t.Errorf("without: got %v, want the spec's %v", got, spec.Action.Tools)
+	}
+	b, _ := json.Marshal(dojo.Obs{Text: "hi"})
+	if string(b) != `{"text":"hi"}` {
+		t.Errorf("an observation without tools marshals to %s", b)
 	}
 }
 

@@ -17,6 +17,20 @@ type Obs struct {
 	Text     string    `json:"text,omitempty"`
 	Messages []Message `json:"messages,omitempty"`
 	Value    any       `json:"value,omitempty"`
+	// Tools are the tools the episode's task offers, in the order its
+	// prompt shows them. Envs whose tools vary per task or with their
+	// options set them on the first observation (the one Reset returns);
+	// when they are empty, Spec.Action.Tools are the tools (see ToolsOr).
+	Tools []Tool `json:"tools,omitempty"`
+}
+
+// ToolsOr returns the tools of the episode that o, its first observation,
+// starts: o.Tools, or when there are none, the spec's Action.Tools.
+func (o Obs) ToolsOr(spec *Spec) []Tool {
+	if len(o.Tools) > 0 {
+		return o.Tools
+	}
+	return spec.Action.Tools
 }
 
 // Message is a chat message in OpenAI format.
@@ -200,6 +214,9 @@ func (s Step) Clone() Step {
 func (o Obs) Clone() Obs {
 	if o.Messages != nil {
 		o.Messages = append([]Message(nil), o.Messages...)
+	}
+	if o.Tools != nil {
+		o.Tools = append([]Tool(nil), o.Tools...)
 	}
 	o.Value = CloneValue(o.Value)
 	return o

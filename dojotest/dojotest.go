@@ -18,8 +18,9 @@
 // and infos marshal to JSON; that an exact model is a proper MDP; that a
 // Renderer draws a non-empty frame; that a Stater's states are JSON objects
 // with a kind, the same for the same episode (checked on the first 50 steps
-// and the last); and that on deterministic envs following the Oracle always
-// succeeds.
+// and the last); that a TaskGenerator's task of a seed shows the tools the
+// first observation of that seed carries (Obs.Tools and Task.Tools agree);
+// and that on deterministic envs following the Oracle always succeeds.
 package dojotest
 
 import (
@@ -88,6 +89,10 @@ func (c Config) CheckEnv(t testing.TB, env dojo.Env) {
 			t.Fatalf("seed %d: replaying the same actions after Reset gave a different episode:\nfirst: %s\nagain: %s",
 				seed, firstDiff(first.transcript, again.transcript), firstDiff(again.transcript, first.transcript))
 		}
+	}
+
+	if g, ok := env.(dojo.TaskGenerator); ok {
+		checkTaskTools(t, env, g)
 	}
 
 	if r, ok := env.(dojo.Renderer); ok {
@@ -270,6 +275,32 @@ func successValue(spec *dojo.Spec, parts []dojo.Part) float64 {
 		}
 	}
 	return 0
+}
+
+// checkTaskTools checks that the task of a seed and the first observation
+// of its episode show the same tools, in the same order.
+func checkTaskTools(t testing.TB, env dojo.Env, g dojo.TaskGenerator) {
+	t.Helper()
+	ctx := context.Background()
+	for _, seed := range []uint64{3, 7922} {
+		task, err := g.GenerateTask(ctx, seed)
+		if err != nil {
+			t.Errorf("GenerateTask(%d): %v", seed, err)
+			continue
+		}
+		obs, _, err := env.Reset(ctx, seed)
+		if err != nil {
+			t.Fatalf("Reset(%d): %v", seed, err)
+		}
+		if len(task.Tools) == 0 && len(obs.Tools) == 0 {
+			continue
+		}
+		want := appendJSON(t, nil, "tools", task.Tools)
+		got := appendJSON(t, nil, "tools", obs.Tools)
+		if !bytes.Equal(want, got) {
+			t.Errorf("seed %d: the first observation's Tools are not its task's Tools (the tools the task's prompt shows):\nobservation: %stask:        %s", seed, got, want)
+		}
+	}
 }
 
 func appendJSON(t testing.TB, b []byte, label string, v any) []byte {

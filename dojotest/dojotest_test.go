@@ -96,6 +96,26 @@ func (w *walk) OracleAction(ctx context.Context) (dojo.Action, error) {
 	return dojo.IndexAction(1), nil
 }
 
+// taskWalk is a walk that generates tasks: a prompt and a tool, shown in
+// the first observation too (or, with bug "task-tools", another tool).
+type taskWalk struct{ *walk }
+
+var walkTool = dojo.Tool{Name: "step", Description: "moves", InputSchema: []byte(`{"type":"object"}`)}
+
+func (w taskWalk) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
+	return dojo.Task{ID: fmt.Sprint(seed), Env: "test/Walk-v0", Seed: seed,
+		Prompt: []dojo.Message{{Role: "user", Content: "walk"}}, Tools: []dojo.Tool{walkTool}}, nil
+}
+
+func (w taskWalk) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
+	obs, info, err := w.walk.Reset(ctx, seed)
+	obs.Tools = []dojo.Tool{walkTool}
+	if w.bug == "task-tools" {
+		obs.Tools[0].Name = "stride"
+	}
+	return obs, info, err
+}
+
 func TestCheckEnvPassesGoodEnv(t *testing.T) {
 	dojotest.CheckEnv(t, &walk{n: 3})
 }
@@ -107,10 +127,15 @@ func TestCheckFindsEachBug(t *testing.T) {
 		{"silent-invalid", "not reported as invalid"},
 		{"bad-sum", "parts sum to"},
 		{"bad-oracle", "oracle failed"},
+		{"task-tools", "not its task's Tools"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.bug, func(t *testing.T) {
-			err := dojotest.Config{Seeds: 3, OracleEpisodes: 3}.Check(&walk{n: 3, bug: tc.bug})
+			var env dojo.Env = &walk{n: 3, bug: tc.bug}
+			if tc.bug == "task-tools" {
+				env = taskWalk{&walk{n: 3, bug: tc.bug}}
+			}
+			err := dojotest.Config{Seeds: 3, OracleEpisodes: 3}.Check(env)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want a problem mentioning %q", err, tc.want)
 			}
@@ -118,6 +143,9 @@ func TestCheckFindsEachBug(t *testing.T) {
 	}
 	if err := (dojotest.Config{}).Check(&walk{n: 3}); err != nil {
 		t.Errorf("good env: %v", err)
+	}
+	if err := (dojotest.Config{}).Check(taskWalk{&walk{n: 3}}); err != nil {
+		t.Errorf("good task env: %v", err)
 	}
 }
 

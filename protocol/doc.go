@@ -38,8 +38,12 @@
 // parses, such as "left" or an LLM completion), or an object
 // {"text": "...", "tool_calls": [{"id", "name", "arguments": {...}}]} (an
 // assistant message). An observation is an object
-// {"text": "...", "messages": [chat messages], "value": ...} whose members
-// that do not apply are left out. An info is an object
+// {"text": "...", "messages": [chat messages], "value": ..., "tools": [...]}
+// whose members that do not apply are left out; "tools", on the first
+// observation of an env whose tools vary per task or with its options, are
+// the tools the task offers ({name, description, inputSchema}, in the order
+// its prompt shows them), to be offered to a model instead of the spec's
+// action.tools. An info is an object
 // {"success": bool, "parts": [{"name", "value", "weight"}],
 // "invalid": true, "error": "...", "metrics": {"name": number},
 // "extra": {...}} whose last four members appear only when set; the reward
@@ -181,13 +185,15 @@
 // serves, on its stdin and stdout, the methods
 //
 //	initialize     {protocolVersion: "1", clientInfo: {name: "dojo", version}} -> any result
-//	episode/start  {episode, spec, seed} -> any result
+//	episode/start  {episode, spec, seed, tools} -> any result
 //	agent/act      {episode, step, observation, reward, info} -> {action}
 //	episode/end    {episode, return, success, length, error?} (a notification)
 //
-// where episode is the episode's index in the run, step the number of steps
-// taken so far (0 for the first action), and reward and info those of the
-// step that produced the observation (0 and the reset info at first). An
+// where episode is the episode's index in the run, tools the tools of the
+// episode's task to offer a model (the first observation's tools, else the
+// spec's action.tools; [] for none), step the number of steps taken so far
+// (0 for the first action), and reward and info those of the step that
+// produced the observation (0 and the reset info at first). An
 // agent logs on stderr, which dojo copies to its log and quotes in errors;
 // anything on stdout that is not a JSON-RPC response breaks the protocol.
 // An error the agent answers with keeps its kind: -32005 (unavailable) is

@@ -251,8 +251,8 @@ func appendValueFloat(b []byte, f float64, bits int) ([]byte, error) {
 	return b, nil
 }
 
-// appendObs appends an observation: {"text", "messages", "value"}, fields
-// that are empty left out.
+// appendObs appends an observation: {"text", "messages", "value", "tools"},
+// fields that are empty left out.
 func appendObs(b []byte, o *dojo.Obs) ([]byte, error) {
 	b = append(b, '{')
 	comma := false
@@ -285,6 +285,18 @@ func appendObs(b []byte, o *dojo.Obs) ([]byte, error) {
 		b = append(b, `"value":`...)
 		var err error
 		if b, err = appendValue(b, o.Value); err != nil {
+			return b, err
+		}
+		comma = true
+	}
+	if len(o.Tools) > 0 {
+		// Only first observations carry tools: off the hot path.
+		if comma {
+			b = append(b, ',')
+		}
+		b = append(b, `"tools":`...)
+		var err error
+		if b, err = appendJSON(b, o.Tools); err != nil {
 			return b, err
 		}
 	}

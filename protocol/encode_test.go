@@ -64,6 +64,13 @@ func TestEncodersMatchEncodingJSON(t *testing.T) {
 		}}},
 		dojo.Step{Info: dojo.Info{Extra: map[string]any{"z": 1, "a": "x<y", "m": map[string]int{"k": 2}}}},
 		dojo.Step{Info: dojo.Info{Metrics: dojo.Metrics{}}},
+		dojo.Step{Obs: dojo.Obs{Text: "t", Tools: []dojo.Tool{
+			{Name: "find", Description: "finds <things> & more", InputSchema: json.RawMessage(`{"type": "object",
+				"properties": {"q": {"type": "string"}}}`)},
+			{Name: "bare"},
+		}}},
+		dojo.Step{Obs: dojo.Obs{Value: []int{1}, Tools: []dojo.Tool{{Name: "only", InputSchema: json.RawMessage(`{}`)}}}},
+		dojo.Step{Obs: dojo.Obs{Tools: []dojo.Tool{{Name: "alone", InputSchema: json.RawMessage(`{}`)}}}},
 	)
 	for i, s := range steps {
 		got, err := appendStep(nil, &s)

@@ -165,7 +165,7 @@ func SplitCommand(s string) ([]string, error) {
 }
 
 // NewAgent checks out a process and starts the episode on it with
-// episode/start. An error the agent answers episode/start with keeps its
+// episode/start, whose tools are ep.Tools (the task's). An error the agent answers episode/start with keeps its
 // kind: invalid params (-32602) says the agent cannot play this env, which
 // stops a run.
 func (a *ExecAgent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent, error) {
@@ -179,13 +179,22 @@ func (a *ExecAgent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Ag
 		a.checkin(p)
 		return nil, dojo.Errorf(dojo.CodeInternal, "exec agent: the spec of %s %v", ep.Spec.ID, err)
 	}
-	params := make([]byte, 0, len(spec)+64)
+	tools := []byte("[]")
+	if len(ep.Tools) > 0 {
+		if tools, err = marshal(ep.Tools); err != nil {
+			a.checkin(p)
+			return nil, dojo.Errorf(dojo.CodeInternal, "exec agent: the tools of %s %v", ep.Spec.ID, err)
+		}
+	}
+	params := make([]byte, 0, len(spec)+len(tools)+80)
 	params = append(params, `{"episode":`...)
 	params = strconv.AppendInt(params, int64(ep.Index), 10)
 	params = append(params, `,"spec":`...)
 	params = append(params, spec...)
 	params = append(params, `,"seed":`...)
 	params = strconv.AppendUint(params, ep.Seed, 10)
+	params = append(params, `,"tools":`...)
+	params = append(params, tools...)
 	params = append(params, '}')
 	if _, err := p.conn.call(ctx, "episode/start", params); err != nil {
 		err = e.fail("episode/start", err)

@@ -230,6 +230,7 @@ func snapshotObs(o dojo.Obs) dojo.Obs {
 		}
 		o.Messages = msgs
 	}
+	o.Tools = slices.Clone(o.Tools)
 	o.Value = snapshotValue(o.Value)
 	return o
 }

@@ -26,7 +26,9 @@
 // # Agents
 //
 // The AgentMaker is asked for each episode's agent after the worker's env
-// was Reset with the episode's seed. EpisodeStart.Env is that env (for the
+// was Reset with the episode's seed. EpisodeStart.Tools are the tools of
+// the episode's task: the first observation's Tools, else the spec's
+// Action.Tools (dojo.Obs.ToolsOr). EpisodeStart.Env is the env (for the
 // oracle agent; agents must not step it) and EpisodeStart.NewEnv makes a
 // private env with the same id and options, which the agent closes (with
 // dojo.Close) when done. Agents implementing dojo.EpisodeEnder hear how
@@ -93,6 +95,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -579,6 +582,7 @@ func (e *episode) run() (err error) {
 		Index:  ep.Episode,
 		Seed:   ep.Seed,
 		Spec:   w.spec,
+		Tools:  slices.Clone(obs.ToolsOr(&w.spec)),
 		Env:    env,
 		NewEnv: r.newEnv,
 	})

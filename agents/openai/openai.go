@@ -18,8 +18,11 @@
 //
 //	{"model", "messages", "tools"?, "temperature"?, "max_tokens"?, "seed"?, ...Config.Extra}
 //
-// For envs whose action space is tool calls (dojo.KindToolCalls), the env's
-// tools (Spec.Action.Tools) are sent as OpenAI tools,
+// For envs whose action space is tool calls (dojo.KindToolCalls), the
+// episode's tools (dojo.EpisodeStart.Tools: the tools its task shows, in the
+// prompt's order, which the runner takes from the first observation, else
+// from Spec.Action.Tools; Spec.Action.Tools when an EpisodeStart made by
+// hand has none) are sent on every turn as OpenAI tools,
 // [{"type": "function", "function": {"name", "description", "parameters"}}],
 // with the tool's inputSchema as parameters. The reply's
 // choices[0].message becomes the action: its tool_calls give
@@ -440,7 +443,11 @@ func (a *Agent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent,
 	switch k := ep.Spec.Action.Kind; k {
 	case dojo.KindToolCalls:
 		var err error
-		if tools, err = encodeTools(ep.Spec.Action.Tools); err != nil {
+		shown := ep.Tools
+		if len(shown) == 0 { // an EpisodeStart made by hand
+			shown = ep.Spec.Action.Tools
+		}
+		if tools, err = encodeTools(shown); err != nil {
 			return nil, dojo.Errorf(dojo.CodeInvalid, "openai agent: %s: %v", ep.Spec.ID, err)
 		}
 	case dojo.KindDiscrete, dojo.KindText:

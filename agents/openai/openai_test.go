@@ -232,6 +232,52 @@ func TestConversation(t *testing.T) {
 	}
 }
 
+// TestEpisodeTools checks that the agent offers the episode's tools
+// (EpisodeStart.Tools: the task's, which the runner takes from the first
+// observation) on every turn, not the spec's, and the spec's when an
+// EpisodeStart made by hand has none.
+func TestEpisodeTools(t *testing.T) {
+	t.Parallel()
+	answer := reply{body: `{"choices":[{"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`}
+	spec := toolSpec()
+	shown := []dojo.Tool{{Name: "mul", Description: "multiplies", InputSchema: json.RawMessage(addSchema)}, spec.Action.Tools[0]}
+	tests := []struct {
+		name  string
+		tools []dojo.Tool
+		want  string
+	}{
+		{"task tools", shown, `[{"type":"function","function":{"name":"mul","description":"multiplies","parameters":` + addSchema + `}},
+			{"type":"function","function":{"name":"add","description":"adds two numbers","parameters":` + addSchema + `}}]`},
+		{"none given", nil, `[{"type":"function","function":{"name":"add","description":"adds two numbers","parameters":` + addSchema + `}},
+			{"type":"function","function":{"name":"noop","description":"does nothing","parameters":{"type":"object","properties":{}}}}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, answer, answer)
+			a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m"})
+			ag, err := a.NewAgent(context.Background(), dojo.EpisodeStart{Seed: 1, Spec: spec, Tools: tt.tools})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for step, obs := range []dojo.Obs{{Text: "go"}, {Messages: []dojo.Message{{Role: "user", Content: "again"}}}} {
+				if _, err := ag.Act(context.Background(), dojo.Turn{Step: step, Obs: obs}); err != nil {
+					t.Fatalf("Act %d: %v", step, err)
+				}
+			}
+			reqs := f.requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d requests, want 2", len(reqs))
+			}
+			for i, r := range reqs {
+				if diff := cmp.Diff(jsonOf(t, tt.want), r.body["tools"]); diff != "" {
+					t.Errorf("request %d tools (-want +got):\n%s", i+1, diff)
+				}
+			}
+		})
+	}
+}
+
 // TestReplies checks how each kind of completion becomes an action and
 // which assistant message joins the history (the next request's).
 func TestReplies(t *testing.T) {

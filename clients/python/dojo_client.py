@@ -491,7 +491,10 @@ def _response(r):
 class Space:
     """A space of a spec: ``kind`` ("discrete", "box", "text", "tool_calls",
     "dict", "none"), and for discrete spaces ``n`` and ``labels``; ``raw`` is
-    the spec's dict. sample() draws a random member where that makes sense."""
+    the spec's dict. ``tools`` are the tools an agent may call ({"name",
+    "description", "inputSchema"}): for an Env's action_space, after reset,
+    those of the episode's task. sample() draws a random member where that
+    makes sense."""
 
     def __init__(self, raw):
         self.raw = raw
@@ -539,9 +542,16 @@ class Env:
     ``obs`` chooses what reset and step return as the observation: "value"
     (the structured value, such as FrozenLake's tile index), "text",
     "messages" (chat messages), "dict" (the whole observation {"text",
-    "messages", "value"}), or "auto" (the default): "value" when the spec's
-    observation space has one, else "dict". With ``autoreset`` the step after
-    the end of an episode resets the env (Gymnasium's next-step autoreset).
+    "messages", "value", "tools"}), or "auto" (the default): "value" when the
+    spec's observation space has one, else "dict". With ``autoreset`` the
+    step after the end of an episode resets the env (Gymnasium's next-step
+    autoreset).
+
+    After reset, ``action_space.tools`` are the tools of the episode's task,
+    in the order its prompt shows them: the first observation's "tools" (an
+    env whose tools vary per task or with its options, such as toolcall,
+    sends them), else the spec's. Offer these, not ``spec["action"]["tools"]``,
+    to a model.
 
     The env lives in ``client`` (default: the shared default_client()).
     """
@@ -572,7 +582,9 @@ class Env:
         if seed is not None:
             params["seed"] = int(seed)
         r = self.client.call("env/reset", params)
-        return self._get(r["observation"]), r["info"]
+        obs = r["observation"]
+        self.action_space.tools = (obs or {}).get("tools") or self.spec["action"].get("tools") or []
+        return self._get(obs), r["info"]
 
     def step(self, action):
         """Applies an action; returns (observation, reward, terminated,
@@ -757,8 +769,11 @@ def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
     closes stdin: dojo run --agent exec:"python3 my_agent.py".
 
     act(observation, info, episode) returns the action for an agent/act
-    request, where episode is a dict {"episode", "spec", "seed", "step",
-    "reward"} kept for the episode (an agent may store its state in it).
+    request, where episode is a dict {"episode", "spec", "seed", "tools",
+    "step", "reward"} kept for the episode (an agent may store its state in
+    it); "tools" are the tools of the episode's task, in the order its prompt
+    shows them (episode/start's tools, else the spec's): the tools to offer a
+    model.
     start(episode) is called on episode/start and end(episode, result) on
     episode/end with {"return", "success", "length", "error"?}. An exception
     in act is answered as an internal error (the episode fails). Log with
@@ -790,7 +805,11 @@ def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
             if method == "initialize":
                 result = {"protocolVersion": PROTOCOL_VERSION, "agentInfo": {"name": "dojo_client.py"}}
             elif method == "episode/start":
-                ep = {"episode": p.get("episode"), "spec": p.get("spec"), "seed": p.get("seed"), "step": 0, "reward": 0}
+                tools = p.get("tools")
+                if tools is None:  # a dojo older than episode/start's tools
+                    tools = ((p.get("spec") or {}).get("action") or {}).get("tools") or []
+                ep = {"episode": p.get("episode"), "spec": p.get("spec"), "seed": p.get("seed"), "tools": tools,
+                      "step": 0, "reward": 0}
                 episodes[p.get("episode")] = ep
                 if start:
                     start(ep)

@@ -9,6 +9,7 @@ and runs these tests. They are generic over the registry: every registered
 env plays full seeded episodes.
 """
 
+import http.server
 import io
 import json
 import os
@@ -17,7 +18,9 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -523,6 +526,155 @@ class ExamplesTest(unittest.TestCase):
     def test_benchmark(self):
         out = self.run_example("benchmark.py", "--seconds", "0.2")
         self.assertEqual(len(re.findall(r"\d+ steps/s", out)), 5, out)
+
+
+class FakeLLM:
+    """An OpenAI-compatible server on 127.0.0.1 that records the tools of
+    every chat-completions request by its seed. It answers a conversation's
+    first request with a call of the first tool offered (empty arguments,
+    which most tools reject: the env reports it and goes on), and every
+    later one with the final answer "done"."""
+
+    def __init__(self):
+        self.requests = []  # (seed, tools or None)
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                tools = body.get("tools")
+                with fake.lock:
+                    fake.requests.append((body.get("seed"), tools))
+                first = not any(m.get("role") == "assistant" for m in body["messages"])
+                msg = {"role": "assistant", "content": "done"}
+                if first and tools:
+                    msg = {"role": "assistant", "content": None, "tool_calls": [
+                        {"id": "call_1", "type": "function", "function": {"name": tools[0]["function"]["name"], "arguments": "{}"}}]}
+                out = json.dumps({"choices": [{"index": 0, "message": msg, "finish_reason": "stop"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/v1" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def openai_form(tools):
+    """dojo tools as the OpenAI tools a request must carry."""
+    return [{"type": "function", "function": {"name": t["name"], "description": t.get("description", ""),
+                                              "parameters": t["inputSchema"]}} for t in tools]
+
+
+class ToolsTest(unittest.TestCase):
+    """Agents are offered the tools of the episode's task (toolcall shows a
+    few of its spec's tools plus distractors), not the spec's."""
+
+    CASES = [("toolcall/Mixed-v0", None), ("toolcall/Bank-v0", {"kind": "recovery"}),
+             ("sql/Retail-v0", None), ("websim/SearchQA-v0", None), ("websim/Shop-v0", {"action_format": "tools"})]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.client = new_client()
+        ids = {s["id"] for s in cls.client.list_envs()}
+        cls.cases = [(i, o) for i, o in cls.CASES if i in ids]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+
+    def setUp(self):
+        if not self.cases:
+            self.skipTest("no env with per-task tools registered in this dojo build")
+
+    def task_tools(self, env_id, opts, seed):
+        return self.client.generate(env_id, n=1, seed=seed, options=opts)[0]["tools"]
+
+    def test_action_space_tools_after_reset(self):
+        for env_id, opts in self.cases:
+            with self.subTest(env_id, options=opts), self.client.make(env_id, opts, obs="dict") as env:
+                self.assertEqual(env.action_space.tools, env.spec["action"].get("tools") or [])
+                for seed in range(4):
+                    obs, _ = env.reset(seed=seed)
+                    want = self.task_tools(env_id, opts, seed)
+                    self.assertTrue(want, "a task without tools")
+                    self.assertEqual(obs.get("tools"), want)
+                    self.assertEqual(env.action_space.tools, want)
+        if "toolcall/Mixed-v0" in dict(self.cases):
+            with self.client.make("toolcall/Mixed-v0") as env:
+                env.reset(seed=0)
+                self.assertLess(len(env.action_space.tools), len(env.spec["action"]["tools"]),
+                                "a toolcall task shows a few of the spec's tools")
+        with self.client.make(discrete_env_id(self.client)) as env:
+            env.reset(seed=0)
+            self.assertEqual(env.action_space.tools, [])
+
+    def test_env_loop_sends_task_tools(self):
+        """An LLM loop over Env, offering action_space.tools as llm_agent.py
+        does, sends each episode's task's tools on every turn."""
+        fake = FakeLLM()
+        self.addCleanup(fake.close)
+        for env_id, opts in self.cases:
+            with self.subTest(env_id, options=opts), self.client.make(env_id, opts, obs="dict") as env:
+                del fake.requests[:]
+                for seed in range(3):
+                    obs, _ = env.reset(seed=seed)
+                    body = {"model": "m", "seed": seed, "messages": list(obs["messages"]),
+                            "tools": openai_form(env.action_space.tools)}
+                    for _ in range(3):
+                        req = urllib.request.Request(fake.url + "/chat/completions", data=json.dumps(body).encode(),
+                                                     headers={"Content-Type": "application/json"})
+                        with urllib.request.urlopen(req, timeout=30) as r:
+                            msg = json.load(r)["choices"][0]["message"]
+                        body["messages"].append(msg)
+                        calls = [{"id": c["id"], "name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])}
+                                 for c in msg.get("tool_calls") or []]
+                        obs, _, term, trunc, _ = env.step({"text": msg.get("content") or "", "tool_calls": calls})
+                        if term or trunc:
+                            break
+                        body["messages"].extend(obs.get("messages") or [{"role": "user", "content": obs.get("text", "")}])
+                for seed, tools in fake.requests:
+                    self.assertEqual(tools, openai_form(self.task_tools(env_id, opts, seed)), "seed %d" % seed)
+                self.assertGreater(len(fake.requests), 3)
+
+    def test_llm_agent_example_sends_task_tools(self):
+        """dojo run --agent exec:examples/llm_agent.py offers the model the
+        task's tools on every turn."""
+        for env_id, opts in self.cases:
+            with self.subTest(env_id, options=opts):
+                fake = FakeLLM()
+                self.addCleanup(fake.close)
+                agent = "exec:%s %s" % (sys.executable, os.path.join(HERE, "examples", "llm_agent.py"))
+                args = [BIN, "run", env_id, "--agent", agent, "--episodes", "3", "--workers", "2", "--seed", "7"]
+                for k, v in (opts or {}).items():
+                    args += ["--opt", "%s=%s" % (k, v)]
+                with tempfile.TemporaryDirectory() as d:
+                    out = os.path.join(d, "run.jsonl")
+                    env = dict(os.environ, OPENAI_BASE_URL=fake.url, MODEL="m")
+                    env.pop("OPENAI_API_KEY", None)
+                    env.pop("DOJO_API_KEY", None)
+                    p = subprocess.run(args + ["--out", out], capture_output=True, text=True, timeout=300, env=env)
+                    self.assertEqual(p.returncode, 0, p.stderr)
+                    with open(out) as f:
+                        eps = [json.loads(l) for l in f]
+                for e in eps:
+                    self.assertFalse(e.get("error"), e.get("error"))
+                seeds = sorted({s for s, _ in fake.requests})
+                self.assertEqual(seeds, [7, 8, 9])
+                self.assertEqual(len(fake.requests), sum(e["length"] for e in eps))
+                for seed, tools in fake.requests:
+                    self.assertEqual(tools, openai_form(self.task_tools(env_id, opts, seed)), "seed %d" % seed)
 
 
 class ResponseFormTest(unittest.TestCase):

@@ -90,7 +90,8 @@
 // Obs.Messages (and Obs.Text, the same as "[role] content" paragraphs). On
 // Reset: a system message — in multi mode the call format and the tools as
 // JSON; in single mode the schema's CREATE TABLE statements — and the
-// question as the user message. After a turn with tool calls, one tool
+// question as the user message; in multi mode Obs.Tools holds the tools the
+// system message lists, in its order. After a turn with tool calls, one tool
 // message per call. The final step has a closing Text only. Obs.Value is
 // unused. Info.Extra on Reset holds "domain" and "difficulty".
 //

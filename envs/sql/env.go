@@ -304,7 +304,11 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	e.setMetrics()
 	info := dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics,
 		Extra: map[string]any{"domain": t.src.name, "difficulty": t.difficulty}}
-	return dojo.Obs{Messages: e.prompt, Text: renderText(e.prompt)}, info, nil
+	obs := dojo.Obs{Messages: e.prompt, Text: renderText(e.prompt)}
+	if !e.single {
+		obs.Tools = tools
+	}
+	return obs, info, nil
 }
 
 func (e *Env) setMetrics() {

@@ -57,9 +57,10 @@
 //
 // Tools vary per task while a Spec is per env, so Spec.Action.Tools lists
 // every tool of the env (of every domain for Mixed), and each task's shown
-// subset is in the system message, in Task.Tools and in Info.Extra["tools"]
-// on Reset (with "kind" and "domains"). Calling a tool that exists but was
-// not shown is an invalid call, as is an unknown tool.
+// subset, in the order the system message lists it, is in Task.Tools, in
+// the first observation's Obs.Tools (which agents offer a model) and in
+// Info.Extra["tools"] on Reset (with "kind" and "domains"). Calling a tool
+// that exists but was not shown is an invalid call, as is an unknown tool.
 //
 // # Actions
 //

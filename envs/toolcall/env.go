@@ -76,10 +76,10 @@ func (v variant) spec(maxTurns int) dojo.Spec {
 	return dojo.Spec{
 		ID:          v.id(),
 		Description: "generated multi-turn tool-use tasks on " + what + ": a user request, tools with JSON Schemas (plus distractors), stateful simulated back ends; success is the gold end state plus the required facts in the final answer",
-		Observation: dojo.Space{Kind: dojo.KindNone, Description: "Messages: the system prompt (call format and the task's tools as JSON) and the user request, then one tool message per call; Info.Extra[\"tools\"] lists the task's tools on Reset"},
+		Observation: dojo.Space{Kind: dojo.KindNone, Description: "Messages: the system prompt (call format and the task's tools as JSON) and the user request, then one tool message per call; on Reset, Obs.Tools (and Info.Extra[\"tools\"]) list the task's tools"},
 		ObsText:     true,
 		Action: dojo.Space{Kind: dojo.KindToolCalls, Tools: tools,
-			Description: "an assistant message with tool_calls (OpenAI format) or text with <tool_call>{\"name\", \"arguments\"}</tool_call> blocks; a reply without calls is the final answer. Spec.Action.Tools lists every tool of the env; each task shows a subset (its domain's tools plus distractors), listed in the system message and Info.Extra[\"tools\"]; calls of tools not shown are invalid"},
+			Description: "an assistant message with tool_calls (OpenAI format) or text with <tool_call>{\"name\", \"arguments\"}</tool_call> blocks; a reply without calls is the final answer. Spec.Action.Tools lists every tool of the env; each task shows a subset (its domain's tools plus distractors), listed in the system message and in the first observation's Tools (and Info.Extra[\"tools\"]); calls of tools not shown are invalid"},
 		MaxSteps:       maxTurns,
 		Rewards:        components,
 		Profiles:       map[string]map[string]float64{"toolrl": {"toolrl_format": 1, "toolrl_correctness": 1}},
@@ -192,7 +192,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	e.everReset, e.running = true, true
 	e.parts.Reset()
 	e.setMetrics()
-	obs := dojo.Obs{Messages: e.prompt, Text: renderText(e.prompt)}
+	obs := dojo.Obs{Messages: e.prompt, Text: renderText(e.prompt), Tools: e.tools}
 	info := dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics,
 		Extra: map[string]any{"tools": e.tools, "kind": g.Kind, "domains": g.Domains}}
 	return obs, info, nil

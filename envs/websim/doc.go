@@ -89,7 +89,8 @@
 //
 // Obs.Messages (and Obs.Text). Tools mode, on Reset: a system message (the
 // world is invented, the tools and the call format, the tools as JSON) and
-// the question; after a turn, one tool message per call with its JSON
+// the question, and Obs.Tools holds those tools in the same order; after a
+// turn, one tool message per call with its JSON
 // result; Obs.Text is the contents, each tool result headed "name: ". Text
 // mode (Search-R1): one user message, Search-R1's instruction ending
 // "Question: …?" (its data_process/nq_search.py prompt); after a search,
@@ -274,8 +275,9 @@
 // noted "(selected: navy)"; simple, WebShop's text mode: the page's
 // elements joined by " [SEP] "), with the instruction on every page.
 // Obs.Messages is, on Reset, a system message with the rules and the page
-// as a user message; then the page as a user message, or one tool message
-// per tool call. Obs.Value is WebShop's available actions
+// as a user message (with action_format=tools, Obs.Tools holds the search
+// and click tools the rules name); then the page as a user message, or one
+// tool message per tool call. Obs.Value is WebShop's available actions
 // (get_available_actions): {page, has_search_bar, clickables}, the
 // clickables in lower case; it is owned by the env until the next Step.
 //

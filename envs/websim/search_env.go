@@ -304,11 +304,10 @@ func (e *SearchEnv) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info
 	e.parts.Reset()
 	e.setMetrics()
 	info := dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics, Extra: map[string]any{"kind": t.it.kind, "hops": t.it.hops}}
-	text := qaObsText(e.prompt)
 	if e.cfg.text {
-		text = e.prompt[0].Content
+		return dojo.Obs{Messages: e.prompt, Text: e.prompt[0].Content}, info, nil
 	}
-	return dojo.Obs{Messages: e.prompt, Text: text}, info, nil
+	return dojo.Obs{Messages: e.prompt, Text: qaObsText(e.prompt), Tools: searchTools}, info, nil
 }
 
 func (e *SearchEnv) setMetrics() {

@@ -212,6 +212,9 @@ func (e *ShopEnv) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, 
 		{Role: "system", Content: shopSystemPrompt(e.tools)},
 		{Role: "user", Content: page},
 	}}
+	if e.tools {
+		obs.Tools = shopTools
+	}
 	info := dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics,
 		Extra: map[string]any{"instruction": g.Instruction}}
 	return obs, info, nil

@@ -6,9 +6,11 @@ chat-completions server with urllib (no third-party package).
     dojo run toolcall/... --agent exec:"python3 clients/python/examples/llm_agent.py" --episodes 20
 
 It keeps each episode's chat history: the observation's messages (or text)
-are appended, the env's tools are sent as OpenAI tools, and the reply
-becomes the action: tool calls as {"text", "tool_calls"}, else the content
-(the final answer in tool envs, a text action elsewhere). dojo's built-in
+are appended, the tools of the episode's task (episode/start's "tools": the
+tools its prompt shows, which in toolcall are a few of the spec's plus
+distractors) are sent as OpenAI tools on every turn, and the reply becomes
+the action: tool calls as {"text", "tool_calls"}, else the content (the
+final answer in tool envs, a text action elsewhere). dojo's built-in
 --agent openai:URL does the same in Go; this file shows the protocol.
 """
 import json
@@ -44,18 +46,26 @@ def complete(body, retries=5):
         time.sleep(min(30, 0.5 * 2 ** attempt))
 
 
+def openai_tools(tools):
+    """dojo tools ({"name", "description", "inputSchema"}) as OpenAI tools."""
+    return [{"type": "function", "function": {"name": t["name"], "description": t.get("description", ""),
+                                              "parameters": t.get("inputSchema") or {"type": "object", "properties": {}}}}
+            for t in tools]
+
+
 def start(ep):
     spec = ep["spec"] or {}
     ep["tools_mode"] = spec.get("action", {}).get("kind") == "tool_calls"
-    ep["tools"] = [{"type": "function", "function": {"name": t["name"], "description": t.get("description", ""),
-                                                     "parameters": t.get("inputSchema") or {"type": "object", "properties": {}}}}
-                   for t in spec.get("action", {}).get("tools") or []] if ep["tools_mode"] else []
     ep["messages"] = []
 
 
 def act(observation, info, ep):
     if "messages" not in ep:
         start(ep)
+    if "openai_tools" not in ep:
+        # The task's tools: episode/start's, else the first observation's.
+        tools = ep.get("tools") or observation.get("tools") or []
+        ep["openai_tools"] = openai_tools(tools) if ep["tools_mode"] else []
     msgs = observation.get("messages")
     if msgs:
         ep["messages"].extend(msgs)
@@ -64,8 +74,8 @@ def act(observation, info, ep):
     else:
         ep["messages"].append({"role": "user", "content": json.dumps(observation.get("value"))})
     body = {"model": MODEL, "messages": ep["messages"], "temperature": TEMPERATURE, "seed": ep["seed"] % 2**31}
-    if ep["tools"]:
-        body["tools"] = ep["tools"]
+    if ep["openai_tools"]:
+        body["tools"] = ep["openai_tools"]
     r = complete(body)
     msg = r["choices"][0]["message"]
     for i, c in enumerate(msg.get("tool_calls") or []):
