@@ -12,11 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents/openai"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/envs"
 	"github.com/dojo-rl/dojo/reward"
 	"github.com/dojo-rl/dojo/runner"
 	"github.com/google/go-cmp/cmp"
@@ -324,5 +326,38 @@ func TestRejectedKeyStopsTheRun(t *testing.T) {
 	}
 	if requests > inFlight {
 		t.Errorf("%d requests with %d episodes in flight: the run went on after the 401", requests, inFlight)
+	}
+}
+
+// TestTextlessEnvIsRefused: an env that can describe itself in text, made
+// without it, would send a model its raw value ("0" for FrozenLake); the
+// run stops at once naming the options to set, before any request.
+func TestTextlessEnvIsRefused(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"choices":[{"message":{"role":"assistant","content":"left"}}]}`))
+	}))
+	defer srv.Close()
+	a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "m", Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := envs.Default()
+	run := func(opts dojo.Options) (*runner.Summary, error) {
+		return runner.Run(context.Background(), runner.Config{Registry: reg, Env: "gridworld/FrozenLake-v1", Options: opts, Agent: a, AgentName: a.Name(), Episodes: 4})
+	}
+	_, err = run(nil)
+	if !dojo.IsFatal(err) || dojo.ErrorCode(err) != dojo.CodeInvalid || !strings.Contains(err.Error(), "--opt text=true --opt instructions=true") {
+		t.Errorf("FrozenLake without text: %v, want a fatal error naming --opt text=true --opt instructions=true", err)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent for an env without text", n)
+	}
+	sum, err := run(dojo.Options{"text": true, "instructions": true})
+	if err != nil || sum.Episodes != 4 || requests.Load() == 0 {
+		t.Errorf("FrozenLake with text: %v, summary %+v, %d requests", err, sum, requests.Load())
 	}
 }

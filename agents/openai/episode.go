@@ -12,6 +12,7 @@ import (
 // episode is the agent of one episode: its conversation and usage.
 type episode struct {
 	a         *Agent
+	spec      *dojo.Spec
 	toolCalls bool    // the env takes tool calls (else text)
 	tools     []byte  // the tools array, nil for none
 	seed      *uint64 // sent as "seed" unless nil
@@ -88,6 +89,11 @@ func (e *episode) observe(o dojo.Obs) error {
 	if first && len(msgs) == 0 {
 		return dojo.Errorf(dojo.CodeInvalid, "openai agent: the first observation has no messages, text or value to prompt a model with")
 	}
+	if first && len(o.Messages) == 0 && o.Text == "" {
+		if err := e.needsText(); err != nil {
+			return err
+		}
+	}
 	if first && e.a.cfg.SystemPrompt != "" {
 		sys := e.a.cfg.SystemPrompt
 		if len(msgs) > 0 && msgs[0].Role == "system" {
@@ -129,6 +135,21 @@ func (e *episode) forget() {
 	for i := range e.turnAt {
 		e.turnAt[i] -= drop
 	}
+}
+
+// needsText refuses, fatally for the run, an env that can describe itself
+// in text but was made without it: the model would be sent its raw value
+// (FrozenLake's "0", a MiniGrid image as JSON) with no rules and no action
+// words, and every episode would be wasted the same way.
+func (e *episode) needsText() error {
+	if _, ok := e.spec.Option("text"); !ok {
+		return nil
+	}
+	hint := "--opt text=true"
+	if _, ok := e.spec.Option("instructions"); ok {
+		hint += " --opt instructions=true"
+	}
+	return dojo.Fatal(dojo.Errorf(dojo.CodeInvalid, "openai agent: %s was made without text: a model would be sent its raw observation with no rules or action words; run it with %s (the llm-v1 suite does)", e.spec.ID, hint).WithField("options.text"))
 }
 
 // request writes the request body into e.body.

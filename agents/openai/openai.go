@@ -6,7 +6,11 @@
 //
 // Each episode keeps its own chat history. The env's first observation
 // starts it: its Messages, or its Text as one user message (or, for an env
-// without text, its Value as JSON in a user message). Config.SystemPrompt,
+// without text, its Value as JSON in a user message). An env that can
+// describe itself in text (it has a "text" option) but was made without it
+// is refused at its first turn with a fatal error naming the options to
+// set, before any request: its raw value ("0" for FrozenLake) tells a
+// model neither the rules nor the action words. Config.SystemPrompt,
 // when set, is added to the env's system message (after a blank line), or
 // becomes the first message when the env sends none. Every later
 // observation's Messages are appended as they are (tool results as role
@@ -456,6 +460,7 @@ func (a *Agent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Agent,
 	}
 	e := &episode{
 		a:         a,
+		spec:      &ep.Spec,
 		toolCalls: ep.Spec.Action.Kind == dojo.KindToolCalls,
 		tools:     tools,
 		seen:      -1,

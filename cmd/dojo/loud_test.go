@@ -140,7 +140,7 @@ func TestRejectedKeyStopsRunAndBench(t *testing.T) {
 		t.Errorf("run: %d requests with 2 episodes in flight: it went on after the 401", n)
 	}
 	requests.Store(0)
-	r = dojoCmd(t, dir, "bench", "run", "core-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b", "--concurrency", "2")
+	r = dojoCmd(t, dir, "bench", "run", "llm-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b", "--concurrency", "2")
 	if r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("bench: exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, want)
 	}
@@ -160,6 +160,27 @@ func TestRejectedKeyStopsRunAndBench(t *testing.T) {
 	}
 }
 
+// TestLLMOnTextlessSuiteStops: core-v1 plays FrozenLake on its numbers; an
+// LLM agent stops there at once, naming the options (and the suite) an LLM
+// plays, before sending any request.
+func TestLLMOnTextlessSuiteStops(t *testing.T) {
+	t.Parallel()
+	url, requests := cannedLLM(t, 200, `{"choices":[{"message":{"role":"assistant","content":"left"}}]}`, 0)
+	dir := t.TempDir()
+	r := dojoCmd(t, dir, "bench", "run", "core-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b")
+	want := "gridworld/FrozenLake-v1 was made without text"
+	if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "llm-v1") {
+		t.Errorf("bench core-v1: exit %d, stderr:\n%s\nwant 1, %q and llm-v1", r.code, r.stderr, want)
+	}
+	r = dojoCmd(t, dir, "run", "gridworld/FrozenLake-v1", "--agent", "openai:"+url, "--model", "m")
+	if r.code != 1 || !strings.Contains(r.stderr, "--opt text=true --opt instructions=true") {
+		t.Errorf("run FrozenLake: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
 // TestUnreachableServerStopsRunAndBench: a server that no request reaches
 // stops the run once it was unreachable for DOJO_UNREACHABLE_AFTER (one
 // minute by default, shortened here), exit 1.
@@ -173,7 +194,7 @@ func TestUnreachableServerStopsRunAndBench(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "connection refused") {
 		t.Errorf("run: exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, want)
 	}
-	r = runDojoEnv(t, dir, env, "bench", "run", "core-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b")
+	r = runDojoEnv(t, dir, env, "bench", "run", "llm-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b")
 	if r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("bench: exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, want)
 	}
