@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents/openai"
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 	"github.com/dojo-rl/dojo/dojotest"
 	"github.com/dojo-rl/dojo/reward"
 	"github.com/dojo-rl/dojo/runner"
@@ -148,10 +148,10 @@ func TestAddEnv(t *testing.T) {
 // calls add with the numbers asked; to a tool result it answers with it. It
 // fails the first request of episodes whose seed is 2 with a 503, and
 // checks that every request carries the tool and the seed.
-func scriptedLLM(t *testing.T) http.Handler {
+func scriptedLLM(t *testing.T) openaitest.Responder {
 	var mu sync.Mutex
 	failed := false
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(r *openaitest.Request) openaitest.Reply {
 		var req struct {
 			Model    string
 			Seed     uint64
@@ -160,7 +160,7 @@ func scriptedLLM(t *testing.T) http.Handler {
 				Role, Content string
 			}
 		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		if err := json.Unmarshal(r.Raw, &req); err != nil {
 			t.Errorf("request: %v", err)
 		}
 		if req.Model != "adder" || len(req.Tools) != 1 {
@@ -171,9 +171,7 @@ func scriptedLLM(t *testing.T) http.Handler {
 		failed = failed || fail
 		mu.Unlock()
 		if fail {
-			w.Header().Set("Retry-After-Ms", "1")
-			http.Error(w, `{"error":{"message":"warming up"}}`, 503)
-			return
+			return openaitest.Reply{Status: 503, Header: map[string]string{"Retry-After-Ms": "1"}, Body: `{"error":{"message":"warming up"}}`}
 		}
 		last := req.Messages[len(req.Messages)-1]
 		n := len(req.Messages)
@@ -190,19 +188,18 @@ func scriptedLLM(t *testing.T) http.Handler {
 		default:
 			t.Errorf("last message from %q", last.Role)
 		}
-		fmt.Fprintf(w, `{"choices":[{"index":0,"message":%s,"finish_reason":"stop"}],"usage":{"prompt_tokens":%d,"completion_tokens":10}}`, msg, 20*n)
-	})
+		return openaitest.Reply{Body: fmt.Sprintf(`{"choices":[{"index":0,"message":%s,"finish_reason":"stop"}],"usage":{"prompt_tokens":%d,"completion_tokens":10}}`, msg, 20*n)}
+	}
 }
 
 // TestRun runs the agent through runner.Run against the scripted server and
 // checks the episode records.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(scriptedLLM(t))
-	defer srv.Close()
+	srv := openaitest.NewServer(t, scriptedLLM(t))
 	reg := &dojo.Registry{}
 	registerAdd(reg)
-	a := mustNew(t, openai.Config{BaseURL: srv.URL + "/v1", Model: "adder", Concurrency: 2})
+	a := mustNew(t, openai.Config{BaseURL: srv.URL, Model: "adder", Concurrency: 2})
 
 	// Keep each episode's agent to read its usage as the runner would.
 	var mu sync.Mutex
@@ -245,7 +242,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("%d records, want %d", len(eps), episodes)
 	}
 	for _, ep := range eps {
-		if ep.Error != "" || !ep.Success || ep.Length != 2 || ep.Agent != "openai:"+srv.URL+"/v1 model=adder" {
+		if ep.Error != "" || !ep.Success || ep.Length != 2 || ep.Agent != "openai:"+srv.URL+" model=adder" {
 			t.Errorf("episode %d: error %q, success %v, length %d, agent %q", ep.Episode, ep.Error, ep.Success, ep.Length, ep.Agent)
 			continue
 		}
@@ -291,23 +288,13 @@ func compactArgs(c dojo.ToolCall) string {
 // sends no more than one request per worker.
 func TestRejectedKeyStopsTheRun(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	requests := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		requests++
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		w.Write([]byte(`{"error":{"message":"Incorrect API key provided: sk-bad"}}`))
-	}))
-	defer srv.Close()
+	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Status: http.StatusUnauthorized, Body: `{"error":{"message":"Incorrect API key provided: sk-bad"}}`}))
 	reg := &dojo.Registry{}
 	registerAdd(reg)
 	// At most one request per episode in flight goes out: those on their
 	// way when the first 401 comes back.
 	const inFlight = 4
-	a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "adder", Concurrency: inFlight})
+	a, err := openai.New(openai.Config{BaseURL: srv.URL, Model: "adder", Concurrency: inFlight})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +309,7 @@ func TestRejectedKeyStopsTheRun(t *testing.T) {
 	if data, _ := os.ReadFile(out); len(data) != 0 {
 		t.Errorf("file holds %q, want nothing", data)
 	}
-	if requests > inFlight {
+	if requests := srv.Count(); requests > inFlight {
 		t.Errorf("%d requests with %d episodes in flight: the run went on after the 401", requests, inFlight)
 	}
 }
