@@ -53,13 +53,16 @@ func addSpec() dojo.Spec {
 	}
 }
 
-func registerAdd(reg *dojo.Registry) {
+// addRegistry is a registry of addEnv alone.
+func addRegistry() *dojo.Registry {
+	reg := &dojo.Registry{}
 	reg.MustRegister(addSpec(), func(opts dojo.Options) (dojo.Env, error) {
 		e := &addEnv{}
 		e.spec, _ = reg.Spec(addID)
 		e.parts = reward.MustNew(&e.spec, opts)
 		return e, nil
 	})
+	return reg
 }
 
 func (e *addEnv) Spec() dojo.Spec { return e.spec }
@@ -135,8 +138,7 @@ func (e *addEnv) OracleAction(ctx context.Context) (dojo.Action, error) {
 
 func TestAddEnv(t *testing.T) {
 	t.Parallel()
-	reg := &dojo.Registry{}
-	registerAdd(reg)
+	reg := addRegistry()
 	env, err := reg.Make(addID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -197,8 +199,7 @@ func scriptedLLM(t *testing.T) openaitest.Responder {
 func TestRun(t *testing.T) {
 	t.Parallel()
 	srv := openaitest.NewServer(t, scriptedLLM(t))
-	reg := &dojo.Registry{}
-	registerAdd(reg)
+	reg := addRegistry()
 	a := mustNew(t, openai.Config{BaseURL: srv.URL, Model: "adder", Concurrency: 2})
 
 	// Keep each episode's agent to read its usage as the runner would.
@@ -289,8 +290,7 @@ func compactArgs(c dojo.ToolCall) string {
 func TestRejectedKeyStopsTheRun(t *testing.T) {
 	t.Parallel()
 	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Status: http.StatusUnauthorized, Body: `{"error":{"message":"Incorrect API key provided: sk-bad"}}`}))
-	reg := &dojo.Registry{}
-	registerAdd(reg)
+	reg := addRegistry()
 	// At most one request per episode in flight goes out: those on their
 	// way when the first 401 comes back.
 	const inFlight = 4
