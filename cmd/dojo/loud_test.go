@@ -2,13 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,27 +14,6 @@ import (
 
 	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 )
-
-// runDojoEnv runs the binary in dir with extra environment variables.
-func runDojoEnv(t *testing.T, dir string, env []string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, dojoBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("dojo %v: %v", args, err)
-	}
-	return result{stdout.String(), stderr.String(), code}
-}
 
 // closedPort returns the URL of a port nothing listens on.
 func closedPort(t *testing.T) string {
