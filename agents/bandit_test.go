@@ -11,6 +11,7 @@ import (
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents"
 	"github.com/dojo-rl/dojo/envs/bandit"
+	"github.com/dojo-rl/dojo/internal/race"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -121,7 +122,7 @@ func banditMeanRegret(t testing.TB, id string, opts dojo.Options, agent string, 
 // the gap instance the linear slopes are checked against theory too.
 func TestBanditRegretGrowth(t *testing.T) {
 	runs := 30
-	if banditRace {
+	if race.Enabled {
 		runs = 10
 	}
 	checkpoints := []int{1000, 2000, 5000, 10000}
@@ -181,7 +182,7 @@ func TestBanditRegretGrowth(t *testing.T) {
 // bound of Auer et al. 2002 (Theorem 1): R(T) ≤ Σ_{a≠a*} 8 ln T/Δ + (1+π²/3)·Σ Δ.
 func TestBanditGapInstance(t *testing.T) {
 	runs := 20
-	if banditRace {
+	if race.Enabled {
 		runs = 6
 	}
 	const k, gap, horizon = 5, 0.2, 5000
@@ -200,7 +201,7 @@ func TestBanditGapInstance(t *testing.T) {
 // far, and its regret flattens.
 func TestBanditLinUCB(t *testing.T) {
 	runs := 20
-	if banditRace {
+	if race.Enabled {
 		runs = 6
 	}
 	checkpoints := []int{250, 1000, 2000}
@@ -228,7 +229,7 @@ func TestBanditLinUCB(t *testing.T) {
 // means.
 func TestBanditOtherEnvs(t *testing.T) {
 	runs := 10
-	if banditRace {
+	if race.Enabled {
 		runs = 4
 	}
 	uni := banditMeanRegret(t, "bandit/Gaussian-10-v0", dojo.Options{"horizon": 3000}, banditUniform, runs, 3000)[0]

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents"
+	"github.com/dojo-rl/dojo/agents/openai"
 	"github.com/dojo-rl/dojo/runner"
 )
 
@@ -220,20 +221,9 @@ type sizes struct {
 }
 
 // messagesBytes returns the bytes of JSON of the messages an LLM agent
-// sends for o (its Messages, else its Text as a user message, else its
-// Value as JSON in one), and their number.
+// sends for o (openai.ObsMessages), and their number.
 func messagesBytes(o dojo.Obs) (int, int) {
-	msgs := o.Messages
-	if len(msgs) == 0 {
-		switch {
-		case o.Text != "":
-			msgs = []dojo.Message{{Role: "user", Content: o.Text}}
-		case o.Value != nil:
-			b, _ := json.Marshal(o.Value)
-			s, _ := json.Marshal(string(b))
-			return len(`{"role":"user","content":}`) + len(s), 1
-		}
-	}
+	msgs, _ := openai.ObsMessages(o) // a Value that does not marshal fails the run, not the plan
 	n := 0
 	for _, m := range msgs {
 		b, _ := json.Marshal(m)

@@ -2,8 +2,10 @@ package dojotest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,8 +14,8 @@ import (
 )
 
 // walk is a small corridor env: move right (1) to reach cell n, left (0)
-// moves back. bugs turns on deliberate contract violations, so the tests
-// show that each check can fail.
+// moves back. bug turns on deliberate contract violations (several, joined
+// by commas), so the tests show that each check can fail.
 type walk struct {
 	n, pos, t int
 	started   bool
@@ -21,6 +23,11 @@ type walk struct {
 	parts     []dojo.Part
 	bug       string
 	calls     int
+}
+
+// has tells whether w has the named bug.
+func (w *walk) has(bug string) bool {
+	return slices.Contains(strings.Split(w.bug, ","), bug)
 }
 
 func (w *walk) Spec() dojo.Spec {
@@ -35,7 +42,7 @@ func (w *walk) Spec() dojo.Spec {
 func (w *walk) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
 	w.calls++
 	w.pos, w.t, w.started, w.done = 0, 0, true, false
-	if w.bug == "nondeterministic" {
+	if w.has("nondeterministic") {
 		w.pos = w.calls % 3
 	}
 	w.parts = []dojo.Part{{Name: "success", Weight: 1}, {Name: "invalid", Weight: 0.1}}
@@ -44,7 +51,7 @@ func (w *walk) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, err
 
 func (w *walk) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	if !w.started {
-		if w.bug == "step-before-reset" {
+		if w.has("step-before-reset") {
 			return dojo.Step{}, nil
 		}
 		return dojo.Step{}, dojo.ErrNotReset
@@ -65,7 +72,7 @@ func (w *walk) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	}
 	switch {
 	case a.Kind != dojo.ActIndex || a.Index < 0 || a.Index > 1:
-		if w.bug != "silent-invalid" {
+		if !w.has("silent-invalid") {
 			info.Invalid, info.Error = true, "want left or right"
 		}
 		w.parts[1].Value = -1
@@ -83,14 +90,17 @@ func (w *walk) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	info.Parts = w.parts
 	s.Info = info
 	s.Reward = dojo.Sum(w.parts)
-	if w.bug == "bad-sum" {
+	if w.has("bad-sum") {
 		s.Reward += 0.5
 	}
 	return s, nil
 }
 
 func (w *walk) OracleAction(ctx context.Context) (dojo.Action, error) {
-	if w.bug == "bad-oracle" {
+	if w.has("panic-oracle") {
+		panic("oracle bug")
+	}
+	if w.has("bad-oracle") {
 		return dojo.IndexAction(0), nil
 	}
 	return dojo.IndexAction(1), nil
@@ -110,7 +120,7 @@ func (w taskWalk) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, err
 func (w taskWalk) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
 	obs, info, err := w.walk.Reset(ctx, seed)
 	obs.Tools = []dojo.Tool{walkTool}
-	if w.bug == "task-tools" {
+	if w.has("task-tools") {
 		obs.Tools[0].Name = "stride"
 	}
 	return obs, info, err
@@ -128,6 +138,7 @@ func TestCheckFindsEachBug(t *testing.T) {
 		{"bad-sum", "parts sum to"},
 		{"bad-oracle", "oracle failed"},
 		{"task-tools", "not its task's Tools"},
+		{"panic-oracle", "Oracle: panic: oracle bug"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.bug, func(t *testing.T) {
@@ -144,8 +155,58 @@ func TestCheckFindsEachBug(t *testing.T) {
 	if err := (dojotest.Config{}).Check(&walk{n: 3}); err != nil {
 		t.Errorf("good env: %v", err)
 	}
-	if err := (dojotest.Config{}).Check(taskWalk{&walk{n: 3}}); err != nil {
+	if err := dojotest.Check(taskWalk{&walk{n: 3}}); err != nil {
 		t.Errorf("good task env: %v", err)
+	}
+}
+
+// TestCheckReportsAll checks that Check goes on after a problem: an env
+// broken in four ways gets one *Error naming every problem of each.
+func TestCheckReportsAll(t *testing.T) {
+	env := taskWalk{&walk{n: 3, bug: "step-before-reset,bad-sum,task-tools,bad-oracle"}}
+	err := dojotest.Config{Seeds: 3, OracleEpisodes: 3}.Check(env)
+	var ce *dojotest.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("Check = %v, want a *dojotest.Error", err)
+	}
+	if ce.Env != "test/Walk-v0" {
+		t.Errorf("Env = %q, want test/Walk-v0", ce.Env)
+	}
+	wants := []string{
+		"Step before Reset: got error <nil>",
+		"seed 3 step 1: reward 0.5 but parts sum to 0",
+		"seed 3: the first observation's Tools are not its task's Tools",
+		"seed 7922: the first observation's Tools are not its task's Tools",
+		"oracle failed on seed 11 of a deterministic env",
+		"oracle failed on seed 104740 of a deterministic env",
+		"oracle failed on seed 209469 of a deterministic env",
+	}
+	var got []string
+	for _, p := range ce.Problems {
+		got = append(got, p.Error())
+	}
+	if len(got) != len(wants) {
+		t.Fatalf("%d problems, want %d:\n%s", len(got), len(wants), strings.Join(got, "\n"))
+	}
+	for i, want := range wants {
+		if !strings.HasPrefix(got[i], want) {
+			t.Errorf("problem %d: %q, want it to start with %q", i, got[i], want)
+		}
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "test/Walk-v0: 7 problems:\n\tStep before Reset") {
+		t.Errorf("Error() = %q, want the env and the problems listed", msg)
+	}
+}
+
+// TestCheckEnvReports checks that the testing wrapper fails the test with
+// the problems Check finds.
+func TestCheckEnvReports(t *testing.T) {
+	r := &recorder{}
+	dojotest.Config{Seeds: 3, OracleEpisodes: 2}.CheckEnv(r, &walk{n: 3, bug: "silent-invalid,bad-oracle"})
+	for _, want := range []string{"test/Walk-v0: ", "not reported as invalid", "oracle failed on seed 11"} {
+		if !strings.Contains(r.msg, want) {
+			t.Errorf("CheckEnv reported %q, want it to mention %q", r.msg, want)
+		}
 	}
 }
 
@@ -173,3 +234,4 @@ type recorder struct {
 
 func (r *recorder) Helper()                           {}
 func (r *recorder) Errorf(format string, args ...any) { r.msg = fmt.Sprintf(format, args...) }
+func (r *recorder) Error(args ...any)                 { r.msg = fmt.Sprint(args...) }

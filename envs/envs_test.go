@@ -8,6 +8,7 @@ import (
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
 	"github.com/dojo-rl/dojo/envs"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // TestEveryRegisteredEnvConforms runs the conformance checks on every env
@@ -27,7 +28,7 @@ func TestEveryRegisteredEnvConforms(t *testing.T) {
 		}
 	}
 	c := dojotest.Config{}
-	if raceEnabled {
+	if race.Enabled {
 		// The families' own tests check their envs in depth; under the
 		// slower race detector this pass over the registry stays short.
 		c = dojotest.Config{Seeds: 2, OracleEpisodes: 5, MaxEpisodeSteps: 300}

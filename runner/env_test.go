@@ -93,12 +93,25 @@ func newChain(opts dojo.Options) (dojo.Env, error) {
 // the envs it made.
 func chainRegistry() (*dojo.Registry, *atomic.Int64) {
 	var made atomic.Int64
-	reg := &dojo.Registry{}
-	reg.MustRegister(chainSpec(), func(opts dojo.Options) (dojo.Env, error) {
+	reg := chainRegistryWith(func(e *chainEnv) dojo.Env {
 		made.Add(1)
-		return newChain(opts)
+		return e
 	})
 	return reg, &made
+}
+
+// chainRegistryWith returns a registry holding the chain env as wrap makes
+// it from each new chain.
+func chainRegistryWith(wrap func(*chainEnv) dojo.Env) *dojo.Registry {
+	reg := &dojo.Registry{}
+	reg.MustRegister(chainSpec(), func(opts dojo.Options) (dojo.Env, error) {
+		env, err := newChain(opts)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(env.(*chainEnv)), nil
+	})
+	return reg
 }
 
 func (e *chainEnv) Spec() dojo.Spec { return e.spec }

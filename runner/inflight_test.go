@@ -106,11 +106,7 @@ func TestInFlight(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var busy peak
-			reg := &dojo.Registry{}
-			reg.MustRegister(chainSpec(), func(opts dojo.Options) (dojo.Env, error) {
-				env, err := newChain(opts)
-				return countingEnv{env, &busy}, err
-			})
+			reg := chainRegistryWith(func(e *chainEnv) dojo.Env { return countingEnv{e, &busy} })
 			wa := newWaitingAgent(int(tc.want))
 			var maker dojo.AgentMaker = wa
 			if tc.maker >= 0 {

@@ -68,11 +68,7 @@ func TestStepsLeftOut(t *testing.T) {
 	// Episodes that fail at Reset have no steps to leave out, with or
 	// without NoSteps, and so do those whose deadline passes in Reset.
 	for _, block := range []bool{false, true} {
-		failing := &dojo.Registry{}
-		failing.MustRegister(chainSpec(), func(opts dojo.Options) (dojo.Env, error) {
-			env, err := newChain(opts)
-			return &resetFailer{env, block}, err
-		})
+		failing := chainRegistryWith(func(e *chainEnv) dojo.Env { return &resetFailer{e, block} })
 		for _, noSteps := range []bool{false, true} {
 			cfg := baseConfig(failing)
 			cfg.Episodes, cfg.NoSteps = 2, noSteps

@@ -69,15 +69,7 @@ func (e *statefulChain) State() any {
 }
 
 func statefulRegistry(bad string) *dojo.Registry {
-	reg := &dojo.Registry{}
-	reg.MustRegister(chainSpec(), func(opts dojo.Options) (dojo.Env, error) {
-		env, err := newChain(opts)
-		if err != nil {
-			return nil, err
-		}
-		return &statefulChain{chainEnv: env.(*chainEnv), bad: bad}, nil
-	})
-	return reg
+	return chainRegistryWith(func(e *chainEnv) dojo.Env { return &statefulChain{chainEnv: e, bad: bad} })
 }
 
 // TestStateRecorded checks that the records carry the env's whole state at

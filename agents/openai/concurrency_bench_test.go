@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents/openai"
 	"github.com/dojo-rl/dojo/runner"
 )
@@ -35,8 +34,7 @@ func BenchmarkConcurrency(b *testing.B) {
 		io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"42"}}],"usage":{"prompt_tokens":30,"completion_tokens":1}}`)
 	}))
 	defer srv.Close()
-	reg := &dojo.Registry{}
-	registerAdd(reg)
+	reg := addRegistry()
 	for _, c := range []int{1, 32} {
 		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
 			a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "m", Concurrency: c})

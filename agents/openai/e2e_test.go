@@ -6,17 +6,16 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents/openai"
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 	"github.com/dojo-rl/dojo/dojotest"
 	"github.com/dojo-rl/dojo/envs"
 	"github.com/dojo-rl/dojo/reward"
@@ -55,13 +54,16 @@ func addSpec() dojo.Spec {
 	}
 }
 
-func registerAdd(reg *dojo.Registry) {
+// addRegistry is a registry of addEnv alone.
+func addRegistry() *dojo.Registry {
+	reg := &dojo.Registry{}
 	reg.MustRegister(addSpec(), func(opts dojo.Options) (dojo.Env, error) {
 		e := &addEnv{}
 		e.spec, _ = reg.Spec(addID)
 		e.parts = reward.MustNew(&e.spec, opts)
 		return e, nil
 	})
+	return reg
 }
 
 func (e *addEnv) Spec() dojo.Spec { return e.spec }
@@ -137,8 +139,7 @@ func (e *addEnv) OracleAction(ctx context.Context) (dojo.Action, error) {
 
 func TestAddEnv(t *testing.T) {
 	t.Parallel()
-	reg := &dojo.Registry{}
-	registerAdd(reg)
+	reg := addRegistry()
 	env, err := reg.Make(addID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -150,10 +151,10 @@ func TestAddEnv(t *testing.T) {
 // calls add with the numbers asked; to a tool result it answers with it. It
 // fails the first request of episodes whose seed is 2 with a 503, and
 // checks that every request carries the tool and the seed.
-func scriptedLLM(t *testing.T) http.Handler {
+func scriptedLLM(t *testing.T) openaitest.Responder {
 	var mu sync.Mutex
 	failed := false
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(r *openaitest.Request) openaitest.Reply {
 		var req struct {
 			Model    string
 			Seed     uint64
@@ -162,7 +163,7 @@ func scriptedLLM(t *testing.T) http.Handler {
 				Role, Content string
 			}
 		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		if err := json.Unmarshal(r.Raw, &req); err != nil {
 			t.Errorf("request: %v", err)
 		}
 		if req.Model != "adder" || len(req.Tools) != 1 {
@@ -173,9 +174,7 @@ func scriptedLLM(t *testing.T) http.Handler {
 		failed = failed || fail
 		mu.Unlock()
 		if fail {
-			w.Header().Set("Retry-After-Ms", "1")
-			http.Error(w, `{"error":{"message":"warming up"}}`, 503)
-			return
+			return openaitest.Reply{Status: 503, Header: map[string]string{"Retry-After-Ms": "1"}, Body: `{"error":{"message":"warming up"}}`}
 		}
 		last := req.Messages[len(req.Messages)-1]
 		n := len(req.Messages)
@@ -192,19 +191,17 @@ func scriptedLLM(t *testing.T) http.Handler {
 		default:
 			t.Errorf("last message from %q", last.Role)
 		}
-		fmt.Fprintf(w, `{"choices":[{"index":0,"message":%s,"finish_reason":"stop"}],"usage":{"prompt_tokens":%d,"completion_tokens":10}}`, msg, 20*n)
-	})
+		return openaitest.Reply{Body: fmt.Sprintf(`{"choices":[{"index":0,"message":%s,"finish_reason":"stop"}],"usage":{"prompt_tokens":%d,"completion_tokens":10}}`, msg, 20*n)}
+	}
 }
 
 // TestRun runs the agent through runner.Run against the scripted server and
 // checks the episode records.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(scriptedLLM(t))
-	defer srv.Close()
-	reg := &dojo.Registry{}
-	registerAdd(reg)
-	a := mustNew(t, openai.Config{BaseURL: srv.URL + "/v1", Model: "adder", Concurrency: 2})
+	srv := openaitest.NewServer(t, scriptedLLM(t))
+	reg := addRegistry()
+	a := mustNew(t, openai.Config{BaseURL: srv.URL, Model: "adder", Concurrency: 2})
 
 	// Keep each episode's agent to read its usage as the runner would.
 	var mu sync.Mutex
@@ -247,7 +244,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("%d records, want %d", len(eps), episodes)
 	}
 	for _, ep := range eps {
-		if ep.Error != "" || !ep.Success || ep.Length != 2 || ep.Agent != "openai:"+srv.URL+"/v1 model=adder" {
+		if ep.Error != "" || !ep.Success || ep.Length != 2 || ep.Agent != "openai:"+srv.URL+" model=adder" {
 			t.Errorf("episode %d: error %q, success %v, length %d, agent %q", ep.Episode, ep.Error, ep.Success, ep.Length, ep.Agent)
 			continue
 		}
@@ -293,23 +290,12 @@ func compactArgs(c dojo.ToolCall) string {
 // sends no more than one request per worker.
 func TestRejectedKeyStopsTheRun(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	requests := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		requests++
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		w.Write([]byte(`{"error":{"message":"Incorrect API key provided: sk-bad"}}`))
-	}))
-	defer srv.Close()
-	reg := &dojo.Registry{}
-	registerAdd(reg)
+	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Status: http.StatusUnauthorized, Body: `{"error":{"message":"Incorrect API key provided: sk-bad"}}`}))
+	reg := addRegistry()
 	// At most one request per episode in flight goes out: those on their
 	// way when the first 401 comes back.
 	const inFlight = 4
-	a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "adder", Concurrency: inFlight})
+	a, err := openai.New(openai.Config{BaseURL: srv.URL, Model: "adder", Concurrency: inFlight})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +310,7 @@ func TestRejectedKeyStopsTheRun(t *testing.T) {
 	if data, _ := os.ReadFile(out); len(data) != 0 {
 		t.Errorf("file holds %q, want nothing", data)
 	}
-	if requests > inFlight {
+	if requests := srv.Count(); requests > inFlight {
 		t.Errorf("%d requests with %d episodes in flight: the run went on after the 401", requests, inFlight)
 	}
 }
@@ -334,14 +320,8 @@ func TestRejectedKeyStopsTheRun(t *testing.T) {
 // run stops at once naming the options to set, before any request.
 func TestTextlessEnvIsRefused(t *testing.T) {
 	t.Parallel()
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"choices":[{"message":{"role":"assistant","content":"left"}}]}`))
-	}))
-	defer srv.Close()
-	a, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "m", Concurrency: 2})
+	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Body: `{"choices":[{"message":{"role":"assistant","content":"left"}}]}`}))
+	a, err := openai.New(openai.Config{BaseURL: srv.URL, Model: "m", Concurrency: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,11 +333,11 @@ func TestTextlessEnvIsRefused(t *testing.T) {
 	if !dojo.IsFatal(err) || dojo.ErrorCode(err) != dojo.CodeInvalid || !strings.Contains(err.Error(), "--opt text=true --opt instructions=true") {
 		t.Errorf("FrozenLake without text: %v, want a fatal error naming --opt text=true --opt instructions=true", err)
 	}
-	if n := requests.Load(); n != 0 {
+	if n := srv.Count(); n != 0 {
 		t.Errorf("%d requests sent for an env without text", n)
 	}
 	sum, err := run(dojo.Options{"text": true, "instructions": true})
-	if err != nil || sum.Episodes != 4 || requests.Load() == 0 {
-		t.Errorf("FrozenLake with text: %v, summary %+v, %d requests", err, sum, requests.Load())
+	if err != nil || sum.Episodes != 4 || srv.Count() == 0 {
+		t.Errorf("FrozenLake with text: %v, summary %+v, %d requests", err, sum, srv.Count())
 	}
 }

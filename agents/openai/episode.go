@@ -70,20 +70,30 @@ func (e *episode) Act(ctx context.Context, t dojo.Turn) (dojo.Action, error) {
 	return dojo.TextAction(rep.text), nil
 }
 
+// ObsMessages returns the messages the agent sends a model for an
+// observation: its Messages, else its Text as a user message, else its
+// Value as JSON in one; none for an empty observation.
+func ObsMessages(o dojo.Obs) ([]dojo.Message, error) {
+	switch {
+	case len(o.Messages) > 0:
+		return o.Messages, nil
+	case o.Text != "":
+		return []dojo.Message{{Role: "user", Content: o.Text}}, nil
+	case o.Value != nil:
+		b, err := json.Marshal(o.Value)
+		if err != nil {
+			return nil, dojo.Errorf(dojo.CodeInternal, "openai agent: the observation's value does not marshal to JSON: %v", err)
+		}
+		return []dojo.Message{{Role: "user", Content: string(b)}}, nil
+	}
+	return nil, nil
+}
+
 // observe appends an observation to the history.
 func (e *episode) observe(o dojo.Obs) error {
-	msgs := o.Messages
-	if len(msgs) == 0 {
-		switch {
-		case o.Text != "":
-			msgs = []dojo.Message{{Role: "user", Content: o.Text}}
-		case o.Value != nil:
-			b, err := json.Marshal(o.Value)
-			if err != nil {
-				return dojo.Errorf(dojo.CodeInternal, "openai agent: the observation's value does not marshal to JSON: %v", err)
-			}
-			msgs = []dojo.Message{{Role: "user", Content: string(b)}}
-		}
+	msgs, err := ObsMessages(o)
+	if err != nil {
+		return err
 	}
 	first := len(e.history) == 0
 	if first && len(msgs) == 0 {

@@ -36,10 +36,10 @@ func playHistory(t *testing.T, lastTurns int) []request {
 		default:
 			msg = fmt.Sprintf(`{"role":"assistant","content":"thinking about turn %d"}`, i)
 		}
-		script = append(script, reply{body: `{"choices":[{"message":` + msg + `}],"usage":{"prompt_tokens":5,"completion_tokens":2}}`})
+		script = append(script, reply{Body: `{"choices":[{"message":` + msg + `}],"usage":{"prompt_tokens":5,"completion_tokens":2}}`})
 	}
 	f := newFake(t, script...)
-	a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m", LastTurns: lastTurns, SystemPrompt: "Be brief."})
+	a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "m", LastTurns: lastTurns, SystemPrompt: "Be brief."})
 	ag := start(t, a, toolSpec(), 3)
 	turn := dojo.Turn{Obs: dojo.Obs{Messages: []dojo.Message{
 		{Role: "system", Content: "You add numbers."},
@@ -59,7 +59,7 @@ func playHistory(t *testing.T, lastTurns int) []request {
 		}
 		turn = next
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != historyTurns {
 		t.Fatalf("%d requests, want %d", len(reqs), historyTurns)
 	}
@@ -68,7 +68,7 @@ func playHistory(t *testing.T, lastTurns int) []request {
 
 func messagesOf(t *testing.T, r request) []map[string]any {
 	t.Helper()
-	raw, _ := r.body["messages"].([]any)
+	raw, _ := r.Body["messages"].([]any)
 	out := make([]map[string]any, len(raw))
 	for i, m := range raw {
 		mm, ok := m.(map[string]any)
@@ -124,7 +124,7 @@ func TestHistoryLast(t *testing.T) {
 	for j := range historyTurns {
 		all := messagesOf(t, full[j])
 		checkPairing(t, j, all)
-		if n := strings.Count(string(full[j].raw), `"role":"assistant"`); n != j {
+		if n := strings.Count(string(full[j].Raw), `"role":"assistant"`); n != j {
 			t.Fatalf("full request %d holds %d assistant messages, want %d", j, n, j)
 		}
 		// The first two messages, then from the assistant message of
@@ -153,14 +153,14 @@ func TestHistoryLast(t *testing.T) {
 			t.Errorf("request %d starts with %v, %v: want the system prompt and the first observation", j, got[0], got[1])
 		}
 		// Everything else in the body is as with the whole conversation.
-		delete(full[j].body, "messages")
-		delete(last2[j].body, "messages")
-		if diff := cmp.Diff(full[j].body, last2[j].body); diff != "" {
+		delete(full[j].Body, "messages")
+		delete(last2[j].Body, "messages")
+		if diff := cmp.Diff(full[j].Body, last2[j].Body); diff != "" {
 			t.Errorf("request %d: the rest of the body differs (-full +last:2):\n%s", j, diff)
 		}
 	}
 	// The last request of last:2 carries 2 assistant messages; of full, 9.
-	if n := strings.Count(string(last2[historyTurns-1].raw), `"role":"assistant"`); n != 2 {
+	if n := strings.Count(string(last2[historyTurns-1].Raw), `"role":"assistant"`); n != 2 {
 		t.Errorf("the last request with last:2 holds %d assistant messages, want 2", n)
 	}
 }
@@ -172,8 +172,8 @@ func TestHistoryLongerThanEpisode(t *testing.T) {
 	full := playHistory(t, 0)
 	long := playHistory(t, historyTurns)
 	for j := range full {
-		if !bytes.Equal(full[j].raw, long[j].raw) {
-			t.Errorf("request %d with last:%d differs from the whole conversation:\n%s\n%s", j, historyTurns, full[j].raw, long[j].raw)
+		if !bytes.Equal(full[j].Raw, long[j].Raw) {
+			t.Errorf("request %d with last:%d differs from the whole conversation:\n%s\n%s", j, historyTurns, full[j].Raw, long[j].Raw)
 		}
 	}
 }

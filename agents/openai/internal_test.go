@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -42,24 +43,12 @@ func TestBackoff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var mu sync.Mutex
-			n := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				i := n
-				n++
-				mu.Unlock()
-				if i < len(tt.replies) {
-					for k, v := range tt.replies[i].header {
-						w.Header().Set(k, v)
-					}
-					w.WriteHeader(tt.replies[i].status)
-					w.Write([]byte(`{"error":{"message":"busy"}}`))
-					return
+			srv := openaitest.NewServer(t, func(r *openaitest.Request) openaitest.Reply {
+				if i := r.N - 1; i < len(tt.replies) {
+					return openaitest.Reply{Status: tt.replies[i].status, Header: tt.replies[i].header, Body: `{"error":{"message":"busy"}}`}
 				}
-				w.Write([]byte(ok))
-			}))
-			defer srv.Close()
+				return openaitest.Reply{Body: ok}
+			})
 			a, err := New(Config{BaseURL: srv.URL, Model: "m", RetryDelay: time.Second, MaxRetryDelay: 3 * time.Second})
 			if err != nil {
 				t.Fatal(err)

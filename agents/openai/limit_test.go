@@ -3,16 +3,13 @@ package openai
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -87,13 +84,7 @@ func TestLimiter(t *testing.T) {
 func TestRPS(t *testing.T) {
 	t.Parallel()
 	c := &fakeClock{t: time.Unix(1000, 0)}
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		requests.Add(1)
-		io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"ok"}}]}`)
-	}))
-	defer srv.Close()
+	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Body: `{"choices":[{"message":{"role":"assistant","content":"ok"}}]}`}))
 	const rps, burst, episodes, turns = 4, 3, 6, 4
 	a, err := New(Config{BaseURL: srv.URL, Model: "m", RPS: rps, Burst: burst, Concurrency: 4})
 	if err != nil {
@@ -119,7 +110,7 @@ func TestRPS(t *testing.T) {
 	}
 	wg.Wait()
 	const n = episodes * turns
-	if got := requests.Load(); got != n {
+	if got := srv.Count(); got != n {
 		t.Fatalf("%d requests, want %d", got, n)
 	}
 	var want []time.Duration
@@ -153,12 +144,7 @@ func TestRPS(t *testing.T) {
 // at once, without a request.
 func TestRPSCancel(t *testing.T) {
 	t.Parallel()
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"ok"}}]}`)
-	}))
-	defer srv.Close()
+	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Body: `{"choices":[{"message":{"role":"assistant","content":"ok"}}]}`}))
 	// One request an hour: the second waits an hour unless canceled.
 	a, err := New(Config{BaseURL: srv.URL, Model: "m", RPS: 1.0 / 3600})
 	if err != nil {
@@ -187,7 +173,7 @@ func TestRPSCancel(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("Act still waits for the rate limit a minute after its context was canceled")
 	}
-	if n := requests.Load(); n != 1 {
+	if n := srv.Count(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 }

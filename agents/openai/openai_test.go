@@ -4,108 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/agents/openai"
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 	"github.com/google/go-cmp/cmp"
 )
 
 // reply is one scripted answer of the fake server.
-type reply struct {
-	status int               // default 200
-	header map[string]string // extra headers
-	body   string
-	cut    bool          // announce a longer body, send body, then drop the connection
-	delay  time.Duration // wait before answering
-}
+type reply = openaitest.Reply
 
-// fake is an OpenAI-compatible server that plays a script and records what
-// it was sent. After the script it answers 500 and fails the test.
-type fake struct {
-	t      *testing.T
-	srv    *httptest.Server
-	mu     sync.Mutex
-	script []reply
-	reqs   []request
-}
+// request is one request the fake server received.
+type request = openaitest.Request
 
-type request struct {
-	path   string
-	header http.Header
-	body   map[string]any
-	raw    []byte
+// newFake starts an OpenAI-compatible server that plays a script and
+// records what it was sent. After the script it answers 500 and fails the
+// test.
+func newFake(t *testing.T, script ...reply) *openaitest.Server {
+	return openaitest.NewServer(t, openaitest.Script(t, script...))
 }
-
-func newFake(t *testing.T, script ...reply) *fake {
-	f := &fake{t: t, script: script}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
-	data, _ := io.ReadAll(r.Body)
-	var body map[string]any
-	if err := json.Unmarshal(data, &body); err != nil {
-		f.t.Errorf("request body is not JSON: %v: %s", err, data)
-	}
-	f.mu.Lock()
-	f.reqs = append(f.reqs, request{path: r.URL.Path, header: r.Header.Clone(), body: body, raw: data})
-	var rep reply
-	ok := len(f.script) > 0
-	if ok {
-		rep, f.script = f.script[0], f.script[1:]
-	}
-	f.mu.Unlock()
-	if !ok {
-		f.t.Errorf("unscripted request %d", len(f.reqs))
-		http.Error(w, "script exhausted", 500)
-		return
-	}
-	if rep.delay > 0 {
-		select {
-		case <-time.After(rep.delay):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if rep.cut {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			f.t.Errorf("hijack: %v", err)
-			return
-		}
-		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n" + rep.body)
-		buf.Flush()
-		conn.Close()
-		return
-	}
-	for k, v := range rep.header {
-		w.Header().Set(k, v)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if rep.status != 0 {
-		w.WriteHeader(rep.status)
-	}
-	io.WriteString(w, rep.body)
-}
-
-func (f *fake) requests() []request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]request(nil), f.reqs...)
-}
-
-// url is the API root: http://127.0.0.1:PORT/v1.
-func (f *fake) url() string { return f.srv.URL + "/v1" }
 
 // jsonOf decodes s, for comparing with decoded request bodies.
 func jsonOf(t *testing.T, s string) any {
@@ -166,12 +89,12 @@ func usageOf(t *testing.T, ag dojo.Agent) map[string]float64 {
 func TestConversation(t *testing.T) {
 	t.Parallel()
 	f := newFake(t,
-		reply{body: `{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning_content":"think","tool_calls":[{"id":"call_a","type":"function","function":{"name":"add","arguments":"{\"a\": 2, \"b\": 3}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":50,"completion_tokens":12,"total_tokens":62}}`},
-		reply{body: `{"choices":[{"message":{"role":"assistant","content":"The sum is 5."},"finish_reason":"stop"}],"usage":{"prompt_tokens":70,"completion_tokens":6,"completion_tokens_details":{"reasoning_tokens":2}}}`},
+		reply{Body: `{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning_content":"think","tool_calls":[{"id":"call_a","type":"function","function":{"name":"add","arguments":"{\"a\": 2, \"b\": 3}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":50,"completion_tokens":12,"total_tokens":62}}`},
+		reply{Body: `{"choices":[{"message":{"role":"assistant","content":"The sum is 5."},"finish_reason":"stop"}],"usage":{"prompt_tokens":70,"completion_tokens":6,"completion_tokens_details":{"reasoning_tokens":2}}}`},
 	)
 	temp := 0.5
 	a := mustNew(t, openai.Config{
-		BaseURL: f.url() + "/", Model: "qwen", APIKey: "sk-test", Temperature: &temp, MaxTokens: 256,
+		BaseURL: f.URL + "/", Model: "qwen", APIKey: "sk-test", Temperature: &temp, MaxTokens: 256,
 		SystemPrompt: "Be brief.", Extra: map[string]any{"top_p": 0.9, "chat_template_kwargs": map[string]bool{"enable_thinking": false}},
 	})
 	ag := start(t, a, toolSpec(), 1<<40+7)
@@ -209,14 +132,14 @@ func TestConversation(t *testing.T) {
 			{"role":"assistant","content":null,"tool_calls":[{"id":"call_a","type":"function","function":{"name":"add","arguments":"{\"a\": 2, \"b\": 3}"}}]},
 			{"role":"tool","content":"5","name":"add","tool_call_id":"call_a"}]}`),
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	var got []any
 	for _, r := range reqs {
-		got = append(got, r.body)
-		if r.path != "/v1/chat/completions" {
-			t.Errorf("path %q, want /v1/chat/completions", r.path)
+		got = append(got, r.Body)
+		if r.Path != "/v1/chat/completions" {
+			t.Errorf("path %q, want /v1/chat/completions", r.Path)
 		}
-		if h := r.header.Get("Authorization"); h != "Bearer sk-test" {
+		if h := r.Header.Get("Authorization"); h != "Bearer sk-test" {
 			t.Errorf("Authorization %q, want Bearer sk-test", h)
 		}
 	}
@@ -238,7 +161,7 @@ func TestConversation(t *testing.T) {
 // EpisodeStart made by hand has none.
 func TestEpisodeTools(t *testing.T) {
 	t.Parallel()
-	answer := reply{body: `{"choices":[{"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`}
+	answer := reply{Body: `{"choices":[{"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`}
 	spec := toolSpec()
 	shown := []dojo.Tool{{Name: "mul", Description: "multiplies", InputSchema: json.RawMessage(addSchema)}, spec.Action.Tools[0]}
 	tests := []struct {
@@ -255,7 +178,7 @@ func TestEpisodeTools(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, answer, answer)
-			a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m"})
+			a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "m"})
 			ag, err := a.NewAgent(context.Background(), dojo.EpisodeStart{Seed: 1, Spec: spec, Tools: tt.tools})
 			if err != nil {
 				t.Fatal(err)
@@ -265,12 +188,12 @@ func TestEpisodeTools(t *testing.T) {
 					t.Fatalf("Act %d: %v", step, err)
 				}
 			}
-			reqs := f.requests()
+			reqs := f.Requests()
 			if len(reqs) != 2 {
 				t.Fatalf("%d requests, want 2", len(reqs))
 			}
 			for i, r := range reqs {
-				if diff := cmp.Diff(jsonOf(t, tt.want), r.body["tools"]); diff != "" {
+				if diff := cmp.Diff(jsonOf(t, tt.want), r.Body["tools"]); diff != "" {
 					t.Errorf("request %d tools (-want +got):\n%s", i+1, diff)
 				}
 			}
@@ -330,8 +253,8 @@ func TestReplies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t, reply{body: tt.body}, reply{body: msg(`{"role":"assistant","content":"bye"}`)})
-			a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m", NoSeed: true})
+			f := newFake(t, reply{Body: tt.body}, reply{Body: msg(`{"role":"assistant","content":"bye"}`)})
+			a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "m", NoSeed: true})
 			ag := start(t, a, tt.spec, 0)
 			act, err := ag.Act(context.Background(), dojo.Turn{Obs: dojo.Obs{Text: "start"}})
 			if err != nil {
@@ -346,17 +269,17 @@ func TestReplies(t *testing.T) {
 			if _, err := ag.Act(context.Background(), dojo.Turn{Step: 1, Obs: dojo.Obs{Text: "next"}}); err != nil {
 				t.Fatalf("Act 2: %v", err)
 			}
-			reqs := f.requests()
-			msgs := reqs[1].body["messages"].([]any)
+			reqs := f.Requests()
+			msgs := reqs[1].Body["messages"].([]any)
 			want := []any{jsonOf(t, `{"role":"user","content":"start"}`), jsonOf(t, tt.history), jsonOf(t, `{"role":"user","content":"next"}`)}
 			if diff := cmp.Diff(want, msgs); diff != "" {
 				t.Errorf("second request's messages (-want +got):\n%s", diff)
 			}
-			_, hasTools := reqs[0].body["tools"]
+			_, hasTools := reqs[0].Body["tools"]
 			if wantTools := tt.spec.Action.Kind == dojo.KindToolCalls; hasTools != wantTools {
 				t.Errorf("tools sent: %v, want %v", hasTools, wantTools)
 			}
-			if _, hasSeed := reqs[0].body["seed"]; hasSeed {
+			if _, hasSeed := reqs[0].Body["seed"]; hasSeed {
 				t.Errorf("seed sent with NoSeed")
 			}
 		})
@@ -366,23 +289,23 @@ func TestReplies(t *testing.T) {
 // TestObservations checks the fallbacks from Messages to Text to Value.
 func TestObservations(t *testing.T) {
 	t.Parallel()
-	ok := reply{body: `{"choices":[{"message":{"role":"assistant","content":"left"}}]}`}
+	ok := reply{Body: `{"choices":[{"message":{"role":"assistant","content":"left"}}]}`}
 	f := newFake(t, ok, ok, ok)
-	a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m", SystemPrompt: "Answer with one word."})
+	a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "m", SystemPrompt: "Answer with one word."})
 	ag := start(t, a, textSpec(), 3)
 	for i, o := range []dojo.Obs{{Text: "you are at 0"}, {Value: []int{1, 5}}, {Messages: []dojo.Message{{Role: "user", Content: "at 2"}}}} {
 		if _, err := ag.Act(context.Background(), dojo.Turn{Step: i, Obs: o}); err != nil {
 			t.Fatalf("Act %d: %v", i, err)
 		}
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	want := jsonOf(t, `[{"role":"system","content":"Answer with one word."},{"role":"user","content":"you are at 0"},
 		{"role":"assistant","content":"left"},{"role":"user","content":"[1,5]"},
 		{"role":"assistant","content":"left"},{"role":"user","content":"at 2"}]`)
-	if diff := cmp.Diff(want, reqs[2].body["messages"]); diff != "" {
+	if diff := cmp.Diff(want, reqs[2].Body["messages"]); diff != "" {
 		t.Errorf("messages (-want +got):\n%s", diff)
 	}
-	if got := reqs[0].body["seed"]; got != 3.0 {
+	if got := reqs[0].Body["seed"]; got != 3.0 {
 		t.Errorf("seed %v, want 3", got)
 	}
 
@@ -396,27 +319,27 @@ func TestObservations(t *testing.T) {
 // by a good completion.
 func TestRetries(t *testing.T) {
 	t.Parallel()
-	ok := reply{body: `{"choices":[{"message":{"role":"assistant","content":"fine"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}`}
+	ok := reply{Body: `{"choices":[{"message":{"role":"assistant","content":"fine"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}`}
 	tests := []struct {
 		name    string
 		replies []reply
 	}{
-		{"429 then success", []reply{{status: 429, header: map[string]string{"Retry-After-Ms": "30"}, body: `{"error":{"message":"rate limited"}}`}}},
-		{"500 and 502", []reply{{status: 500, body: "oops"}, {status: 502, body: "<html>bad gateway</html>"}}},
-		{"503, 504, 408, 409", []reply{{status: 503}, {status: 504}, {status: 408}, {status: 409}}},
-		{"body not JSON", []reply{{body: `{"choices":[{"message":`}}},
-		{"no choices", []reply{{body: `{"choices":[]}`}, {body: `{"object":"chat.completion"}`}}},
-		{"error object with 200", []reply{{body: `{"error":{"message":"upstream failed"}}`}}},
-		{"message not an object", []reply{{body: `{"choices":[{"message":"hi"}]}`}, {body: `{"choices":[{"delta":{}}]}`}}},
-		{"content of the wrong type", []reply{{body: `{"choices":[{"message":{"content":5}}]}`}}},
-		{"tool_calls not an array", []reply{{body: `{"choices":[{"message":{"content":"","tool_calls":{"id":1}}}]}`}}},
-		{"connection cut mid-body", []reply{{cut: true, body: `{"choices":[{"message":{"role":"assis`}}},
+		{"429 then success", []reply{{Status: 429, Header: map[string]string{"Retry-After-Ms": "30"}, Body: `{"error":{"message":"rate limited"}}`}}},
+		{"500 and 502", []reply{{Status: 500, Body: "oops"}, {Status: 502, Body: "<html>bad gateway</html>"}}},
+		{"503, 504, 408, 409", []reply{{Status: 503}, {Status: 504}, {Status: 408}, {Status: 409}}},
+		{"body not JSON", []reply{{Body: `{"choices":[{"message":`}}},
+		{"no choices", []reply{{Body: `{"choices":[]}`}, {Body: `{"object":"chat.completion"}`}}},
+		{"error object with 200", []reply{{Body: `{"error":{"message":"upstream failed"}}`}}},
+		{"message not an object", []reply{{Body: `{"choices":[{"message":"hi"}]}`}, {Body: `{"choices":[{"delta":{}}]}`}}},
+		{"content of the wrong type", []reply{{Body: `{"choices":[{"message":{"content":5}}]}`}}},
+		{"tool_calls not an array", []reply{{Body: `{"choices":[{"message":{"content":"","tool_calls":{"id":1}}}]}`}}},
+		{"connection cut mid-body", []reply{{Cut: true, Body: `{"choices":[{"message":{"role":"assis`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, append(tt.replies, ok)...)
-			a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m"})
+			a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "m"})
 			ag := start(t, a, toolSpec(), 0)
 			t0 := time.Now()
 			act, err := ag.Act(context.Background(), dojo.Turn{Obs: dojo.Obs{Text: "go"}})
@@ -426,15 +349,15 @@ func TestRetries(t *testing.T) {
 			if diff := cmp.Diff(dojo.MessageAction("fine"), act); diff != "" {
 				t.Errorf("action (-want +got):\n%s", diff)
 			}
-			if ra := tt.replies[0].header["Retry-After-Ms"]; ra != "" && time.Since(t0) < 30*time.Millisecond {
+			if ra := tt.replies[0].Header["Retry-After-Ms"]; ra != "" && time.Since(t0) < 30*time.Millisecond {
 				t.Errorf("retried after %v, before the server's Retry-After-Ms %s", time.Since(t0), ra)
 			}
-			reqs := f.requests()
+			reqs := f.Requests()
 			if len(reqs) != len(tt.replies)+1 {
 				t.Fatalf("%d requests, want %d", len(reqs), len(tt.replies)+1)
 			}
 			for i := 1; i < len(reqs); i++ {
-				if diff := cmp.Diff(reqs[0].body, reqs[i].body); diff != "" {
+				if diff := cmp.Diff(reqs[0].Body, reqs[i].Body); diff != "" {
 					t.Errorf("retry %d sent another body (-first +retry):\n%s", i, diff)
 				}
 			}
@@ -450,7 +373,7 @@ func TestRetries(t *testing.T) {
 // key stops later episodes at NewAgent.
 func TestErrors(t *testing.T) {
 	t.Parallel()
-	fail := func(status int, body string) reply { return reply{status: status, body: body} }
+	fail := func(status int, body string) reply { return reply{Status: status, Body: body} }
 	tests := []struct {
 		name    string
 		retries int
@@ -473,14 +396,14 @@ func TestErrors(t *testing.T) {
 			dojo.CodeUnavailable, []string{"500 Internal Server Error", "engine dead", "gave up after 3 attempts"}, false},
 		{"no retries", -1, []reply{fail(503, "")},
 			dojo.CodeUnavailable, []string{"503", "(empty body)", "gave up after 1 attempts"}, false},
-		{"malformed until the retries run out", 1, []reply{{body: "garbage"}, {body: "garbage"}},
+		{"malformed until the retries run out", 1, []reply{{Body: "garbage"}, {Body: "garbage"}},
 			dojo.CodeUnavailable, []string{"malformed completion", "garbage"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, tt.replies...)
-			a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "gpt-5", Retries: tt.retries})
+			a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "gpt-5", Retries: tt.retries})
 			ag := start(t, a, toolSpec(), 0)
 			_, err := ag.Act(context.Background(), dojo.Turn{Obs: dojo.Obs{Text: "go"}})
 			if code := dojo.ErrorCode(err); code != tt.code {
@@ -494,7 +417,7 @@ func TestErrors(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, s)
 				}
 			}
-			if n := len(f.requests()); n != len(tt.replies) {
+			if n := len(f.Requests()); n != len(tt.replies) {
 				t.Errorf("%d requests, want %d", n, len(tt.replies))
 			}
 			_, err = a.NewAgent(context.Background(), dojo.EpisodeStart{Spec: toolSpec()})
@@ -528,8 +451,8 @@ func TestConnectionRefused(t *testing.T) {
 // abandoned and retried.
 func TestAttemptTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFake(t, reply{delay: 5 * time.Second, body: "late"}, reply{body: `{"choices":[{"message":{"content":"on time"}}]}`})
-	a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m", Timeout: 100 * time.Millisecond})
+	f := newFake(t, reply{Delay: 5 * time.Second, Body: "late"}, reply{Body: `{"choices":[{"message":{"content":"on time"}}]}`})
+	a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "m", Timeout: 100 * time.Millisecond})
 	t0 := time.Now()
 	act, err := start(t, a, textSpec(), 0).Act(context.Background(), dojo.Turn{Obs: dojo.Obs{Text: "go"}})
 	if err != nil {
@@ -544,16 +467,16 @@ func TestAttemptTimeout(t *testing.T) {
 // even while waiting out a Retry-After.
 func TestCancel(t *testing.T) {
 	t.Parallel()
-	busy := reply{status: 429, header: map[string]string{"Retry-After": "30"}, body: "slow down"}
+	busy := reply{Status: 429, Header: map[string]string{"Retry-After": "30"}, Body: "slow down"}
 	f := newFake(t, busy, busy)
 	// A long backoff too: neither must be waited out.
-	a, err := openai.New(openai.Config{BaseURL: f.url(), Model: "m", RetryDelay: time.Minute, MaxRetryDelay: time.Minute})
+	a, err := openai.New(openai.Config{BaseURL: f.URL, Model: "m", RetryDelay: time.Minute, MaxRetryDelay: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(f.requests()) == 0 {
+		for len(f.Requests()) == 0 {
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -567,13 +490,13 @@ func TestCancel(t *testing.T) {
 	if d := time.Since(t0); d > 5*time.Second {
 		t.Errorf("Act returned %v after the cancel", d)
 	}
-	if n := len(f.requests()); n != 1 {
+	if n := len(f.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 
 	// A deadline during a request is a timeout, not retried.
-	f = newFake(t, reply{delay: 10 * time.Second})
-	a = mustNew(t, openai.Config{BaseURL: f.url(), Model: "m"})
+	f = newFake(t, reply{Delay: 10 * time.Second})
+	a = mustNew(t, openai.Config{BaseURL: f.URL, Model: "m"})
 	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err = start(t, a, textSpec(), 0).Act(ctx, dojo.Turn{Obs: dojo.Obs{Text: "go"}})
@@ -586,8 +509,8 @@ func TestCancel(t *testing.T) {
 // runner retrying an unavailable server) sends the same conversation.
 func TestRepeatedTurn(t *testing.T) {
 	t.Parallel()
-	f := newFake(t, reply{status: 503}, reply{body: `{"choices":[{"message":{"content":"ok"}}]}`})
-	a := mustNew(t, openai.Config{BaseURL: f.url(), Model: "m", Retries: -1})
+	f := newFake(t, reply{Status: 503}, reply{Body: `{"choices":[{"message":{"content":"ok"}}]}`})
+	a := mustNew(t, openai.Config{BaseURL: f.URL, Model: "m", Retries: -1})
 	ag := start(t, a, textSpec(), 0)
 	turn := dojo.Turn{Obs: dojo.Obs{Text: "go"}}
 	if _, err := ag.Act(context.Background(), turn); dojo.ErrorCode(err) != dojo.CodeUnavailable {
@@ -596,8 +519,8 @@ func TestRepeatedTurn(t *testing.T) {
 	if _, err := ag.Act(context.Background(), turn); err != nil {
 		t.Fatalf("second Act: %v", err)
 	}
-	reqs := f.requests()
-	if diff := cmp.Diff(reqs[0].body, reqs[1].body); diff != "" {
+	reqs := f.Requests()
+	if diff := cmp.Diff(reqs[0].Body, reqs[1].Body); diff != "" {
 		t.Errorf("the repeated turn changed the request (-first +second):\n%s", diff)
 	}
 }
@@ -606,20 +529,7 @@ func TestRepeatedTurn(t *testing.T) {
 // flight across episodes.
 func TestConcurrency(t *testing.T) {
 	t.Parallel()
-	var inFlight, peak atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-		io.WriteString(w, `{"choices":[{"message":{"content":"ok"}}]}`)
-	}))
-	defer srv.Close()
+	srv := openaitest.NewServer(t, openaitest.Always(reply{Delay: 20 * time.Millisecond, Body: `{"choices":[{"message":{"content":"ok"}}]}`}))
 	const limit, episodes, turns = 2, 8, 3
 	a := mustNew(t, openai.Config{BaseURL: srv.URL, Model: "m", Concurrency: limit})
 	var wg sync.WaitGroup
@@ -640,7 +550,7 @@ func TestConcurrency(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if p := peak.Load(); p > limit || p < 2 {
+	if p := srv.Peak(); p > limit || p < 2 {
 		t.Errorf("peak of %d requests in flight, want %d (at most the limit, and parallel)", p, limit)
 	}
 	if got := a.Totals()["requests"]; got != episodes*turns {
@@ -727,7 +637,7 @@ func TestFromFlag(t *testing.T) {
 		{"vllm:URL", nil, "", "want openai:BASE_URL"},
 	}
 	for _, tt := range tests {
-		f := newFake(t, reply{body: `{"choices":[{"message":{"content":"x"}}]}`})
+		f := newFake(t, reply{Body: `{"choices":[{"message":{"content":"x"}}]}`})
 		getenv := func(k string) string {
 			for _, e := range tt.env {
 				if e == k {
@@ -736,7 +646,7 @@ func TestFromFlag(t *testing.T) {
 			}
 			return ""
 		}
-		a, err := openai.FromFlag(strings.Replace(tt.agent, "URL", f.url(), 1), openai.Config{Model: "m"}, getenv)
+		a, err := openai.FromFlag(strings.Replace(tt.agent, "URL", f.URL, 1), openai.Config{Model: "m"}, getenv)
 		if tt.wantErr != "" {
 			if dojo.ErrorCode(err) != dojo.CodeInvalid || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("%s: got %v, want an invalid error saying %q", tt.agent, err, tt.wantErr)
@@ -749,7 +659,7 @@ func TestFromFlag(t *testing.T) {
 		if _, err := start(t, a, textSpec(), 0).Act(context.Background(), dojo.Turn{Obs: dojo.Obs{Text: "go"}}); err != nil {
 			t.Fatal(err)
 		}
-		if got := f.requests()[0].header.Get("Authorization"); got != tt.key {
+		if got := f.Requests()[0].Header.Get("Authorization"); got != tt.key {
 			t.Errorf("env %v: Authorization %q, want %q", tt.env, got, tt.key)
 		}
 	}

@@ -3,9 +3,6 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,20 +11,20 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 )
 
 // gateLLM is an OpenAI-compatible server that holds every request until
 // want requests are in flight at once (or, as a fallback that keeps a
 // failing test short, until gateFallback after the first request), then
-// answers each with a final message. peak is the most requests it saw in
-// flight at once: want when the client keeps want requests in flight,
+// answers each with a final message. Its Peak is the most requests it saw
+// in flight at once: want when the client keeps want requests in flight,
 // fewer when it cannot.
 type gateLLM struct {
-	srv      *httptest.Server
+	*openaitest.Server
 	want     int32
-	inFlight atomic.Int32
-	peak     atomic.Int32
-	requests atomic.Int32
+	inFlight atomic.Int32 // requests held at the gate
 	once     sync.Once
 	open     chan struct{}
 	first    sync.Once
@@ -37,14 +34,9 @@ const gateFallback = 5 * time.Second
 
 func newGateLLM(t *testing.T, want int) *gateLLM {
 	g := &gateLLM{want: int32(want), open: make(chan struct{})}
-	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		g.requests.Add(1)
+	g.Server = openaitest.NewServer(t, func(r *openaitest.Request) openaitest.Reply {
 		g.first.Do(func() { time.AfterFunc(gateFallback, g.release) })
-		n := g.inFlight.Add(1)
-		for p := g.peak.Load(); n > p && !g.peak.CompareAndSwap(p, n); p = g.peak.Load() {
-		}
-		if n >= g.want {
+		if g.inFlight.Add(1) >= g.want {
 			g.release()
 		}
 		select {
@@ -52,16 +44,14 @@ func newGateLLM(t *testing.T, want int) *gateLLM {
 		case <-r.Context().Done():
 		}
 		g.inFlight.Add(-1)
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"done"}}],"usage":{"prompt_tokens":10,"completion_tokens":1}}`)
-	}))
-	t.Cleanup(g.srv.Close)
+		return openaitest.Reply{Body: `{"choices":[{"message":{"role":"assistant","content":"done"}}],"usage":{"prompt_tokens":10,"completion_tokens":1}}`}
+	})
 	return g
 }
 
 func (g *gateLLM) release() { g.once.Do(func() { close(g.open) }) }
 
-func (g *gateLLM) url() string { return "openai:" + g.srv.URL + "/v1" }
+func (g *gateLLM) url() string { return "openai:" + g.URL }
 
 // TestLLMConcurrency checks that the episodes of an LLM agent in flight
 // are set by --concurrency (16 by default), not by the CPU workers: toolcall
@@ -91,7 +81,7 @@ func TestLLMConcurrency(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("dojo %v: exit %d\n%s", args, r.code, r.stderr)
 			}
-			if p := g.peak.Load(); p != int32(tc.want) {
+			if p := g.Peak(); p != tc.want {
 				t.Errorf("dojo %v: at most %d requests in flight at once, want %d", args, p, tc.want)
 			}
 			var out struct {
@@ -103,8 +93,8 @@ func TestLLMConcurrency(t *testing.T) {
 					t.Fatalf("summary: %v\n%s", err, r.stdout)
 				}
 				n, _ := strconv.Atoi(tc.args[3])
-				if out.Episodes != n || out.Errors != 0 || int(g.requests.Load()) != n {
-					t.Errorf("%d episodes, %d errors, %d requests; want %d, 0, %d", out.Episodes, out.Errors, g.requests.Load(), n, n)
+				if out.Episodes != n || out.Errors != 0 || g.Count() != n {
+					t.Errorf("%d episodes, %d errors, %d requests; want %d, 0, %d", out.Episodes, out.Errors, g.Count(), n, n)
 				}
 			}
 		})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -294,8 +295,14 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 	failed, skipped := 0, 0
 	report := func(verdict, id string, err error) {
 		fmt.Fprintf(a.stdout, "%-5s %s\n", verdict, id)
-		if err != nil {
-			fmt.Fprintf(a.stdout, "      %s\n", strings.ReplaceAll(err.Error(), "\n", "\n      "))
+		problems := []error{err}
+		if ce := (*dojotest.Error)(nil); errors.As(err, &ce) {
+			problems = ce.Problems // the id is on the line above
+		}
+		for _, p := range problems {
+			if p != nil {
+				fmt.Fprintf(a.stdout, "      %s\n", strings.ReplaceAll(p.Error(), "\n", "\n      "))
+			}
 		}
 	}
 	for _, id := range ids {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 )
 
 // fakeLLM is an OpenAI-compatible chat-completions server that answers
@@ -22,7 +23,7 @@ import (
 // messages and tools as sent (prompt) and the reply (completion), so that a
 // plan's token bound at one byte per token must cover them.
 type fakeLLM struct {
-	srv      *httptest.Server
+	*openaitest.Server
 	requests atomic.Int64
 	mu       sync.Mutex
 	bad      []string // requests it could not read
@@ -35,12 +36,11 @@ var (
 
 func newFakeLLM(t *testing.T) *fakeLLM {
 	f := &fakeLLM{}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.Server = openaitest.NewServer(t, f.answer)
 	return f
 }
 
-func (f *fakeLLM) serve(w http.ResponseWriter, r *http.Request) {
+func (f *fakeLLM) answer(r *openaitest.Request) openaitest.Reply {
 	n := f.requests.Add(1)
 	var req struct {
 		Messages  json.RawMessage `json:"messages"`
@@ -54,12 +54,11 @@ func (f *fakeLLM) serve(w http.ResponseWriter, r *http.Request) {
 	var tools []struct {
 		Function struct{ Name string } `json:"function"`
 	}
-	if r.URL.Path != "/v1/chat/completions" || json.NewDecoder(r.Body).Decode(&req) != nil || json.Unmarshal(req.Messages, &msgs) != nil || len(msgs) == 0 {
+	if r.Path != "/v1/chat/completions" || json.Unmarshal(r.Raw, &req) != nil || json.Unmarshal(req.Messages, &msgs) != nil || len(msgs) == 0 {
 		f.mu.Lock()
-		f.bad = append(f.bad, r.URL.Path)
+		f.bad = append(f.bad, r.Path)
 		f.mu.Unlock()
-		http.Error(w, `{"error": {"message": "bad request"}}`, http.StatusBadRequest)
-		return
+		return openaitest.Reply{Status: http.StatusBadRequest, Body: `{"error": {"message": "bad request"}}`}
 	}
 	if len(req.Tools) > 0 {
 		json.Unmarshal(req.Tools, &tools)
@@ -92,11 +91,12 @@ func (f *fakeLLM) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	reply, _ := json.Marshal(msg)
 	prompt := len(req.Messages) + len(req.Tools)
-	json.NewEncoder(w).Encode(map[string]any{
+	body, _ := json.Marshal(map[string]any{
 		"id": fmt.Sprintf("c%d", n), "object": "chat.completion", "model": "m",
 		"choices": []map[string]any{{"index": 0, "message": msg, "finish_reason": "stop"}},
 		"usage":   map[string]int{"prompt_tokens": prompt, "completion_tokens": len(reply), "total_tokens": prompt + len(reply)},
 	})
+	return openaitest.Reply{Body: string(body)}
 }
 
 // dojo bench run llm-v1 --limit 2 against a fake server completes every
@@ -105,7 +105,7 @@ func TestBenchLLMSuiteAgainstFakeServer(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	f := newFakeLLM(t)
-	url := "openai:" + f.srv.URL + "/v1"
+	url := "openai:" + f.URL
 
 	plan := dojoCmd(t, dir, "bench", "plan", "llm-v1", "--limit", "2", "--max-tokens", "256", "--json")
 	if plan.code != 0 {

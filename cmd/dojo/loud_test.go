@@ -2,64 +2,18 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dojo-rl/dojo/agents/openai/openaitest"
 )
-
-// runDojoEnv runs the binary in dir with extra environment variables.
-func runDojoEnv(t *testing.T, dir string, env []string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, dojoBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("dojo %v: %v", args, err)
-	}
-	return result{stdout.String(), stderr.String(), code}
-}
-
-// cannedLLM is an OpenAI-compatible server answering every request with
-// status and body, after delay; it counts the requests.
-func cannedLLM(t *testing.T, status int, body string, delay time.Duration) (url string, requests *atomic.Int64) {
-	t.Helper()
-	requests = &atomic.Int64{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		if delay > 0 {
-			select {
-			case <-time.After(delay):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		w.Write([]byte(body))
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1", requests
-}
 
 // closedPort returns the URL of a port nothing listens on.
 func closedPort(t *testing.T) string {
@@ -129,22 +83,23 @@ func TestRunFailuresAreLoud(t *testing.T) {
 // those already on their way when the first 401 comes back.
 func TestRejectedKeyStopsRunAndBench(t *testing.T) {
 	t.Parallel()
-	url, requests := cannedLLM(t, http.StatusUnauthorized, badKey, 0)
+	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Status: http.StatusUnauthorized, Body: badKey}))
+	url := srv.URL
 	dir := t.TempDir()
 	r := dojoCmd(t, dir, "run", "toolcall/Bank-v0", "--agent", "openai:"+url, "--model", "m", "--episodes", "50", "--concurrency", "2")
 	want := "401 Unauthorized: Incorrect API key provided: sk-bad"
 	if r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("run: exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, want)
 	}
-	if n := requests.Load(); n > 2 {
+	if n := srv.Count(); n > 2 {
 		t.Errorf("run: %d requests with 2 episodes in flight: it went on after the 401", n)
 	}
-	requests.Store(0)
+	before := srv.Count()
 	r = dojoCmd(t, dir, "bench", "run", "llm-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b", "--concurrency", "2")
 	if r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("bench: exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, want)
 	}
-	if n := requests.Load(); n > 2 {
+	if n := srv.Count() - before; n > 2 {
 		t.Errorf("bench: %d requests with 2 episodes in flight: it went on after the 401", n)
 	}
 	var rep struct {
@@ -165,7 +120,8 @@ func TestRejectedKeyStopsRunAndBench(t *testing.T) {
 // plays, before sending any request.
 func TestLLMOnTextlessSuiteStops(t *testing.T) {
 	t.Parallel()
-	url, requests := cannedLLM(t, 200, `{"choices":[{"message":{"role":"assistant","content":"left"}}]}`, 0)
+	srv := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Body: `{"choices":[{"message":{"role":"assistant","content":"left"}}]}`}))
+	url := srv.URL
 	dir := t.TempDir()
 	r := dojoCmd(t, dir, "bench", "run", "core-v1", "--agent", "openai:"+url, "--model", "m", "--out", "b")
 	want := "gridworld/FrozenLake-v1 was made without text"
@@ -176,7 +132,7 @@ func TestLLMOnTextlessSuiteStops(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "--opt text=true --opt instructions=true") {
 		t.Errorf("run FrozenLake: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	if n := requests.Load(); n != 0 {
+	if n := srv.Count(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
 }
@@ -209,7 +165,7 @@ func TestUnreachableServerStopsRunAndBench(t *testing.T) {
 func TestProgressLinesOffATerminal(t *testing.T) {
 	t.Parallel()
 	answer := `{"choices":[{"message":{"role":"assistant","content":"done"}}],"usage":{"prompt_tokens":100,"completion_tokens":5}}`
-	url, _ := cannedLLM(t, 200, answer, 150*time.Millisecond)
+	url := openaitest.NewServer(t, openaitest.Always(openaitest.Reply{Body: answer, Delay: 150 * time.Millisecond})).URL
 	r := runDojoEnv(t, t.TempDir(), []string{"DOJO_PROGRESS_EVERY=20ms"}, "run", "toolcall/Bank-v0", "--agent", "openai:"+url, "--model", "m", "--episodes", "4", "--workers", "1")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)

@@ -55,6 +55,20 @@ func dojoCmd(t *testing.T, dir string, args ...string) result {
 // reading stdin (none if nil).
 func runDojo(t *testing.T, dir string, stdin io.Reader, args ...string) result {
 	t.Helper()
+	return runDojoWith(t, dir, stdin, nil, args...)
+}
+
+// runDojoEnv runs the binary in dir with extra environment variables.
+func runDojoEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	return runDojoWith(t, dir, nil, env, args...)
+}
+
+// runDojoWith runs the binary with args in dir (the test's temp dir if
+// empty), reading stdin (none if nil), with the extra environment
+// variables env, for at most two minutes.
+func runDojoWith(t *testing.T, dir string, stdin io.Reader, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, dojoBin, args...)
@@ -63,6 +77,9 @@ func runDojo(t *testing.T, dir string, stdin io.Reader, args ...string) result {
 	}
 	cmd.Dir = dir
 	cmd.Stdin = stdin
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -91,7 +92,7 @@ func TestConformance(t *testing.T) {
 		opts dojo.Options
 	}
 	var cases []variant
-	if raceEnabled {
+	if race.Enabled {
 		// CheckRegistry's full run takes a minute under the race
 		// detector: check default options with fewer episodes instead.
 		for _, id := range reg.IDs() {
@@ -119,7 +120,7 @@ func TestConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := dojotest.Config{}
-			if raceEnabled {
+			if race.Enabled {
 				cfg.Seeds, cfg.OracleEpisodes = 2, 5
 			}
 			cfg.CheckEnv(t, env)
@@ -452,7 +453,7 @@ func TestOracleAlwaysSucceeds(t *testing.T) {
 			}
 			e := makeEnv(t, id, opts)
 			seeds := 30
-			if raceEnabled {
+			if race.Enabled {
 				seeds = 5
 			}
 			for seed := range uint64(seeds) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // TestBernoulliEmpiricalMeans pulls every arm many times and checks the
@@ -13,7 +14,7 @@ import (
 func TestBernoulliEmpiricalMeans(t *testing.T) {
 	const k = 5
 	n := 20000
-	if raceEnabled {
+	if race.Enabled {
 		n = 4000
 	}
 	for _, opts := range []dojo.Options{{}, {"gap": 0.3, "best_mean": 0.65}} {
@@ -45,7 +46,7 @@ func TestBernoulliEmpiricalMeans(t *testing.T) {
 func TestGaussianEmpirical(t *testing.T) {
 	const k, sigma = 10, 2.0
 	n := 5000
-	if raceEnabled {
+	if race.Enabled {
 		n = 1000
 	}
 	e := makeEnv(t, "bandit/Gaussian-10-v0", dojo.Options{"sigma": sigma, "horizon": k * n})
@@ -191,7 +192,7 @@ func TestDrifting(t *testing.T) {
 func TestLinear(t *testing.T) {
 	const k, d, sigma = 10, 4, 0.5
 	n := 4000
-	if raceEnabled {
+	if race.Enabled {
 		n = 1000
 	}
 	e := makeEnv(t, "bandit/Linear-10-v0", dojo.Options{"dim": d, "sigma": sigma, "horizon": n})
@@ -241,7 +242,7 @@ func norm(x []float64) float64 { return math.Sqrt(dot(x, x)) }
 // TestZeroAllocs pins the hot path: Step with structured observations
 // allocates nothing.
 func TestZeroAllocs(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector allocates")
 	}
 	for _, id := range registry(t).IDs() {

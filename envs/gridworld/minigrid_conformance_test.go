@@ -9,6 +9,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 var mgRegistryOnce = sync.OnceValues(func() (*dojo.Registry, error) {
@@ -41,7 +42,7 @@ func mgIDs(t testing.TB) []string {
 // mgCheckConfig is the dojotest configuration: the defaults, or under the
 // race detector (ten times slower) shorter random episodes.
 func mgCheckConfig() dojotest.Config {
-	if mgRaceEnabled {
+	if race.Enabled {
 		return dojotest.Config{Seeds: 4, MaxEpisodeSteps: 300}
 	}
 	return dojotest.Config{}
@@ -49,7 +50,7 @@ func mgCheckConfig() dojotest.Config {
 
 func TestMiniGridConformance(t *testing.T) {
 	reg := mgTestRegistry(t)
-	if !mgRaceEnabled {
+	if !race.Enabled {
 		dojotest.CheckRegistry(t, reg, mgIDs(t)...)
 		return
 	}

@@ -5,11 +5,13 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // mgLayoutSeeds is the number of layouts checked per world.
 func mgLayoutSeeds() int {
-	if mgRaceEnabled {
+	if race.Enabled {
 		return 200
 	}
 	return 2000

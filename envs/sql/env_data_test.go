@@ -12,6 +12,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // TestKaggleDBQAEnv: sql/KaggleDBQA-v0 conforms, its oracle succeeds on every
@@ -37,7 +38,7 @@ func TestKaggleDBQAEnv(t *testing.T) {
 	}
 	ctx := context.Background()
 	step := 1
-	if raceEnabled {
+	if race.Enabled {
 		step = 7
 	}
 	for i := 0; i < len(ds.Examples); i += step {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // spiderOrSkip skips when the shared Spider dev set is absent.
@@ -102,7 +103,7 @@ func TestSpiderOracle(t *testing.T) {
 	}
 	idx := present(t)
 	n, step := len(idx), 1
-	if raceEnabled {
+	if race.Enabled {
 		step = 50
 	}
 	ctx := context.Background()

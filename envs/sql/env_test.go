@@ -9,6 +9,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 var genIDs = []string{"sql/Generated-v0", "sql/Retail-v0", "sql/HR-v0", "sql/School-v0", "sql/Flights-v0", "sql/Library-v0", "sql/Hospital-v0"}
@@ -78,7 +79,7 @@ func play(t testing.TB, env *Env, seed uint64, a ...dojo.Action) dojo.Step {
 func TestOracleAndHacks(t *testing.T) {
 	t.Parallel()
 	n := uint64(1000)
-	if raceEnabled {
+	if race.Enabled {
 		n = 15
 	}
 	r := registry(t)

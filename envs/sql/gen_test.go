@@ -3,6 +3,8 @@ package sql
 import (
 	"context"
 	"testing"
+
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // TestGenerateAll generates tasks of every domain and difficulty over many
@@ -11,7 +13,7 @@ import (
 func TestGenerateAll(t *testing.T) {
 	t.Parallel()
 	n := uint64(600)
-	if raceEnabled {
+	if race.Enabled {
 		n = 24
 	}
 	ctx := context.Background()
@@ -47,7 +49,7 @@ func TestGenerateAll(t *testing.T) {
 				}
 			}
 			for _, tp := range templates {
-				if !raceEnabled && seen[tp.name] == 0 {
+				if !race.Enabled && seen[tp.name] == 0 {
 					t.Errorf("template %s never generated", tp.name)
 				}
 			}

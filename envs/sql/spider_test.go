@@ -10,7 +10,15 @@ import (
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/race"
 )
+
+// raceStride is 1 without the race detector: the real-data sweeps check
+// every question. Under it the pure-Go SQLite runs tens of times slower,
+// so they check every raceStride-th question; the normal run (and
+// cmd/dojo's end-to-end test, whose binary is built without -race) checks
+// every question.
+var raceStride = map[bool]int{false: 1, true: 9}[race.Enabled]
 
 // goldPredictions returns every stride-th example's gold query as its
 // prediction.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // TestGoldenTasks pins generated tasks byte for byte (request, tools,
@@ -119,7 +120,7 @@ func TestVerifyText(t *testing.T) {
 func TestGeneratorFirstDraw(t *testing.T) {
 	t.Parallel()
 	seeds := 300
-	if raceEnabled {
+	if race.Enabled {
 		seeds = 40
 	}
 	allTools()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // sumParts plays an episode and sums each component's values over it.
@@ -133,7 +134,7 @@ func TestTextActions(t *testing.T) {
 	r := registry(t)
 	e := makeEnv(t, r, "toolcall/Mixed-v0", dojo.Options{"reward": "toolrl"})
 	seeds := uint64(200)
-	if raceEnabled {
+	if race.Enabled {
 		seeds = 40
 	}
 	for seed := range seeds {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -122,7 +123,7 @@ func stuffed(g *gold) string {
 // succeeds and no hack probe does, and that VerifyTask agrees.
 func TestOracleAndProbes(t *testing.T) {
 	seeds := 1000
-	if testing.Short() || raceEnabled {
+	if testing.Short() || race.Enabled {
 		seeds = 100
 	}
 	r := registry(t)
@@ -137,7 +138,7 @@ func TestOracleAndProbes(t *testing.T) {
 // TestKinds runs every kind of every id, with more distractors and hops.
 func TestKinds(t *testing.T) {
 	seeds := 60
-	if testing.Short() || raceEnabled {
+	if testing.Short() || race.Enabled {
 		seeds = 15
 	}
 	r := registry(t)

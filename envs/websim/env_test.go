@@ -11,6 +11,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -75,7 +76,7 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	reg := qaRegistry(t)
 	c := dojotest.Config{}
-	if raceEnabled {
+	if race.Enabled {
 		c = dojotest.Config{Seeds: 2, OracleEpisodes: 4}
 	}
 	for _, id := range searchIDs {
@@ -94,7 +95,7 @@ func TestConformance(t *testing.T) {
 func TestOracle(t *testing.T) {
 	t.Parallel()
 	seeds := 1500
-	if raceEnabled {
+	if race.Enabled {
 		seeds = 60
 	}
 	reg := qaRegistry(t)
@@ -179,7 +180,7 @@ func searchFor(f func(e *SearchEnv) string) func(*SearchEnv) dojo.Action {
 func TestHackProbes(t *testing.T) {
 	t.Parallel()
 	seeds := 400
-	if raceEnabled {
+	if race.Enabled {
 		seeds = 40
 	}
 	reg := qaRegistry(t)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // fts5 is SQLite FTS5 over the same documents: the baseline the index is
@@ -170,7 +172,7 @@ func TestSearchMatchesFTS5(t *testing.T) {
 	ix, f := NewIndex(docs), newFTS5(t, docs)
 	r := rand.New(rand.NewPCG(11, 3))
 	n := 300
-	if raceEnabled {
+	if race.Enabled {
 		n = 30
 	}
 	for range n {
@@ -240,7 +242,7 @@ func TestAgreementWithFTS5(t *testing.T) {
 	docs := pageDocs(w.Pages)
 	f := newFTS5(t, docs)
 	n := 400
-	if raceEnabled {
+	if race.Enabled {
 		n = 40
 	}
 	queries := twoTermQueries(w, n, 5)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dojo-rl/dojo/internal/race"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -87,7 +88,7 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 		{2, 2000, 500, 300},
 		{3, 5000, 5000, 200},
 	} {
-		if raceEnabled {
+		if race.Enabled {
 			tc.queries /= 10
 		}
 		docs := zipfCorpus(tc.seed, tc.docs, tc.vocab)
@@ -195,7 +196,7 @@ func TestSearchConcurrent(t *testing.T) {
 }
 
 func TestSearchAppendNoAlloc(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop scratch buffers")
 	}
 	ix := NewIndex(zipfCorpus(9, 2000, 500))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dojo-rl/dojo/internal/race"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestQuestions(t *testing.T) {
 	t.Parallel()
 	seeds := 300
-	if raceEnabled {
+	if race.Enabled {
 		seeds = 30
 	}
 	for _, o := range []WorldOptions{{Size: 20, Noise: 0.3, Seed: 1}, {Size: 150, Noise: 0.3, Seed: 2}, {Size: 1500, Noise: 1, Seed: 3}} {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 func shopRegistry(t testing.TB) *dojo.Registry {
@@ -107,7 +108,7 @@ func shopEpisodeOf(t testing.TB, env *ShopEnv, seed uint64, policy func() (dojo.
 func TestShopOracleAndProbes(t *testing.T) {
 	t.Parallel()
 	n := uint64(2000)
-	if raceEnabled {
+	if race.Enabled {
 		n = 100
 	}
 	ctx := context.Background()
@@ -128,7 +129,7 @@ func TestShopOracleAndProbes(t *testing.T) {
 				if !ok || score != 1 || ret != 1 {
 					t.Fatalf("seed %d: oracle success %v, score %v, return %v", seed, ok, score, ret)
 				}
-				if seed%4 != 0 && !raceEnabled { // the probes on a quarter of the seeds keep the test fast
+				if seed%4 != 0 && !race.Enabled { // the probes on a quarter of the seeds keep the test fast
 					continue
 				}
 				for _, name := range env.Baselines() {
@@ -151,7 +152,7 @@ func TestShopOracleAndProbes(t *testing.T) {
 				}
 			}
 			played := float64((n + 3) / 4)
-			if raceEnabled {
+			if race.Enabled {
 				played = float64(n)
 			}
 			for name, limit := range map[string]float64{"first-result": 0, "no-options": 0, "cheapest": 0, "random-click": 0.02, "click-all": 0.12, "top-result": 0.75} {

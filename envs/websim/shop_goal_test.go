@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dojo-rl/dojo/internal/race"
 )
 
 // TestShopGoals checks generated goals over many seeds: the target offers
@@ -16,7 +18,7 @@ import (
 func TestShopGoals(t *testing.T) {
 	t.Parallel()
 	n := 1500
-	if raceEnabled {
+	if race.Enabled {
 		n = 200
 	}
 	for _, c := range []struct {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/internal/race"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -55,7 +56,7 @@ func oracleResponse(t testing.TB, env *SearchEnv, seed uint64) (dojo.Response, f
 func TestGenerateVerify(t *testing.T) {
 	t.Parallel()
 	seeds := 150
-	if raceEnabled {
+	if race.Enabled {
 		seeds = 15
 	}
 	reg := qaRegistry(t)
@@ -162,7 +163,7 @@ func TestSearchR1Profile(t *testing.T) {
 		return func(*SearchEnv) dojo.Action { return dojo.TextAction(s) }
 	}
 	seeds := 200
-	if raceEnabled {
+	if race.Enabled {
 		seeds = 20
 	}
 	for _, script := range [][]func(*SearchEnv) dojo.Action{

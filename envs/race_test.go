@@ -1,5 +1,0 @@
-//go:build race
-
-package envs_test
-
-const raceEnabled = true
