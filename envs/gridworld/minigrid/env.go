@@ -79,6 +79,13 @@ type mgConfig struct {
 	reach      bool // success = reaching a goal; else picking up the target
 }
 
+// Env implements dojo.Env and these optional interfaces.
+var (
+	_ dojo.Env    = (*Env)(nil)
+	_ dojo.Oracle = (*Env)(nil)
+	_ dojo.Stater = (*Env)(nil)
+)
+
 // Env is a MiniGrid world.
 type Env struct {
 	spec dojo.Spec
