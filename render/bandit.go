@@ -1,45 +1,18 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 	"math"
 	"strconv"
 
+	"github.com/dojo-rl/dojo/envs/state"
 	"github.com/dojo-rl/dojo/runner"
 )
 
 // ---- bandits (kind "bandit")
 
-type banditState struct {
-	Means  []float64
-	Best   int
-	Pulls  []int
-	Sums   []float64
-	Arm    int
-	Payout float64
-}
-
-func applyBandit(s *banditState, k string, v json.RawMessage) error {
-	switch k {
-	case "means":
-		return set(&s.Means, v)
-	case "best":
-		return set(&s.Best, v)
-	case "pulls":
-		return set(&s.Pulls, v)
-	case "sums":
-		return set(&s.Sums, v)
-	case "arm":
-		return set(&s.Arm, v)
-	case "payout":
-		return set(&s.Payout, v)
-	}
-	return nil
-}
-
-func checkBandit(s *banditState) error {
+func checkBandit(s *state.Bandit) error {
 	n := len(s.Means)
 	switch {
 	case n == 0 || n > 256:
@@ -69,7 +42,7 @@ const (
 )
 
 type banditBody struct {
-	states  []banditState
+	states  []state.Bandit
 	lo, hi  float64   // the value axis of the arm chart
 	regret  []float64 // cumulative regret after each frame, nil if unknown
 	maxReg  float64
@@ -78,7 +51,7 @@ type banditBody struct {
 }
 
 func newBandit(ep *runner.Episode) (body, error) {
-	states, err := decodeStates(ep, applyBandit, checkBandit)
+	states, err := decodeStates(ep, checkBandit)
 	if err != nil {
 		return nil, err
 	}

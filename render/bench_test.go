@@ -63,3 +63,24 @@ func BenchmarkGIF(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewReplay decodes the recorded states of an episode of each
+// state kind into the frames' states.
+func BenchmarkNewReplay(b *testing.B) {
+	for _, c := range []struct{ name, id, agent string }{
+		{"minigrid-maze25", "gridworld/Maze-25x25-v0", "oracle"},
+		{"tiles-frozenlake8", "gridworld/FrozenLake8x8-v1", "oracle"},
+		{"taxi", "gridworld/Taxi-v3", "oracle"},
+		{"bandit-10arms-1000", "bandit/Bernoulli-10-v0", "thompson"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ep := episode(b, c.id, c.agent, 2, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := render.NewReplay(ep); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

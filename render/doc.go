@@ -28,8 +28,9 @@
 // and tool calls — with the current step highlighted. Any language env
 // draws this way without code of its own.
 //
-// The states are decoded from the reset's state and each step's changes
-// (see runner.StepRecord.State) once, by NewReplay, which checks them and
+// The states are decoded into the types of package envs/state, the ones
+// the envs describe themselves with, from the reset's state and each step's
+// changes (see runner.StepRecord.State) once, by NewReplay, which checks them and
 // names the step of any that is not what its kind says; drawing a frame
 // then parses nothing. Text uses Go's fonts (golang.org/x/image/font/
 // gofont), rasterized once per glyph. Frames are image.RGBA; WritePNG
@@ -37,8 +38,9 @@
 // WriteGIF writes an episode with one image per frame, each storing only
 // what changed. Compare is the tolerant comparison the golden frames use.
 //
-// Layering: render depends on the root package, the runner's records and
-// golang.org/x/image. No env family imports it: families describe their
+// Layering: render depends on the root package, the runner's records, the
+// state types of envs/state (a leaf package) and golang.org/x/image. No env
+// family imports it: families describe their
 // state, render draws it, so the drawing of episode files and of live
 // envs is one code path.
 package render

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dojo-rl/dojo/envs/state"
 	"github.com/dojo-rl/dojo/runner"
 )
 
@@ -44,45 +45,7 @@ var (
 	mgDirVec     = [4][2]int{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}
 )
 
-type mgState struct {
-	Width, Height   int
-	Grid            []int8
-	Agent           [2]int
-	Dir             int
-	Carrying        *[3]int8
-	View            int
-	SeeThroughWalls bool
-	Mission         string
-	Actions         []string
-}
-
-func applyMiniGrid(s *mgState, k string, v json.RawMessage) error {
-	switch k {
-	case "width":
-		return set(&s.Width, v)
-	case "height":
-		return set(&s.Height, v)
-	case "grid":
-		return set(&s.Grid, v)
-	case "agent":
-		return set(&s.Agent, v)
-	case "dir":
-		return set(&s.Dir, v)
-	case "carrying":
-		return set(&s.Carrying, v)
-	case "view":
-		return set(&s.View, v)
-	case "see_through_walls":
-		return set(&s.SeeThroughWalls, v)
-	case "mission":
-		return set(&s.Mission, v)
-	case "actions":
-		return set(&s.Actions, v)
-	}
-	return nil // "kind" and members added later: ignored
-}
-
-func checkMiniGrid(s *mgState) error {
+func checkMiniGrid(s *state.MiniGrid) error {
 	switch {
 	case s.Width < 1 || s.Height < 1 || s.Width > 512 || s.Height > 512:
 		return fmt.Errorf("the grid is %dx%d: want 1 to 512 cells a side", s.Width, s.Height)
@@ -99,14 +62,14 @@ func checkMiniGrid(s *mgState) error {
 }
 
 type miniGrid struct {
-	states []mgState
+	states []state.MiniGrid
 	ego    [][]int8 // each frame's egocentric image, when observed
 	t      int      // tile size
 	tiles  *mgTiles
 }
 
 func newMiniGrid(ep *runner.Episode) (body, error) {
-	states, err := decodeStates(ep, applyMiniGrid, checkMiniGrid)
+	states, err := decodeStates(ep, checkMiniGrid)
 	if err != nil {
 		return nil, err
 	}
@@ -394,24 +357,6 @@ func (ts *mgTiles) drawObject(code [3]int8) *image.RGBA {
 
 // ---- toy-text tiles (kind "tiles": FrozenLake, CliffWalking)
 
-type tilesState struct {
-	Map     []string
-	Agent   [2]int
-	Actions []string
-}
-
-func applyTiles(s *tilesState, k string, v json.RawMessage) error {
-	switch k {
-	case "map":
-		return set(&s.Map, v)
-	case "agent":
-		return set(&s.Agent, v)
-	case "actions":
-		return set(&s.Actions, v)
-	}
-	return nil
-}
-
 func checkMap(m []string, maxSide int) (w, h int, err error) {
 	if len(m) == 0 || len(m) > maxSide {
 		return 0, 0, fmt.Errorf("map has %d rows: want 1 to %d", len(m), maxSide)
@@ -425,7 +370,7 @@ func checkMap(m []string, maxSide int) (w, h int, err error) {
 	return w, len(m), nil
 }
 
-func checkTiles(s *tilesState) error {
+func checkTiles(s *state.Tiles) error {
 	w, h, err := checkMap(s.Map, 256)
 	if err != nil {
 		return err
@@ -437,13 +382,13 @@ func checkTiles(s *tilesState) error {
 }
 
 type tiles struct {
-	states []tilesState
+	states []state.Tiles
 	t      int
 	agent  *image.RGBA
 }
 
 func newTiles(ep *runner.Episode) (body, error) {
-	states, err := decodeStates(ep, applyTiles, checkTiles)
+	states, err := decodeStates(ep, checkTiles)
 	if err != nil {
 		return nil, err
 	}
@@ -559,30 +504,6 @@ func drawToyTile(dst *image.RGBA, cell image.Rectangle, c byte, bold *Face) {
 
 // ---- Taxi (kind "taxi")
 
-type taxiState struct {
-	Map         []string
-	Taxi        [2]int
-	Passenger   int
-	Destination int
-	Actions     []string
-}
-
-func applyTaxi(s *taxiState, k string, v json.RawMessage) error {
-	switch k {
-	case "map":
-		return set(&s.Map, v)
-	case "taxi":
-		return set(&s.Taxi, v)
-	case "passenger":
-		return set(&s.Passenger, v)
-	case "destination":
-		return set(&s.Destination, v)
-	case "actions":
-		return set(&s.Actions, v)
-	}
-	return nil
-}
-
 // taxiGeometry reads Gymnasium's taxi map: a border row above and below,
 // cells at odd columns, walls ('|') or openings (':') between them.
 func taxiGeometry(m []string) (cols, rows int, err error) {
@@ -596,7 +517,7 @@ func taxiGeometry(m []string) (cols, rows int, err error) {
 	return (w - 1) / 2, h - 2, nil
 }
 
-func checkTaxi(s *taxiState) error {
+func checkTaxi(s *state.Taxi) error {
 	cols, rows, err := taxiGeometry(s.Map)
 	if err != nil {
 		return err
@@ -613,7 +534,7 @@ func checkTaxi(s *taxiState) error {
 }
 
 type taxiBody struct {
-	states     []taxiState
+	states     []state.Taxi
 	cols, rows int
 	t          int
 	places     [4][2]int // the cells of R, G, Y, B
@@ -621,7 +542,7 @@ type taxiBody struct {
 }
 
 func newTaxi(ep *runner.Episode) (body, error) {
-	states, err := decodeStates(ep, applyTaxi, checkTaxi)
+	states, err := decodeStates(ep, checkTaxi)
 	if err != nil {
 		return nil, err
 	}

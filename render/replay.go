@@ -6,10 +6,13 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/state"
 	"github.com/dojo-rl/dojo/runner"
 )
 
@@ -461,13 +464,13 @@ func newBody(ep *runner.Episode) (body, error) {
 		return nil, fmt.Errorf("reset: state: %v", err)
 	}
 	switch head.Kind {
-	case "minigrid":
+	case state.KindMiniGrid:
 		return newMiniGrid(ep)
-	case "tiles":
+	case state.KindTiles:
 		return newTiles(ep)
-	case "taxi":
+	case state.KindTaxi:
 		return newTaxi(ep)
-	case "bandit":
+	case state.KindBandit:
 		return newBandit(ep)
 	}
 	// A kind render does not know: the transcript, with the state shown
@@ -479,13 +482,14 @@ func newBody(ep *runner.Episode) (body, error) {
 	return newTranscript(ep, states), nil
 }
 
-// states decodes the state after the reset and after every step into T,
-// applying each step's changes to a copy of the state before it. apply
-// sets the fields of *T named by a change's members; check validates a
-// whole state.
-func decodeStates[T any](ep *runner.Episode, apply func(s *T, key string, v json.RawMessage) error, check func(s *T) error) ([]T, error) {
+// decodeStates decodes the state after the reset and after every step
+// into T, one of the state types of package envs/state, applying each
+// step's changes to a copy of the state before it; check validates a whole
+// state.
+func decodeStates[T any](ep *runner.Episode, check func(s *T) error) ([]T, error) {
+	fields := memberFields(reflect.TypeFor[T]())
 	out := make([]T, len(ep.Steps)+1)
-	if err := applyChange(&out[0], ep.Reset.State, apply); err != nil {
+	if err := applyChange(&out[0], ep.Reset.State, fields); err != nil {
 		return nil, fmt.Errorf("reset: state: %v", err)
 	}
 	if err := check(&out[0]); err != nil {
@@ -496,7 +500,7 @@ func decodeStates[T any](ep *runner.Episode, apply func(s *T, key string, v json
 		if len(ep.Steps[i].State) == 0 {
 			continue
 		}
-		if err := applyChange(&out[i+1], ep.Steps[i].State, apply); err != nil {
+		if err := applyChange(&out[i+1], ep.Steps[i].State, fields); err != nil {
 			return nil, fmt.Errorf("step %d: state: %v", ep.Steps[i].Step, err)
 		}
 		if err := check(&out[i+1]); err != nil {
@@ -506,29 +510,50 @@ func decodeStates[T any](ep *runner.Episode, apply func(s *T, key string, v json
 	return out, nil
 }
 
-func applyChange[T any](s *T, raw json.RawMessage, apply func(s *T, key string, v json.RawMessage) error) error {
+// applyChange sets the fields of *s named by the members of the JSON
+// object raw (a whole state or a step's changes), each to its member
+// decoded into a fresh value, so that states never share what a change
+// replaced. Members that name no field of *s ("kind", members added later)
+// are ignored; null resets a field to its zero value.
+func applyChange[T any](s *T, raw json.RawMessage, fields map[string]int) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return fmt.Errorf("%s is not a JSON object", abbreviate(raw))
 	}
-	for k, v := range m {
-		if err := apply(s, k, v); err != nil {
+	v := reflect.ValueOf(s).Elem()
+	for k, raw := range m {
+		i, ok := fields[k]
+		if !ok {
+			continue
+		}
+		f := v.Field(i)
+		x := reflect.New(f.Type())
+		if err := json.Unmarshal(raw, x.Interface()); err != nil {
 			return fmt.Errorf("member %q: %v", k, err)
 		}
+		f.Set(x.Elem())
 	}
 	return nil
 }
 
-// set decodes v into a fresh value and stores it in *dst, so that states
-// never share what a change replaced.
-func set[T any](dst *T, v json.RawMessage) error {
-	var x T
-	if err := json.Unmarshal(v, &x); err != nil {
-		return err
+// memberFields maps the member names of the struct type t (the names of
+// its json tags) to its fields' indices.
+func memberFields(t reflect.Type) map[string]int {
+	if m, ok := memberFieldsCache.Load(t); ok {
+		return m.(map[string]int)
 	}
-	*dst = x
-	return nil
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	memberFieldsCache.Store(t, m)
+	return m
 }
+
+var memberFieldsCache sync.Map // reflect.Type → map[string]int
 
 func abbreviate(b []byte) string {
 	if len(b) > 60 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/state"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -448,28 +449,10 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	return st, nil
 }
 
-// State is the state a bandit describes (dojo.Stater), kind "bandit".
-type State struct {
-	Kind string `json:"kind"` // "bandit"
-	// Means are the arms' expected rewards for the coming pull (for
-	// Linear, x_{t,a}·θ with the coming step's features), Best the index
-	// of the best of them (the lowest on a tie).
-	Means []float64 `json:"means"`
-	Best  int       `json:"best"`
-	// Pulls and Sums are each arm's pulls so far and the sum of what they
-	// paid.
-	Pulls []int     `json:"pulls"`
-	Sums  []float64 `json:"sums"`
-	// Arm is the arm the last step pulled (-1 at Reset and after an
-	// invalid action) and Payout what it paid.
-	Arm    int     `json:"arm"`
-	Payout float64 `json:"payout"`
-}
-
-// State describes the current state (dojo.Stater). The slices are the
-// env's buffers, valid until the next Step or Reset.
+// State describes the current state (dojo.Stater), a *state.Bandit. The
+// slices are the env's buffers, valid until the next Step or Reset.
 func (e *Env) State() any {
-	return &State{Kind: "bandit", Means: e.mu, Best: e.best, Pulls: e.pulls, Sums: e.sums, Arm: e.lastArm, Payout: e.lastPay}
+	return &state.Bandit{Kind: state.KindBandit, Means: e.mu, Best: e.best, Pulls: e.pulls, Sums: e.sums, Arm: e.lastArm, Payout: e.lastPay}
 }
 
 // OracleAction pulls the best arm of the current step.

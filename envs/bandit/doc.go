@@ -129,11 +129,12 @@
 //
 // # State
 //
-// The env describes its current state (dojo.Stater) as a *State, kind
-// "bandit": the arms' means for the coming pull and the best arm, each
-// arm's pulls and summed payouts, and the last pull and its payout. The
-// runner records it in episode files, and package render draws the arms'
-// estimated against true means from it. Step does not compute it.
+// The env describes its current state (dojo.Stater) as a *state.Bandit
+// (package github.com/dojo-rl/dojo/envs/state), kind "bandit": the arms'
+// means for the coming pull and the best arm, each arm's pulls and summed
+// payouts, and the last pull and its payout. The runner records it in
+// episode files, and package render draws the arms' estimated against true
+// means from it. Step does not compute it.
 //
 // Observations, reward parts and metrics live in env-owned buffers valid
 // until the next Step or Reset. Step with structured observations allocates

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/state"
 )
 
 // TestState checks that the state holds the env's means, best arm, pulls,
@@ -18,7 +19,7 @@ func TestState(t *testing.T) {
 		rng := rand.New(rand.NewPCG(3, 3))
 		pulls := make([]int, v.arms)
 		sums := make([]float64, v.arms)
-		s := e.State().(*State)
+		s := e.State().(*state.Bandit)
 		if s.Arm != -1 || s.Kind != "bandit" {
 			t.Fatalf("%s: state after reset %+v", v.id(), s)
 		}
@@ -34,7 +35,7 @@ func TestState(t *testing.T) {
 				pulls[arm]++
 				sums[arm] += pay
 			}
-			s := e.State().(*State)
+			s := e.State().(*state.Bandit)
 			if s.Arm != want || s.Payout != pay || !slices.Equal(s.Pulls, pulls) || !slices.Equal(s.Sums, sums) {
 				t.Fatalf("%s: after pulling %d: state %+v, want arm %d payout %v pulls %v sums %v", v.id(), arm, s, want, pay, pulls, sums)
 			}

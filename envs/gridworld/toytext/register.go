@@ -1,0 +1,64 @@
+package toytext
+
+import (
+	"github.com/dojo-rl/dojo"
+)
+
+// Register registers the toy-text worlds in r.
+func Register(r *dojo.Registry) error {
+	for _, e := range []struct {
+		spec dojo.Spec
+		f    dojo.Factory
+	}{
+		{frozenLakeSpec("gridworld/FrozenLake-v1", "4x4"), newFrozenLake("gridworld/FrozenLake-v1")},
+		{frozenLakeSpec("gridworld/FrozenLake8x8-v1", "8x8"), newFrozenLake("gridworld/FrozenLake8x8-v1")},
+		{cliffWalkingSpec(), newCliffWalking},
+		{taxiSpec(), newTaxi},
+	} {
+		if err := r.Register(e.spec, e.f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reward component indices, in the order of toyRewards.
+const (
+	toySuccess = iota
+	toyGym
+	toyPotential
+	toyStepCost
+	toyInvalid
+	toyNumParts
+)
+
+func toyRewards(gymDoc string) []dojo.Component {
+	return []dojo.Component{
+		{Name: dojo.SuccessComponent, Shaped: 1, Description: "1 on the step that ends the episode successfully, else 0"},
+		{Name: "gym", Shaped: 0, Description: "Gymnasium's native reward for the transition: " + gymDoc + "; 0 for an invalid action"},
+		{Name: "potential", Shaped: 1, Description: "potential-based shaping γΦ(s')−Φ(s) (Ng et al. 1999), Φ(s) = −d(s)/(D+1), d the shortest-path distance to success in the deterministic map graph, D its largest finite value; Φ(s')=0 when the step terminates"},
+		{Name: "step_cost", Shaped: 0.01, Description: "−1 on every step"},
+		{Name: "invalid", Shaped: 0.1, Description: "−1 when the action is invalid (out of range or an unknown word), else 0"},
+	}
+}
+
+// toyProfiles returns the named reward presets: "gym" weighs Gymnasium's
+// reward alone.
+func toyProfiles() map[string]map[string]float64 {
+	return map[string]map[string]float64{"gym": {"gym": 1}}
+}
+
+func toyTags() []string { return []string{"gymnasium", "toy-text", "tabular"} }
+
+// toyOptions returns the options the three worlds share.
+func toyOptions(maxSteps, minSteps int, maxStepsDoc string) []dojo.Option {
+	return []dojo.Option{
+		dojo.Option{Name: "max_steps", Type: dojo.OptInt, Default: maxSteps, Description: maxStepsDoc}.Range(float64(minSteps), 1e7),
+		dojo.Option{Name: "gamma", Type: dojo.OptFloat, Default: 0.99, Description: "discount γ of the potential shaping γΦ(s')−Φ(s)"}.Range(0, 1),
+		{Name: "text", Type: dojo.OptBool, Default: false, Description: "also observe the map as text (Obs.Text and one user message), as Gymnasium's ansi render draws it, with a legend and the action words"},
+		{Name: "instructions", Type: dojo.OptBool, Default: false, Description: "with text=true, start the Reset observation with a system message for language agents: the task and its rules, the step limit, each action word and what it does, and the reply format (the word alone, its number, or <answer>word</answer>); needs text=true"},
+		{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"}, Description: "what an invalid action does: penalize (invalid component −1, state unchanged, episode goes on) or terminate (also end the episode, unsuccessfully, after max_invalid invalid actions)"},
+		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1, Description: "with invalid_action=terminate, the number of invalid actions that ends the episode"}.Range(1, 1e9),
+		{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: gym (default: Gymnasium's rewards), sparse, shaped, or an object of component weights"},
+	}
+}
