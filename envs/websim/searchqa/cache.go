@@ -1,8 +1,6 @@
 package searchqa
 
-import (
-	"sync"
-)
+import "sync"
 
 // The process shares generated worlds (and loaded corpora) among every
 // episode, read-only: a world is built once per key and kept while the

@@ -518,39 +518,3 @@ func (ep *shopEpisode) instructionLine(w *shopWriter) {
 	w.text("Instruction:")
 	w.line(ep.g.Instruction)
 }
-
-// oracle is the gold action from the current page (see
-// Env.OracleAction).
-func (ep *shopEpisode) oracle() shopAction {
-	switch ep.page {
-	case pageSearch:
-		return shopAction{"search", ep.g.Search}
-	case pageResults:
-		at := -1
-		for i, d := range ep.results {
-			if d == ep.target {
-				at = i
-			}
-		}
-		switch {
-		case at < 0:
-			return shopAction{"click", btnBackSearch}
-		case at/productWindow+1 > ep.resultPage:
-			return shopAction{"click", btnNext}
-		case at/productWindow+1 < ep.resultPage:
-			return shopAction{"click", btnPrev}
-		}
-		return shopAction{"click", ep.g.ASIN}
-	case pageItem:
-		if ep.item != ep.target {
-			return shopAction{"click", btnPrev}
-		}
-		for _, o := range ep.g.Options {
-			if ep.chosenValue(o.Name) != o.Value {
-				return shopAction{"click", o.Value}
-			}
-		}
-		return shopAction{"click", btnBuy}
-	}
-	return shopAction{"click", btnPrev}
-}
