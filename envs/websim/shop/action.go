@@ -14,13 +14,13 @@ import (
 // and ReAct's think[...] (a thought, which changes nothing).
 var shopVerbs = []string{"search", "click", "think"}
 
-// parseShopActions returns every action written in s, in order: each
+// parseActions returns every action written in s, in order: each
 // search[...], click[...] or think[...] (the verb in any case, not glued to
 // a preceding letter or digit), its argument running to the bracket that
 // closes the opening one. Text around the actions is ignored. An opening
 // bracket that is never closed is an error.
-func parseShopActions(s string) ([]shopAction, error) {
-	var out []shopAction
+func parseActions(s string) ([]action, error) {
+	var out []action
 	for i := 0; i < len(s); {
 		verb, n := verbAt(s, i)
 		if n == 0 {
@@ -39,7 +39,7 @@ func parseShopActions(s string) ([]shopAction, error) {
 		if depth > 0 {
 			return out, fmt.Errorf("%s[ is never closed: write %s[...] with a closing bracket", verb, verb)
 		}
-		out = append(out, shopAction{verb: verb, arg: s[i+n : j-1]})
+		out = append(out, action{verb: verb, arg: s[i+n : j-1]})
 		i = j
 	}
 	return out, nil
@@ -63,22 +63,22 @@ func isWordByte(c byte) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
-// parseShopText reads the action of a language agent's turn: the last
+// parseText reads the action of a language agent's turn: the last
 // action in its text (after dojo.Answer, so an <answer> block holds it when
 // there is one), so that reasoning may come first ("Thought: … Action:
 // click[Buy Now]").
-func parseShopText(s string) (shopAction, error) {
-	acts, err := parseShopActions(dojo.Answer(s))
+func parseText(s string) (action, error) {
+	acts, err := parseActions(dojo.Answer(s))
 	if len(acts) > 0 {
 		return acts[len(acts)-1], nil
 	}
 	if err != nil {
-		return shopAction{}, err
+		return action{}, err
 	}
 	if strings.TrimSpace(s) == "" {
-		return shopAction{}, fmt.Errorf("empty action: write search[query] or click[button]")
+		return action{}, fmt.Errorf("empty action: write search[query] or click[button]")
 	}
-	return shopAction{}, fmt.Errorf("no action in %q: write search[query] or click[button]", abbreviate(s, 80))
+	return action{}, fmt.Errorf("no action in %q: write search[query] or click[button]", abbreviate(s, 80))
 }
 
 func abbreviate(s string, n int) string {
@@ -97,7 +97,7 @@ var shopTools = []dojo.Tool{
 }
 
 // toolAction reads a call of the search or click tool.
-func toolAction(c dojo.ToolCall) (shopAction, error) {
+func toolAction(c dojo.ToolCall) (action, error) {
 	var key string
 	switch c.Name {
 	case "search":
@@ -105,7 +105,7 @@ func toolAction(c dojo.ToolCall) (shopAction, error) {
 	case "click":
 		key = "button"
 	default:
-		return shopAction{}, fmt.Errorf("unknown tool %q: the tools are search {\"query\"} and click {\"button\"}", c.Name)
+		return action{}, fmt.Errorf("unknown tool %q: the tools are search {\"query\"} and click {\"button\"}", c.Name)
 	}
 	args := bytes.TrimSpace(c.Arguments)
 	if len(args) == 0 {
@@ -113,37 +113,37 @@ func toolAction(c dojo.ToolCall) (shopAction, error) {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(args, &m); err != nil || m == nil {
-		return shopAction{}, fmt.Errorf("%s: arguments %s are not a JSON object: want {%q: string}", c.Name, abbreviate(string(args), 60), key)
+		return action{}, fmt.Errorf("%s: arguments %s are not a JSON object: want {%q: string}", c.Name, abbreviate(string(args), 60), key)
 	}
 	for k := range m {
 		if k != key {
-			return shopAction{}, fmt.Errorf("%s: unknown argument %q: want {%q: string}", c.Name, k, key)
+			return action{}, fmt.Errorf("%s: unknown argument %q: want {%q: string}", c.Name, k, key)
 		}
 	}
 	raw, ok := m[key]
 	if !ok {
-		return shopAction{}, fmt.Errorf("%s: missing argument %q: want {%q: string}", c.Name, key, key)
+		return action{}, fmt.Errorf("%s: missing argument %q: want {%q: string}", c.Name, key, key)
 	}
 	var v string
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return shopAction{}, fmt.Errorf("%s: argument %q is %s, not a string", c.Name, key, abbreviate(string(raw), 40))
+		return action{}, fmt.Errorf("%s: argument %q is %s, not a string", c.Name, key, abbreviate(string(raw), 40))
 	}
-	return shopAction{verb: c.Name, arg: v}, nil
+	return action{verb: c.Name, arg: v}, nil
 }
 
 // decodedAction is one action of a turn, or why it could not be read, with
 // the tool call it came from (ID empty for text actions).
 type decodedAction struct {
-	act    shopAction
+	act    action
 	err    error
 	callID string
 	tool   bool
 }
 
-// decodeShopAction reads a turn's actions: each tool call of a message in
+// decodeAction reads a turn's actions: each tool call of a message in
 // order, or the text's last action, or the clickable at an index (a
 // discrete action clicks Obs.Value's clickables[i]).
-func decodeShopAction(a dojo.Action, clickables []string, dst []decodedAction) []decodedAction {
+func decodeAction(a dojo.Action, clickables []string, dst []decodedAction) []decodedAction {
 	switch a.Kind {
 	case dojo.ActIndex:
 		if len(clickables) == 0 {
@@ -152,7 +152,7 @@ func decodeShopAction(a dojo.Action, clickables []string, dst []decodedAction) [
 		if a.Index < 0 || a.Index >= len(clickables) {
 			return append(dst, decodedAction{err: fmt.Errorf("index %d is not one of the page's %d clickables (0 to %d)", a.Index, len(clickables), len(clickables)-1)})
 		}
-		return append(dst, decodedAction{act: shopAction{verb: "click", arg: clickables[a.Index]}})
+		return append(dst, decodedAction{act: action{verb: "click", arg: clickables[a.Index]}})
 	case dojo.ActMessage:
 		if len(a.ToolCalls) > 0 {
 			for _, c := range a.ToolCalls {
@@ -162,11 +162,11 @@ func decodeShopAction(a dojo.Action, clickables []string, dst []decodedAction) [
 			return dst
 		}
 	}
-	act, err := parseShopText(a.Text)
+	act, err := parseText(a.Text)
 	if err != nil && strings.Contains(a.Text, "<tool_call>") {
 		// text-format tool calls, as some servers and chat templates write them
 		if calls, _, _ := reward.ParseToolCalls(a.Text); len(calls) > 0 {
-			return decodeShopAction(dojo.MessageAction("", calls...), clickables, dst)
+			return decodeAction(dojo.MessageAction("", calls...), clickables, dst)
 		}
 	}
 	return append(dst, decodedAction{act: act, err: err})

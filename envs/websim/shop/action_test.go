@@ -32,17 +32,17 @@ func TestParseShopText(t *testing.T) {
 		{"click[unclosed", "", "", "click[ is never closed"},
 		{"search[ok] click[unclosed", "search", "ok", ""}, // the closed action counts
 	} {
-		a, err := parseShopText(c.in)
+		a, err := parseText(c.in)
 		switch {
 		case c.errMatch != "" && (err == nil || !strings.Contains(err.Error(), c.errMatch)):
-			t.Errorf("parseShopText(%q) = %v, %v; want an error containing %q", c.in, a, err, c.errMatch)
+			t.Errorf("parseText(%q) = %v, %v; want an error containing %q", c.in, a, err, c.errMatch)
 		case c.errMatch == "" && (err != nil || a.verb != c.verb || a.arg != c.arg):
-			t.Errorf("parseShopText(%q) = %v, %v; want %s[%s]", c.in, a, err, c.verb, c.arg)
+			t.Errorf("parseText(%q) = %v, %v; want %s[%s]", c.in, a, err, c.verb, c.arg)
 		}
 	}
-	acts, err := parseShopActions("search[rain jacket]\nclick[B0X]\nclick[navy], then click[buy now].")
-	if err != nil || len(acts) != 4 || acts[3] != (shopAction{"click", "buy now"}) {
-		t.Errorf("parseShopActions: %v, %v", acts, err)
+	acts, err := parseActions("search[rain jacket]\nclick[B0X]\nclick[navy], then click[buy now].")
+	if err != nil || len(acts) != 4 || acts[3] != (action{"click", "buy now"}) {
+		t.Errorf("parseActions: %v, %v", acts, err)
 	}
 }
 
@@ -56,14 +56,14 @@ func FuzzShopText(f *testing.F) {
 	env := makeShop(f, dojo.Options{"products": 100})
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, s string) {
-		acts, _ := parseShopActions(s)
+		acts, _ := parseActions(s)
 		for _, a := range acts {
 			if !strings.Contains(strings.ToLower(s), strings.ToLower(a.verb)+"["+strings.ToLower(a.arg)+"]") {
-				t.Fatalf("parseShopActions(%q) found %v, which is not in the text", s, a)
+				t.Fatalf("parseActions(%q) found %v, which is not in the text", s, a)
 			}
 		}
-		if a, err := parseShopText(s); err == nil && len(acts) == 0 && !strings.Contains(dojo.Answer(s), a.String()) {
-			t.Fatalf("parseShopText(%q) = %v from nowhere", s, a)
+		if a, err := parseText(s); err == nil && len(acts) == 0 && !strings.Contains(dojo.Answer(s), a.String()) {
+			t.Fatalf("parseText(%q) = %v from nowhere", s, a)
 		}
 		for _, prefix := range []string{"", "search[rain jacket]"} {
 			if _, _, err := env.Reset(ctx, 1); err != nil {

@@ -38,18 +38,18 @@ func (e *Env) BaselineAction(ctx context.Context, policy string) (dojo.Action, e
 	}
 	ep := e.ep
 	if ep.page == pageSearch {
-		return e.actionOf(shopAction{"search", ep.g.Instruction}), nil
+		return e.actionOf(action{"search", ep.g.Instruction}), nil
 	}
 	if ep.page == pageSub {
-		return e.actionOf(shopAction{"click", btnPrev}), nil
+		return e.actionOf(action{"click", btnPrev}), nil
 	}
-	var a shopAction
+	var a action
 	switch policy {
 	case "top-result", "first-result":
 		a = ep.firstResult(policy == "top-result")
 	case "random-click":
 		cl := ep.clickables(nil)
-		a = shopAction{"click", cl[e.baseRNG.IntN(len(cl))]}
+		a = action{"click", cl[e.baseRNG.IntN(len(cl))]}
 	case "click-all":
 		a = ep.firstResult(false)
 		if ep.page == pageItem {
@@ -59,7 +59,7 @@ func (e *Env) BaselineAction(ctx context.Context, policy string) (dojo.Action, e
 			}
 			all = append(all, btnDescription, btnFeatures, btnReviews)
 			if e.baseClick < len(all) {
-				a = shopAction{"click", all[e.baseClick]}
+				a = action{"click", all[e.baseClick]}
 				e.baseClick++
 			}
 		}
@@ -73,26 +73,26 @@ func (e *Env) BaselineAction(ctx context.Context, policy string) (dojo.Action, e
 
 // firstResult opens the first result and buys it, choosing first the
 // option values the instruction names when options is set.
-func (ep *shopEpisode) firstResult(options bool) shopAction {
+func (ep *episode) firstResult(options bool) action {
 	switch ep.page {
 	case pageResults:
 		if ep.resultPage > 1 {
-			return shopAction{"click", btnPrev}
+			return action{"click", btnPrev}
 		}
 		if len(ep.results) == 0 {
-			return shopAction{"click", btnBackSearch}
+			return action{"click", btnBackSearch}
 		}
-		return shopAction{"click", ep.c.products[ep.results[0]].ASIN}
+		return action{"click", ep.c.products[ep.results[0]].ASIN}
 	case pageItem:
 		if options {
 			for _, o := range ep.c.products[ep.item].Options {
 				if v := namedValue(ep.g.Instruction, o.Values); v != "" && ep.chosenValue(o.Name) != v {
-					return shopAction{"click", v}
+					return action{"click", v}
 				}
 			}
 		}
 	}
-	return shopAction{"click", btnBuy}
+	return action{"click", btnBuy}
 }
 
 // namedValue returns the longest of values that the text names as a whole
@@ -126,15 +126,15 @@ func containsWord(s, w string) bool {
 
 // cheapest walks to the last results page (phase 0), then back to the page
 // of the cheapest result seen (phase 1), opens it and buys it.
-func (e *Env) cheapest() shopAction {
+func (e *Env) cheapest() action {
 	ep := e.ep
 	switch ep.page {
 	case pageResults:
 		if len(ep.results) == 0 {
-			return shopAction{"click", btnBackSearch}
+			return action{"click", btnBackSearch}
 		}
 		if e.baseClick == 0 && ep.resultPage < ep.resultPages() {
-			return shopAction{"click", btnNext}
+			return action{"click", btnNext}
 		}
 		e.baseClick = 1
 		best := 0
@@ -145,11 +145,11 @@ func (e *Env) cheapest() shopAction {
 		}
 		switch page := best/productWindow + 1; {
 		case page < ep.resultPage:
-			return shopAction{"click", btnPrev}
+			return action{"click", btnPrev}
 		case page > ep.resultPage:
-			return shopAction{"click", btnNext}
+			return action{"click", btnNext}
 		}
-		return shopAction{"click", ep.c.products[ep.results[best]].ASIN}
+		return action{"click", ep.c.products[ep.results[best]].ASIN}
 	}
-	return shopAction{"click", btnBuy}
+	return action{"click", btnBuy}
 }

@@ -16,12 +16,12 @@ import (
 	"github.com/dojo-rl/dojo/envs/websim/internal/prose"
 )
 
-// shopProduct is a product of a generated catalog, with the fields of
+// product is a product of a generated catalog, with the fields of
 // WebShop's products (Title, Price, Attributes, options, BulletPoints as
 // Features, Description, Reviews, Rating, category, query,
 // product_category). Nouns are the title's nouns, which WebShop finds with
 // spaCy and the generator knows from how it wrote the title.
-type shopProduct struct {
+type product struct {
 	ASIN            string          `json:"asin"`
 	Category        string          `json:"category"`
 	Query           string          `json:"query"`
@@ -34,7 +34,7 @@ type shopProduct struct {
 	Options         []productOption `json:"options"`
 	Features        []string        `json:"features"`
 	Description     string          `json:"description"`
-	Reviews         []shopReview    `json:"reviews"`
+	Reviews         []review        `json:"reviews"`
 	Nouns           []string        `json:"title_nouns"`
 
 	typ                                   int
@@ -61,17 +61,17 @@ type chosenOption struct {
 	Value string `json:"value"`
 }
 
-// shopReview is a review of a product.
-type shopReview struct {
+// review is a review of a product.
+type review struct {
 	Score int    `json:"score"`
 	Text  string `json:"text"`
 }
 
 // price returns the price in dollars.
-func (p *shopProduct) price() float64 { return float64(p.PriceCents) / 100 }
+func (p *product) price() float64 { return float64(p.PriceCents) / 100 }
 
 // priceText is the price as a page shows it: "$34.99".
-func (p *shopProduct) priceText() string { return formatDollars(p.PriceCents) }
+func (p *product) priceText() string { return formatDollars(p.PriceCents) }
 
 func formatDollars(cents int) string {
 	return fmt.Sprintf("$%d.%02d", cents/100, cents%100)
@@ -79,7 +79,7 @@ func formatDollars(cents int) string {
 
 // rating is the mean review score with one decimal, or "N.A." without
 // reviews (as WebShop shows products without ratings).
-func (p *shopProduct) rating() string {
+func (p *product) rating() string {
 	if len(p.Reviews) == 0 {
 		return "N.A."
 	}
@@ -92,12 +92,12 @@ func (p *shopProduct) rating() string {
 
 // mentions reports whether s is a substring of the lower-cased title,
 // features or description: WebShop's fallback when fuzzy matching fails.
-func (p *shopProduct) mentions(s string) bool {
+func (p *product) mentions(s string) bool {
 	return strings.Contains(p.lowTitle, s) || strings.Contains(p.lowFeatures, s) || strings.Contains(p.lowDescription, s)
 }
 
 // option returns the product's option of that name, or nil.
-func (p *shopProduct) option(name string) *productOption {
+func (p *product) option(name string) *productOption {
 	for i := range p.Options {
 		if p.Options[i].Name == name {
 			return &p.Options[i]
@@ -108,7 +108,7 @@ func (p *shopProduct) option(name string) *productOption {
 
 // optionText is the options as WebShop's search documents hold them:
 // "color: black, navy, and size: small, medium".
-func (p *shopProduct) optionText() string {
+func (p *product) optionText() string {
 	parts := make([]string, len(p.Options))
 	for i, o := range p.Options {
 		parts[i] = o.Name + ": " + strings.Join(o.Values, ", ")
@@ -116,7 +116,7 @@ func (p *shopProduct) optionText() string {
 	return strings.Join(parts, ", and ")
 }
 
-func (p *shopProduct) finish() {
+func (p *product) finish() {
 	p.lowTitle = strings.ToLower(p.Title)
 	p.lowFeatures = strings.ToLower(strings.Join(p.Features, " "))
 	p.lowDescription = strings.ToLower(p.Description)
@@ -130,18 +130,18 @@ type catalogConfig struct {
 	Seed     uint64 `json:"catalog_seed"`
 }
 
-// shopCatalog is a generated catalog with its search index. It is shared,
+// catalog is a generated catalog with its search index. It is shared,
 // read only, by every episode of the same catalogConfig.
-type shopCatalog struct {
+type catalog struct {
 	cfg      catalogConfig
-	products []shopProduct
+	products []product
 	byASIN   map[string]int
 	index    *bm25.Index
 	hash     string // FNV-1a 64 of every product's fields, hex
 }
 
 // product returns the product of an ASIN (any case), or nil.
-func (c *shopCatalog) product(asin string) (int, *shopProduct) {
+func (c *catalog) product(asin string) (int, *product) {
 	i, ok := c.byASIN[strings.ToUpper(asin)]
 	if !ok {
 		return -1, nil
@@ -168,13 +168,13 @@ var catalogCache = struct {
 
 type catalogSlot struct {
 	once sync.Once
-	c    *shopCatalog
+	c    *catalog
 }
 
 // openCatalog returns the (shared, read-only) catalog of cfg, generating it
 // on first use. At most catalogCacheSize catalogs stay cached; an evicted
 // catalog lives on while episodes hold it.
-func openCatalog(cfg catalogConfig) *shopCatalog {
+func openCatalog(cfg catalogConfig) *catalog {
 	catalogCache.Lock()
 	s, ok := catalogCache.m[cfg]
 	if !ok {
@@ -194,13 +194,13 @@ func openCatalog(cfg catalogConfig) *shopCatalog {
 // generateCatalog makes the catalog of cfg: cfg.Products products, in
 // groups of a base product and cfg.Variants near-duplicates of it, shuffled.
 // It is deterministic in cfg.
-func generateCatalog(cfg catalogConfig) *shopCatalog {
+func generateCatalog(cfg catalogConfig) *catalog {
 	r := rand.New(rand.NewPCG(cfg.Seed, streamCatalog))
 	brands := makeBrands(r, max(3, cfg.Products/100))
 	asins := map[string]bool{}
-	products := make([]shopProduct, 0, cfg.Products)
+	products := make([]product, 0, cfg.Products)
 	for len(products) < cfg.Products {
-		t := r.IntN(len(shopTypes))
+		t := r.IntN(len(productTypes))
 		base := newProduct(r, t, pick(r, brands[t]))
 		products = append(products, base)
 		for v := 0; v < cfg.Variants && len(products) < cfg.Products; v++ {
@@ -208,7 +208,7 @@ func generateCatalog(cfg catalogConfig) *shopCatalog {
 		}
 	}
 	r.Shuffle(len(products), func(i, j int) { products[i], products[j] = products[j], products[i] })
-	c := &shopCatalog{cfg: cfg, products: products, byASIN: make(map[string]int, len(products))}
+	c := &catalog{cfg: cfg, products: products, byASIN: make(map[string]int, len(products))}
 	h := fnv.New64a()
 	docs := make([]bm25.Doc, len(products))
 	for i := range products {
@@ -230,7 +230,7 @@ func generateCatalog(cfg catalogConfig) *shopCatalog {
 	return c
 }
 
-func hashProduct(h interface{ Write([]byte) (int, error) }, p *shopProduct) {
+func hashProduct(h interface{ Write([]byte) (int, error) }, p *product) {
 	w := func(s string) {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
@@ -284,8 +284,8 @@ func makeBrands(r *rand.Rand, n int) [][]string {
 		}
 	}
 	r.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
-	n = min(n, len(names)/len(shopTypes))
-	out := make([][]string, len(shopTypes))
+	n = min(n, len(names)/len(productTypes))
+	out := make([][]string, len(productTypes))
 	for t := range out {
 		out[t] = names[t*n : (t+1)*n]
 	}
@@ -296,12 +296,12 @@ func makeBrands(r *rand.Rand, n int) [][]string {
 // color, option value and attribute phrase of the lexicon.
 func bannedWords() []string {
 	out := append([]string(nil), shopColorSet...)
-	for _, t := range shopTypes {
+	for _, t := range productTypes {
 		for _, o := range t.options {
 			out = append(out, o.values...)
 		}
 	}
-	for _, c := range shopCategories {
+	for _, c := range categories {
 		for _, a := range c.attributes {
 			out = append(out, a.phrase)
 		}
@@ -319,10 +319,10 @@ func containsAny(s string, words []string) bool {
 }
 
 // newProduct draws a product of type t by brand.
-func newProduct(r *rand.Rand, t int, brand string) shopProduct {
-	ty := &shopTypes[t]
-	cat := &shopCategories[ty.cat]
-	p := shopProduct{typ: t, Brand: brand}
+func newProduct(r *rand.Rand, t int, brand string) product {
+	ty := &productTypes[t]
+	cat := &categories[ty.cat]
+	p := product{typ: t, Brand: brand}
 	n := min(3+r.IntN(3), len(ty.attrs))
 	for _, i := range r.Perm(len(ty.attrs))[:n] {
 		p.Attributes = append(p.Attributes, ty.attrs[i])
@@ -346,9 +346,9 @@ func newProduct(r *rand.Rand, t int, brand string) shopProduct {
 // texts and reviews, with one attribute swapped (and the texts rewritten
 // with it), one option's values redrawn, or a higher price (and a small
 // price change in any case).
-func variantOf(r *rand.Rand, base *shopProduct) shopProduct {
-	ty := &shopTypes[base.typ]
-	v := shopProduct{typ: base.typ, Brand: base.Brand, PriceCents: base.PriceCents, layout: base.layout, Reviews: base.Reviews}
+func variantOf(r *rand.Rand, base *product) product {
+	ty := &productTypes[base.typ]
+	v := product{typ: base.typ, Brand: base.Brand, PriceCents: base.PriceCents, layout: base.layout, Reviews: base.Reviews}
 	v.Attributes = slices.Clone(base.Attributes)
 	v.Options = make([]productOption, len(base.Options))
 	for i, o := range base.Options {
@@ -375,7 +375,7 @@ func variantOf(r *rand.Rand, base *shopProduct) shopProduct {
 }
 
 // drawOption draws some of an option's values, kept in the pool's order.
-func drawOption(r *rand.Rand, spec shopOptionSpec) productOption {
+func drawOption(r *rand.Rand, spec optionSpec) productOption {
 	k := spec.min + r.IntN(spec.max-spec.min+1)
 	idx := r.Perm(len(spec.values))[:k]
 	slices.Sort(idx)
@@ -400,11 +400,11 @@ func roundPrice(c int) int {
 	return dollars*100 + ends[(c/7)%len(ends)]
 }
 
-func drawReviews(r *rand.Rand, cat *shopCategory) []shopReview {
+func drawReviews(r *rand.Rand, cat *category) []review {
 	n := r.IntN(4)
-	out := make([]shopReview, 0, n)
+	out := make([]review, 0, n)
 	for _, i := range r.Perm(len(cat.reviews))[:n] {
-		out = append(out, shopReview{Score: cat.reviews[i].score, Text: cat.reviews[i].text})
+		out = append(out, review{Score: cat.reviews[i].score, Text: cat.reviews[i].text})
 	}
 	return out
 }
@@ -413,9 +413,9 @@ func drawReviews(r *rand.Rand, cat *shopCategory) []shopReview {
 // lexicon parts: the title (brand, one or two attributes, the type, a
 // suffix), its nouns, the features (one per attribute and the type's
 // lines) and the description.
-func (p *shopProduct) write() {
-	ty := &shopTypes[p.typ]
-	cat := &shopCategories[ty.cat]
+func (p *product) write() {
+	ty := &productTypes[p.typ]
+	cat := &categories[ty.cat]
 	sfx := ty.suffixes[p.layout.suffix]
 	words := []string{p.Brand}
 	for _, a := range p.Attributes[:min(p.layout.titleAttrs, len(p.Attributes))] {
@@ -443,7 +443,7 @@ func (p *shopProduct) write() {
 	p.Description = d.String()
 }
 
-func benefitOf(cat *shopCategory, phrase string) string {
+func benefitOf(cat *category, phrase string) string {
 	for _, a := range cat.attributes {
 		if a.phrase == phrase {
 			return a.benefit

@@ -33,8 +33,8 @@ func TestShopLexicon(t *testing.T) {
 	buttons := []string{"search", "back to search", "next >", "< prev", "buy now", "description", "features", "reviews", "attributes"}
 	digits := regexp.MustCompile(`[0-9]`)
 	nounOwner := map[string]string{}
-	for _, ty := range shopTypes {
-		cat := &shopCategories[ty.cat]
+	for _, ty := range productTypes {
+		cat := &categories[ty.cat]
 		if len(ty.attrs) < 6 {
 			t.Errorf("%s: %d attributes, want at least 6 (products draw 3 to 5 and variants swap one)", ty.name, len(ty.attrs))
 		}
@@ -91,7 +91,7 @@ func TestShopLexicon(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range shopCategories {
+	for _, c := range categories {
 		for _, s := range c.sentences {
 			if digits.MatchString(s) {
 				t.Errorf("%s: sentence %q has a digit", c.name, s)
@@ -137,7 +137,7 @@ func TestShopCatalogInvariants(t *testing.T) {
 		seen := map[string]bool{}
 		for i := range c.products {
 			p := &c.products[i]
-			ty := &shopTypes[p.typ]
+			ty := &productTypes[p.typ]
 			if !asin.MatchString(p.ASIN) || seen[p.ASIN] {
 				t.Fatalf("%+v: ASIN %q is malformed or repeated", cfg, p.ASIN)
 			}
@@ -177,7 +177,7 @@ func TestShopCatalogInvariants(t *testing.T) {
 		r := rand.New(rand.NewPCG(cfg.Seed, 7))
 		for range 20000 {
 			p, q := &c.products[r.IntN(len(c.products))], &c.products[r.IntN(len(c.products))]
-			g := &shopGoal{Query: p.Query, ProductCategory: p.ProductCategory, Nouns: p.Nouns}
+			g := &goal{Query: p.Query, ProductCategory: p.ProductCategory, Nouns: p.Nouns}
 			rt, _, _, _ := typeReward(q, g, prepareGoal(g))
 			if same := p.typ == q.typ; same != (rt == 1) {
 				t.Fatalf("r_type of %q for %q is %v (same type: %v)", q.Title, p.Title, rt, same)
@@ -253,7 +253,7 @@ func TestShopCatalogGolden(t *testing.T) {
 		b, err := json.MarshalIndent(struct {
 			Config   catalogConfig `json:"config"`
 			Hash     string        `json:"hash"`
-			Products []shopProduct `json:"products"`
+			Products []product     `json:"products"`
 		}{cfg, c.hash, c.products}, "", " ")
 		if err != nil {
 			t.Fatal(err)
@@ -297,7 +297,7 @@ func TestShopCatalogShared(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				ep := newShopEpisode(c, g, false)
+				ep := newEpisode(c, g, false)
 				for !ep.done() && ep.steps < 20 {
 					ep.act(ep.oracle())
 				}

@@ -10,16 +10,16 @@ import (
 	"github.com/dojo-rl/dojo/reward"
 )
 
-// shopView is Obs.Value: WebShop's available actions (get_available_actions)
+// view is Obs.Value: WebShop's available actions (get_available_actions)
 // and the page's kind. The env owns it until the next Step or Reset.
-type shopView struct {
+type view struct {
 	Page         string   `json:"page"`
 	HasSearchBar bool     `json:"has_search_bar"`
 	Clickables   []string `json:"clickables"`
 }
 
 // CloneValue copies the view (see dojo.CloneValue).
-func (v *shopView) CloneValue() any {
+func (v *view) CloneValue() any {
 	c := *v
 	c.Clickables = append([]string(nil), v.Clickables...)
 	return &c
@@ -41,13 +41,13 @@ type Env struct {
 	parts      *reward.Parts
 	metrics    dojo.Metrics
 
-	c         *shopCatalog
+	c         *catalog
 	seed      uint64
-	g         *shopGoal
+	g         *goal
 	rank      int
-	ep        *shopEpisode
-	view      shopView
-	w         shopWriter
+	ep        *episode
+	view      view
+	w         pageWriter
 	acts      []decodedAction
 	everReset bool
 	running   bool
@@ -102,7 +102,7 @@ func (e *Env) Close() error { return nil }
 
 // catalog returns the env's catalog, generated (or found in the cache) on
 // first use.
-func (e *Env) catalog() *shopCatalog {
+func (e *Env) catalog() *catalog {
 	if e.c == nil {
 		e.c = openCatalog(e.catCfg)
 	}
@@ -121,7 +121,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	}
 	e.seed, e.g, e.rank = seed, g, rank
 	if e.ep == nil {
-		e.ep = newShopEpisode(c, g, e.showAttrs)
+		e.ep = newEpisode(c, g, e.showAttrs)
 	} else {
 		e.ep.reset(g)
 	}
@@ -132,7 +132,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	e.setMetrics()
 	page := e.renderPage("")
 	obs := dojo.Obs{Text: page, Value: e.setView(), Messages: []dojo.Message{
-		{Role: "system", Content: shopSystemPrompt(e.tools)},
+		{Role: "system", Content: systemPrompt(e.tools)},
 		{Role: "user", Content: page},
 	}}
 	if e.tools {
@@ -143,8 +143,8 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	return obs, info, nil
 }
 
-// shopSystemPrompt tells a language agent how to shop.
-func shopSystemPrompt(tools bool) string {
+// systemPrompt tells a language agent how to shop.
+func systemPrompt(tools bool) string {
 	var b strings.Builder
 	b.WriteString("You are shopping in WebShop, a simulated online store, for the instruction shown on the page. ")
 	if tools {
@@ -162,7 +162,7 @@ func (e *Env) renderPage(note string) string {
 	return e.w.String()
 }
 
-func (e *Env) setView() *shopView {
+func (e *Env) setView() *view {
 	e.view.Page = e.ep.page.String()
 	e.view.HasSearchBar = e.ep.page == pageSearch
 	e.view.Clickables = e.ep.clickables(e.view.Clickables[:0])
@@ -189,8 +189,8 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		return dojo.Step{}, err
 	}
 	e.parts.Reset()
-	e.acts = decodeShopAction(a, e.view.Clickables, e.acts[:0])
-	var vals [numShopComponents]float64
+	e.acts = decodeAction(a, e.view.Clickables, e.acts[:0])
+	var vals [numComponents]float64
 	var errs []string
 	var msgs []dojo.Message
 	page := ""
@@ -247,7 +247,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 
 // take applies one decoded action: an undecodable one is an invalid
 // action that changes nothing.
-func (ep *shopEpisode) take(d decodedAction) stepResult {
+func (ep *episode) take(d decodedAction) stepResult {
 	if d.err != nil {
 		ep.steps++
 		ep.invalid++
@@ -257,7 +257,7 @@ func (ep *shopEpisode) take(d decodedAction) stepResult {
 }
 
 // addTo adds the action's reward components to vals.
-func (res stepResult) addTo(vals *[numShopComponents]float64) {
+func (res stepResult) addTo(vals *[numComponents]float64) {
 	vals[cShopStepCost]--
 	if res.invalid != "" {
 		vals[cShopInvalid]--
@@ -281,7 +281,7 @@ func (e *Env) purchaseInfo() map[string]any {
 
 // actionOf writes a as the env's action format expects: text, or a tool
 // call.
-func (e *Env) actionOf(a shopAction) dojo.Action {
+func (e *Env) actionOf(a action) dojo.Action {
 	if !e.tools {
 		return dojo.TextAction(a.String())
 	}

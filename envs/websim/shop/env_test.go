@@ -72,9 +72,9 @@ func optionsLabel(o dojo.Options) string {
 	return string(b)
 }
 
-// shopEpisodeOf plays one episode of a policy from seed and returns whether
+// episodeOf plays one episode of a policy from seed and returns whether
 // it succeeded, WebShop's score and the episode's return.
-func shopEpisodeOf(t testing.TB, env *Env, seed uint64, policy func() (dojo.Action, error)) (bool, float64, float64) {
+func episodeOf(t testing.TB, env *Env, seed uint64, policy func() (dojo.Action, error)) (bool, float64, float64) {
 	t.Helper()
 	ctx := context.Background()
 	if _, _, err := env.Reset(ctx, seed); err != nil {
@@ -124,7 +124,7 @@ func TestShopOracleAndProbes(t *testing.T) {
 				probes[name] = &tally{}
 			}
 			for seed := range n {
-				ok, score, ret := shopEpisodeOf(t, env, seed, func() (dojo.Action, error) { return env.OracleAction(ctx) })
+				ok, score, ret := episodeOf(t, env, seed, func() (dojo.Action, error) { return env.OracleAction(ctx) })
 				if !ok || score != 1 || ret != 1 {
 					t.Fatalf("seed %d: oracle success %v, score %v, return %v", seed, ok, score, ret)
 				}
@@ -132,16 +132,16 @@ func TestShopOracleAndProbes(t *testing.T) {
 					continue
 				}
 				for _, name := range env.Baselines() {
-					ok, score, _ := shopEpisodeOf(t, env, seed, func() (dojo.Action, error) { return env.BaselineAction(ctx, name) })
+					ok, score, _ := episodeOf(t, env, seed, func() (dojo.Action, error) { return env.BaselineAction(ctx, name) })
 					probes[name].score += score
 					if ok {
 						probes[name].wins++
 					}
 				}
 				// the oracle's path, but buying without choosing options
-				ok, score, _ = shopEpisodeOf(t, env, seed, func() (dojo.Action, error) {
+				ok, score, _ = episodeOf(t, env, seed, func() (dojo.Action, error) {
 					if env.ep.page == pageItem && env.ep.item == env.ep.target {
-						return env.actionOf(shopAction{"click", btnBuy}), nil
+						return env.actionOf(action{"click", btnBuy}), nil
 					}
 					return env.OracleAction(ctx)
 				})
@@ -186,7 +186,7 @@ func TestShopPages(t *testing.T) {
 	if len(obs.Messages) != 2 || obs.Messages[0].Role != "system" || obs.Messages[1].Content != obs.Text {
 		t.Fatalf("reset messages %+v", obs.Messages)
 	}
-	v := obs.Value.(*shopView)
+	v := obs.Value.(*view)
 	if v.Page != "search" || !v.HasSearchBar || len(v.Clickables) != 0 {
 		t.Fatalf("search page view %+v", v)
 	}
@@ -205,7 +205,7 @@ func TestShopPages(t *testing.T) {
 	if strings.Contains(st.Obs.Text, "[< Prev]") || st.Obs.Messages[0].Role != "user" || st.Obs.Messages[0].Content != st.Obs.Text {
 		t.Errorf("first results page shows < Prev, or its message is not the page: %+v", st.Obs.Messages)
 	}
-	v = st.Obs.Value.(*shopView)
+	v = st.Obs.Value.(*view)
 	if v.Page != "results" || v.HasSearchBar || len(v.Clickables) != 12 || v.Clickables[0] != "back to search" || v.Clickables[1] != "next >" {
 		t.Fatalf("results view %+v", v)
 	}
@@ -241,7 +241,7 @@ func TestShopPages(t *testing.T) {
 		{"Description", p.Description}, {"Features", p.Features[0]}, {"Attributes", p.Attributes[0]}, {"Reviews", ""},
 	} {
 		st = step("click[" + sub.button + "]")
-		if !strings.Contains(st.Obs.Text, "[Back to Search] [< Prev]\n"+sub.want) || st.Obs.Value.(*shopView).Page != "item_sub" {
+		if !strings.Contains(st.Obs.Text, "[Back to Search] [< Prev]\n"+sub.want) || st.Obs.Value.(*view).Page != "item_sub" {
 			t.Fatalf("%s page: %s", sub.button, st.Obs.Text)
 		}
 		step("click[< Prev]")
@@ -255,7 +255,7 @@ func TestShopPages(t *testing.T) {
 		t.Errorf("options survived going back to the results")
 	}
 	st = step("click[Back to Search]")
-	if st.Obs.Value.(*shopView).Page != "search" {
+	if st.Obs.Value.(*view).Page != "search" {
 		t.Fatalf("Back to Search: %s", st.Obs.Text)
 	}
 	st = step("search[" + env.g.Instruction + "]")
@@ -363,7 +363,7 @@ func TestShopActionForms(t *testing.T) {
 	for _, a := range goldPlan(env) {
 		calls = append(calls, toolCallOf(a, "c"+itoa(len(calls))))
 	}
-	calls = append(calls, toolCallOf(shopAction{"click", btnBackSearch}, "late"))
+	calls = append(calls, toolCallOf(action{"click", btnBackSearch}, "late"))
 	st, err := env.Step(ctx, dojo.MessageAction("", calls...))
 	if err != nil {
 		t.Fatal(err)
@@ -408,9 +408,9 @@ func TestShopActionForms(t *testing.T) {
 
 // goldPlan returns the oracle's actions for env's current session, played
 // on a copy of it.
-func goldPlan(env *Env) []shopAction {
-	ep := newShopEpisode(env.c, env.g, env.showAttrs)
-	var out []shopAction
+func goldPlan(env *Env) []action {
+	ep := newEpisode(env.c, env.g, env.showAttrs)
+	var out []action
 	for !ep.done() && len(out) < 50 {
 		a := ep.oracle()
 		out = append(out, a)
@@ -458,7 +458,7 @@ func TestShopRewardProfiles(t *testing.T) {
 		if c.profile == "" {
 			env = makeShop(t, nil)
 		}
-		ok, _, ret := shopEpisodeOf(t, env, 21, func() (dojo.Action, error) { return env.OracleAction(ctx) })
+		ok, _, ret := episodeOf(t, env, 21, func() (dojo.Action, error) { return env.OracleAction(ctx) })
 		if !ok || ret != c.want {
 			t.Errorf("%q: success %v, return %v, want %v", c.profile, ok, ret, c.want)
 		}

@@ -9,20 +9,20 @@ import (
 	"github.com/dojo-rl/dojo/envs/websim/bm25"
 )
 
-// shopPage is a kind of page of the shop.
-type shopPage uint8
+// page is a kind of page of the shop.
+type page uint8
 
 const (
-	pageSearch  shopPage = iota // the search box and the instruction
-	pageResults                 // a page of search results
-	pageItem                    // a product, its options and Buy Now
-	pageSub                     // a product's Description, Features, Reviews or Attributes
-	pageDone                    // after Buy Now
+	pageSearch  page = iota // the search box and the instruction
+	pageResults             // a page of search results
+	pageItem                // a product, its options and Buy Now
+	pageSub                 // a product's Description, Features, Reviews or Attributes
+	pageDone                // after Buy Now
 )
 
 var pageNames = [...]string{"search", "results", "item", "item_sub", "done"}
 
-func (p shopPage) String() string { return pageNames[p] }
+func (p page) String() string { return pageNames[p] }
 
 // Button texts, as WebShop's pages show them.
 const (
@@ -37,24 +37,24 @@ const (
 	btnAttributes  = "Attributes"
 )
 
-// shopAction is one parsed action: search[arg], click[arg] or think[arg].
-type shopAction struct {
+// action is one parsed action: search[arg], click[arg] or think[arg].
+type action struct {
 	verb string
 	arg  string
 }
 
-func (a shopAction) String() string { return a.verb + "[" + a.arg + "]" }
+func (a action) String() string { return a.verb + "[" + a.arg + "]" }
 
-// shopEpisode is the state of one shopping session: the page shown and
+// episode is the state of one shopping session: the page shown and
 // what the reward needs. The env steps it; VerifyTask replays a response
 // through it; the oracle and the baselines read it.
-type shopEpisode struct {
-	c         *shopCatalog
-	g         *shopGoal
+type episode struct {
+	c         *catalog
+	g         *goal
 	target    int
 	showAttrs bool
 
-	page       shopPage
+	page       page
 	keywords   string
 	results    []int // product indices of the last search, best first
 	resultPage int   // from 1
@@ -63,27 +63,27 @@ type shopEpisode struct {
 	chosen     []chosenOption
 
 	steps, invalid, searches int
-	score                    shopScore
+	score                    score
 	bought                   int // the product bought, or -1
 	boughtOptions            []chosenOption
 
 	hits []bm25.Hit // search buffer
 }
 
-func newShopEpisode(c *shopCatalog, g *shopGoal, showAttrs bool) *shopEpisode {
-	ep := &shopEpisode{c: c, showAttrs: showAttrs}
+func newEpisode(c *catalog, g *goal, showAttrs bool) *episode {
+	ep := &episode{c: c, showAttrs: showAttrs}
 	ep.reset(g)
 	return ep
 }
 
-func (ep *shopEpisode) reset(g *shopGoal) {
+func (ep *episode) reset(g *goal) {
 	target, _ := ep.c.product(g.ASIN)
-	*ep = shopEpisode{c: ep.c, g: g, target: target, showAttrs: ep.showAttrs, bought: -1,
+	*ep = episode{c: ep.c, g: g, target: target, showAttrs: ep.showAttrs, bought: -1,
 		results: ep.results[:0], chosen: ep.chosen[:0], hits: ep.hits[:0]}
 }
 
 // done reports whether the session ended with a purchase.
-func (ep *shopEpisode) done() bool { return ep.page == pageDone }
+func (ep *episode) done() bool { return ep.page == pageDone }
 
 // stepResult is what one action did to the reward.
 type stepResult struct {
@@ -97,7 +97,7 @@ type stepResult struct {
 
 // act applies one action. An action that is not possible on the page is
 // invalid: the page stays as it was and the result says why.
-func (ep *shopEpisode) act(a shopAction) stepResult {
+func (ep *episode) act(a action) stepResult {
 	before := ep.potential()
 	ep.steps++
 	var res stepResult
@@ -109,7 +109,7 @@ func (ep *shopEpisode) act(a shopAction) stepResult {
 	return res
 }
 
-func (ep *shopEpisode) apply(a shopAction, res *stepResult) string {
+func (ep *episode) apply(a action, res *stepResult) string {
 	if ep.page == pageDone {
 		return "the session is over"
 	}
@@ -139,7 +139,7 @@ func normalizeArg(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
 
-func (ep *shopEpisode) search(q string) {
+func (ep *episode) search(q string) {
 	ep.searches++
 	ep.keywords = q
 	ep.hits = ep.c.index.SearchAppend(ep.hits[:0], q, searchReturnN)
@@ -152,17 +152,17 @@ func (ep *shopEpisode) search(q string) {
 
 // showResults shows a page of the last search's results. As in WebShop,
 // showing results forgets the options chosen on an item page.
-func (ep *shopEpisode) showResults(page int) {
+func (ep *episode) showResults(page int) {
 	ep.page, ep.resultPage = pageResults, page
 	ep.chosen = ep.chosen[:0]
 }
 
-func (ep *shopEpisode) resultPages() int {
+func (ep *episode) resultPages() int {
 	return max(1, (len(ep.results)+productWindow-1)/productWindow)
 }
 
 // pageResults returns the results shown on the current results page.
-func (ep *shopEpisode) pageResultsShown() []int {
+func (ep *episode) pageResultsShown() []int {
 	lo := (ep.resultPage - 1) * productWindow
 	hi := min(lo+productWindow, len(ep.results))
 	if lo >= hi {
@@ -172,7 +172,7 @@ func (ep *shopEpisode) pageResultsShown() []int {
 }
 
 // click presses a clickable of the page, named in lower case.
-func (ep *shopEpisode) click(b string, res *stepResult) string {
+func (ep *episode) click(b string, res *stepResult) string {
 	if b == "" {
 		return "click[] needs a button: click[button], with a button of the page"
 	}
@@ -190,7 +190,7 @@ func (ep *shopEpisode) click(b string, res *stepResult) string {
 }
 
 // clickOnce presses b if it is a clickable of the page.
-func (ep *shopEpisode) clickOnce(b string, res *stepResult) bool {
+func (ep *episode) clickOnce(b string, res *stepResult) bool {
 	switch ep.page {
 	case pageResults:
 		switch {
@@ -253,7 +253,7 @@ func (ep *shopEpisode) clickOnce(b string, res *stepResult) bool {
 
 func lower(s string) string { return strings.ToLower(s) }
 
-func (ep *shopEpisode) backToSearch() {
+func (ep *episode) backToSearch() {
 	ep.page = pageSearch
 	ep.keywords = ""
 	ep.results = ep.results[:0]
@@ -261,7 +261,7 @@ func (ep *shopEpisode) backToSearch() {
 }
 
 // choose selects value for the option name, replacing an earlier choice.
-func (ep *shopEpisode) choose(name, value string) {
+func (ep *episode) choose(name, value string) {
 	for i := range ep.chosen {
 		if ep.chosen[i].Name == name {
 			ep.chosen[i].Value = value
@@ -271,7 +271,7 @@ func (ep *shopEpisode) choose(name, value string) {
 	ep.chosen = append(ep.chosen, chosenOption{Name: name, Value: value})
 }
 
-func (ep *shopEpisode) chosenValue(name string) string {
+func (ep *episode) chosenValue(name string) string {
 	for _, c := range ep.chosen {
 		if c.Name == name {
 			return c.Value
@@ -280,7 +280,7 @@ func (ep *shopEpisode) chosenValue(name string) string {
 	return ""
 }
 
-func (ep *shopEpisode) buy(res *stepResult) {
+func (ep *episode) buy(res *stepResult) {
 	p := &ep.c.products[ep.item]
 	ep.bought = ep.item
 	ep.boughtOptions = append(ep.boughtOptions[:0], ep.chosen...)
@@ -293,7 +293,7 @@ func (ep *shopEpisode) buy(res *stepResult) {
 // and after the purchase; 0.25 on results that hold the target; on the
 // target's item page or sub-pages 0.5 plus 0.5 times the share of goal
 // options chosen as asked; 0 elsewhere.
-func (ep *shopEpisode) potential() float64 {
+func (ep *episode) potential() float64 {
 	switch ep.page {
 	case pageResults:
 		if slices.Contains(ep.results, ep.target) {
@@ -319,7 +319,7 @@ func (ep *shopEpisode) potential() float64 {
 
 // clickables returns the clickables of the page in lower case, as
 // WebShop's get_available_actions lists them, appended to dst.
-func (ep *shopEpisode) clickables(dst []string) []string {
+func (ep *episode) clickables(dst []string) []string {
 	switch ep.page {
 	case pageResults:
 		dst = append(dst, lower(btnBackSearch))
@@ -356,22 +356,22 @@ type seg struct {
 	br     bool
 }
 
-// shopWriter renders a page in one of the observation formats: "text" (one
+// pageWriter renders a page in one of the observation formats: "text" (one
 // line per row of the page, buttons in brackets) or "simple" (WebShop's
 // text mode: the elements joined by " [SEP] ").
-type shopWriter struct {
+type pageWriter struct {
 	b      strings.Builder
 	simple bool
 	n      int // elements written
 	bol    bool
 }
 
-func (w *shopWriter) reset(simple bool) {
+func (w *pageWriter) reset(simple bool) {
 	w.b.Reset()
 	w.simple, w.n, w.bol = simple, 0, true
 }
 
-func (w *shopWriter) put(s seg) {
+func (w *pageWriter) put(s seg) {
 	if w.simple {
 		if w.n > 0 {
 			w.b.WriteString(" [SEP] ")
@@ -397,26 +397,26 @@ func (w *shopWriter) put(s seg) {
 	w.n++
 }
 
-func (w *shopWriter) text(s string)   { w.put(seg{text: s}) }
-func (w *shopWriter) line(s string)   { w.put(seg{text: s, br: true}) }
-func (w *shopWriter) button(s string) { w.put(seg{text: s, button: true}) }
-func (w *shopWriter) buttonLine(s string) {
+func (w *pageWriter) text(s string)   { w.put(seg{text: s}) }
+func (w *pageWriter) line(s string)   { w.put(seg{text: s, br: true}) }
+func (w *pageWriter) button(s string) { w.put(seg{text: s, button: true}) }
+func (w *pageWriter) buttonLine(s string) {
 	w.put(seg{text: s, button: true, br: true})
 }
 
 // endLine ends the current line (text format).
-func (w *shopWriter) endLine() {
+func (w *pageWriter) endLine() {
 	if !w.simple && !w.bol {
 		w.b.WriteByte('\n')
 		w.bol = true
 	}
 }
 
-func (w *shopWriter) String() string { return strings.TrimRight(w.b.String(), "\n") }
+func (w *pageWriter) String() string { return strings.TrimRight(w.b.String(), "\n") }
 
 // render writes the page, after a note (an invalid action's reason, or
 // "OK." after a thought) when there is one.
-func (ep *shopEpisode) render(w *shopWriter, note string) {
+func (ep *episode) render(w *pageWriter, note string) {
 	if note != "" {
 		w.line(note)
 	}
@@ -514,7 +514,7 @@ func (ep *shopEpisode) render(w *shopWriter, note string) {
 	}
 }
 
-func (ep *shopEpisode) instructionLine(w *shopWriter) {
+func (ep *episode) instructionLine(w *pageWriter) {
 	w.text("Instruction:")
 	w.line(ep.g.Instruction)
 }

@@ -11,10 +11,10 @@ import (
 	"github.com/dojo-rl/dojo/envs/websim/internal/prose"
 )
 
-// shopGoal is what an instruction asks for (WebShop's goal): the target
+// goal is what an instruction asks for (WebShop's goal): the target
 // product's type (query, product category and title nouns for r_type), the
 // attributes and option values asked for, and the price bound.
-type shopGoal struct {
+type goal struct {
 	ASIN            string       `json:"asin"`
 	Instruction     string       `json:"instruction"`
 	Search          string       `json:"search"` // the gold search: the instruction, or the target's title
@@ -73,10 +73,10 @@ type goalConfig struct {
 //
 // It returns the goal, the target's rank in the gold search's results
 // (from 1) and whether no other of those results satisfies the goal.
-func generateGoal(c *shopCatalog, gc goalConfig, seed uint64) (*shopGoal, int, bool, error) {
+func generateGoal(c *catalog, gc goalConfig, seed uint64) (*goal, int, bool, error) {
 	r := rand.New(rand.NewPCG(seed, streamGoal))
 	var s goalSearch
-	var first *shopGoal
+	var first *goal
 	firstRank := 0
 	for range goalAttempts {
 		t := r.IntN(len(c.products))
@@ -126,7 +126,7 @@ type goalSearch struct {
 // run searches g.Search and returns the rank of product t in the results
 // (from 1; 0 when absent), keeping the rivals: the other results that
 // satisfy g.
-func (s *goalSearch) run(c *shopCatalog, g *shopGoal, t int) int {
+func (s *goalSearch) run(c *catalog, g *goal, t int) int {
 	s.hits = c.index.SearchAppend(s.hits[:0], g.Search, searchReturnN)
 	s.rivals = s.rivals[:0]
 	gp := prepareGoal(g)
@@ -141,7 +141,7 @@ func (s *goalSearch) run(c *shopCatalog, g *shopGoal, t int) int {
 	return rank
 }
 
-func cloneGoal(g *shopGoal) *shopGoal {
+func cloneGoal(g *goal) *goal {
 	c := *g
 	c.Attributes = slices.Clone(g.Attributes)
 	c.Options = slices.Clone(g.Options)
@@ -152,7 +152,7 @@ func cloneGoal(g *shopGoal) *shopGoal {
 // target's attribute that the fewest rivals have (when more attributes are
 // allowed, up to 3), or else switches one option to the target's value the
 // fewest rivals offer. It reports whether it changed g.
-func refineGoal(r *rand.Rand, c *shopCatalog, p *shopProduct, g *shopGoal, rivals []int, moreAttributes bool) bool {
+func refineGoal(r *rand.Rand, c *catalog, p *product, g *goal, rivals []int, moreAttributes bool) bool {
 	if moreAttributes && len(g.Attributes) < min(3, len(p.Attributes)) {
 		best, bestN := "", len(rivals)
 		for _, i := range r.Perm(len(p.Attributes)) {
@@ -201,8 +201,8 @@ func refineGoal(r *rand.Rand, c *shopCatalog, p *shopProduct, g *shopGoal, rival
 }
 
 // drawGoal draws a goal with target p (its instruction is written later).
-func drawGoal(r *rand.Rand, p *shopProduct, gc goalConfig) *shopGoal {
-	g := &shopGoal{ASIN: p.ASIN, Query: p.Query, Category: p.Category, ProductCategory: p.ProductCategory, Name: p.Title, Nouns: p.Nouns}
+func drawGoal(r *rand.Rand, p *product, gc goalConfig) *goal {
+	g := &goal{ASIN: p.ASIN, Query: p.Query, Category: p.Category, ProductCategory: p.ProductCategory, Name: p.Title, Nouns: p.Nouns}
 	k := gc.attributes
 	if k == 0 {
 		k = 1 + r.IntN(3)
@@ -246,8 +246,8 @@ var instructionOpenings = []string{"i need", "i am looking for", "i want", "find
 // a waterproof rain jacket in navy, size medium, and price lower than
 // 120.00 dollars". Each option value with paraphrases (shopParaphrases) is
 // named by one of them with probability paraphrase: "size m".
-func writeInstruction(r *rand.Rand, p *shopProduct, g *shopGoal, paraphrase float64) string {
-	ty := &shopTypes[p.typ]
+func writeInstruction(r *rand.Rand, p *product, g *goal, paraphrase float64) string {
+	ty := &productTypes[p.typ]
 	var b strings.Builder
 	b.WriteString(pick(r, instructionOpenings))
 	b.WriteByte(' ')
@@ -285,7 +285,7 @@ func writeInstruction(r *rand.Rand, p *shopProduct, g *shopGoal, paraphrase floa
 // purchase as the target. It is scorePurchase(p, g, bestChoice(p,
 // g)).Total == 1 with early exits: the score is 1 exactly when r_type is 1
 // and every term matches.
-func satisfies(p *shopProduct, g *shopGoal, gp *goalPrep) bool {
+func satisfies(p *product, g *goal, gp *goalPrep) bool {
 	if p.price() > g.PriceUpper {
 		return false
 	}

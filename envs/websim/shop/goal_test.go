@@ -83,7 +83,7 @@ func TestShopGoals(t *testing.T) {
 }
 
 // bestChoiceOf chooses the goal's option values on p.
-func bestChoiceOf(p *shopProduct, g *shopGoal) []chosenOption {
+func bestChoiceOf(p *product, g *goal) []chosenOption {
 	var out []chosenOption
 	for _, o := range g.Options {
 		out = append(out, chosenOption{o.Name, o.Value})
@@ -121,7 +121,7 @@ func TestPriceUpper(t *testing.T) {
 func TestWriteInstruction(t *testing.T) {
 	t.Parallel()
 	c := openCatalog(catalogConfig{Products: 1000, Variants: 2})
-	var jacket *shopProduct
+	var jacket *product
 	for i := range c.products {
 		if p := &c.products[i]; p.Type == "rain jacket" && p.option("size") != nil && slices.Contains(p.option("size").Values, "medium") && slices.Contains(p.option("color").Values, "navy") {
 			jacket = p
@@ -131,7 +131,7 @@ func TestWriteInstruction(t *testing.T) {
 	if jacket == nil {
 		t.Fatal("no navy rain jacket in medium")
 	}
-	g := &shopGoal{Attributes: []string{"insulated", "packable"}, Options: []goalOption{{"color", "navy"}, {"size", "medium"}}, PriceUpper: 120}
+	g := &goal{Attributes: []string{"insulated", "packable"}, Options: []goalOption{{"color", "navy"}, {"size", "medium"}}, PriceUpper: 120}
 	plain := writeInstruction(rand.New(rand.NewPCG(1, 1)), jacket, g, 0)
 	if !strings.HasSuffix(plain, " an insulated and packable rain jacket in navy, size medium, and price lower than 120.00 dollars") {
 		t.Errorf("instruction %q", plain)

@@ -9,57 +9,57 @@ package shop
 // values of an option are pairwise below 86 after color normalization,
 // product texts hold no digits, and every type has title nouns of its own.
 
-// shopCategory is a department of the shop: the root of its types'
+// category is a department of the shop: the root of its types'
 // breadcrumbs, the attributes its products draw from, and the sentences of
 // their descriptions and reviews.
-type shopCategory struct {
+type category struct {
 	name       string // "fashion", as in WebShop's categories
 	root       string // the first level of product_category
-	attributes []shopAttribute
+	attributes []attribute
 	sentences  []string // description sentences (no digits, no option values, no attribute phrases)
-	reviews    []shopReviewLine
+	reviews    []reviewLine
 }
 
-// shopAttribute is an attribute phrase (WebShop's Attributes: "water
+// attribute is an attribute phrase (WebShop's Attributes: "water
 // resistant", "long lasting") and the feature sentence that states it.
-type shopAttribute struct {
+type attribute struct {
 	phrase  string
 	benefit string
 }
 
-// shopReviewLine is a review text with its score (1 to 5).
-type shopReviewLine struct {
+// reviewLine is a review text with its score (1 to 5).
+type reviewLine struct {
 	score int
 	text  string
 }
 
-// shopType is a kind of product: "rain jacket". Its title nouns (type
+// productType is a kind of product: "rain jacket". Its title nouns (type
 // words and suffix nouns) belong to it alone, so that WebShop's title score
 // between products of different types is 0.
-type shopType struct {
-	cat      int      // index in shopCategories
+type productType struct {
+	cat      int      // index in categories
 	attrs    []string // the attributes its products draw from (phrases of the category's)
 	name     string   // "rain jacket": in instructions and titles
 	plural   bool     // the name is plural or a mass noun: no article before it
 	nouns    []string // the nouns of name
 	query    string   // WebShop's query: the search the product was listed under
-	suffixes []shopSuffix
-	options  []shopOptionSpec
+	suffixes []titleSuffix
+	options  []optionSpec
 	minPrice int // dollars
 	maxPrice int
 	// extra sentences of the type's descriptions
 	lines []string
 }
 
-// shopSuffix ends a title ("with Adjustable Hood"); nouns are its nouns.
-type shopSuffix struct {
+// titleSuffix ends a title ("with Adjustable Hood"); nouns are its nouns.
+type titleSuffix struct {
 	text  string
 	nouns []string
 }
 
-// shopOptionSpec is an option of a type (color, size, ...): the values a
+// optionSpec is an option of a type (color, size, ...): the values a
 // product draws some of, and how an instruction asks for one.
-type shopOptionSpec struct {
+type optionSpec struct {
 	name   string
 	values []string
 	phrase string // fmt pattern of the instruction: "in %s", "size %s"
@@ -76,12 +76,12 @@ var (
 	shopShoeSize    = []string{"6", "6.5", "7", "7.5", "8", "8.5", "9", "9.5", "10", "10.5", "11", "11.5", "12", "13"}
 )
 
-func colorOption(values []string) shopOptionSpec {
-	return shopOptionSpec{name: "color", values: values, phrase: "in %s", min: 2, max: min(6, len(values))}
+func colorOption(values []string) optionSpec {
+	return optionSpec{name: "color", values: values, phrase: "in %s", min: 2, max: min(6, len(values))}
 }
 
-func sizeOption(values []string, min, max int) shopOptionSpec {
-	return shopOptionSpec{name: "size", values: values, phrase: "size %s", min: min, max: max}
+func sizeOption(values []string, min, max int) optionSpec {
+	return optionSpec{name: "size", values: values, phrase: "size %s", min: min, max: max}
 }
 
 // shopParaphrases are other ways an instruction names an option value
@@ -112,10 +112,10 @@ var shopColorSet = []string{
 	"turquoise", "violet", "white", "yellow",
 }
 
-var shopCategories = []shopCategory{
+var categories = []category{
 	{
 		name: "fashion", root: "Clothing, Shoes & Jewelry",
-		attributes: []shopAttribute{
+		attributes: []attribute{
 			{"waterproof", "sealed seams keep out rain and melting snow"},
 			{"windproof", "a tight weave blocks gusts on exposed ridges"},
 			{"breathable", "vented panels let heat escape on long climbs"},
@@ -142,7 +142,7 @@ var shopCategories = []shopCategory{
 			"Pairs well with the rest of the collection.",
 			"Care is simple: wash cold and hang to dry.",
 		},
-		reviews: []shopReviewLine{
+		reviews: []reviewLine{
 			{5, "Exactly what I hoped for, and it fits true to size."},
 			{4, "Well made and comfortable, though it runs a little big."},
 			{5, "My second one: I wear it almost every day."},
@@ -152,7 +152,7 @@ var shopCategories = []shopCategory{
 	},
 	{
 		name: "electronics", root: "Electronics",
-		attributes: []shopAttribute{
+		attributes: []attribute{
 			{"noise cancelling", "blocks the hum of trains and planes"},
 			{"water resistant", "shrugs off splashes and sweat"},
 			{"long battery life", "runs for days between charges"},
@@ -175,7 +175,7 @@ var shopCategories = []shopCategory{
 			"A thoughtful gift for students, travelers and busy professionals.",
 			"Works with popular phones, tablets and laptops.",
 		},
-		reviews: []shopReviewLine{
+		reviews: []reviewLine{
 			{5, "Works perfectly and was easy to set up."},
 			{4, "Great value, though the manual could be clearer."},
 			{5, "I use it every day and it has never let me down."},
@@ -185,7 +185,7 @@ var shopCategories = []shopCategory{
 	},
 	{
 		name: "home", root: "Home & Kitchen",
-		attributes: []shopAttribute{
+		attributes: []attribute{
 			{"easy to clean", "wipes clean with a damp cloth"},
 			{"machine washable", "goes straight into the washer on a gentle cycle"},
 			{"hypoallergenic", "kind to sensitive skin and allergies"},
@@ -214,7 +214,7 @@ var shopCategories = []shopCategory{
 			"Arrives well packed and ready to use.",
 			"A lovely housewarming gift.",
 		},
-		reviews: []shopReviewLine{
+		reviews: []reviewLine{
 			{5, "Looks even better than in the pictures."},
 			{4, "Solid and attractive, the delivery was quick."},
 			{5, "We bought a second one for the guest room."},
@@ -224,7 +224,7 @@ var shopCategories = []shopCategory{
 	},
 	{
 		name: "beauty", root: "Beauty & Personal Care",
-		attributes: []shopAttribute{
+		attributes: []attribute{
 			{"paraben free", "formulated without parabens"},
 			{"cruelty free", "never tested on animals"},
 			{"sulfate free", "cleanses without harsh sulfates"},
@@ -248,7 +248,7 @@ var shopCategories = []shopCategory{
 			"Suitable for daily use.",
 			"Our formulas are developed with care and tested for quality.",
 		},
-		reviews: []shopReviewLine{
+		reviews: []reviewLine{
 			{5, "Love it, I have recommended it to all my friends."},
 			{4, "Works well and a little goes a long way."},
 			{5, "The best one I have tried in years."},
@@ -258,7 +258,7 @@ var shopCategories = []shopCategory{
 	},
 	{
 		name: "grocery", root: "Grocery & Gourmet Food",
-		attributes: []shopAttribute{
+		attributes: []attribute{
 			{"organic", "grown without synthetic pesticides"},
 			{"gluten free", "made without wheat, barley or rye"},
 			{"non gmo", "made from crops that were not genetically modified"},
@@ -279,7 +279,7 @@ var shopCategories = []shopCategory{
 			"Store in a cool, dry place.",
 			"A favorite of home cooks and food lovers.",
 		},
-		reviews: []shopReviewLine{
+		reviews: []reviewLine{
 			{5, "Tastes great, we are already on our third order."},
 			{4, "Very good, though a bit pricey."},
 			{5, "Fresh and full of flavor."},
@@ -289,7 +289,7 @@ var shopCategories = []shopCategory{
 	},
 }
 
-// Categories by index in shopCategories.
+// Categories by index in categories.
 const (
 	catFashion = iota
 	catElectronics
@@ -298,173 +298,173 @@ const (
 	catGrocery
 )
 
-var shopTypes = []shopType{
+var productTypes = []productType{
 	{cat: catFashion, name: "rain jacket", nouns: []string{"rain", "jacket"}, query: "rain jackets", minPrice: 35, maxPrice: 190,
 		attrs:    []string{"waterproof", "windproof", "breathable", "lightweight", "packable", "quick drying", "machine washable", "reflective trim", "relaxed fit", "insulated"},
-		suffixes: []shopSuffix{{"with Adjustable Hood", []string{"hood"}}, {"Windbreaker Shell", []string{"windbreaker", "shell"}}, {"Outdoor Anorak", []string{"anorak"}}},
-		options:  []shopOptionSpec{colorOption(shopColors), sizeOption(shopApparelSize, 3, 6)},
+		suffixes: []titleSuffix{{"with Adjustable Hood", []string{"hood"}}, {"Windbreaker Shell", []string{"windbreaker", "shell"}}, {"Outdoor Anorak", []string{"anorak"}}},
+		options:  []optionSpec{colorOption(shopColors), sizeOption(shopApparelSize, 3, 6)},
 		lines:    []string{"Zippered hand pockets keep essentials close.", "The hem cinches down to seal out drafts."}},
 	{cat: catFashion, name: "hiking boots", plural: true, nouns: []string{"hiking", "boots"}, query: "hiking boots", minPrice: 55, maxPrice: 240,
 		attrs:    []string{"waterproof", "slip resistant", "arch support", "cushioned", "ankle support", "breathable", "lightweight"},
-		suffixes: []shopSuffix{{"for Trekking and Backpacking", []string{"trekking", "backpacking"}}, {"Mid Cut Mountain Shoes", []string{"mountain"}}, {"with Lug Sole", []string{"lug", "sole"}}},
-		options:  []shopOptionSpec{colorOption(shopColors[:12]), sizeOption(shopShoeSize, 4, 9)},
+		suffixes: []titleSuffix{{"for Trekking and Backpacking", []string{"trekking", "backpacking"}}, {"Mid Cut Mountain Shoes", []string{"mountain"}}, {"with Lug Sole", []string{"lug", "sole"}}},
+		options:  []optionSpec{colorOption(shopColors[:12]), sizeOption(shopShoeSize, 4, 9)},
 		lines:    []string{"A protective toe cap guards against rocks and roots.", "Laces run through sturdy metal eyelets."}},
 	{cat: catFashion, name: "running shoes", plural: true, nouns: []string{"running", "shoes"}, query: "running shoes", minPrice: 40, maxPrice: 180,
 		attrs:    []string{"lightweight", "breathable", "cushioned", "arch support", "slip resistant", "reflective trim", "machine washable"},
-		suffixes: []shopSuffix{{"Road Sneakers", []string{"road", "sneakers"}}, {"for Jogging and Gym Workouts", []string{"jogging", "gym", "workouts"}}, {"Athletic Trainers", []string{"trainers"}}},
-		options:  []shopOptionSpec{colorOption(shopColors), sizeOption(shopShoeSize, 4, 9)},
+		suffixes: []titleSuffix{{"Road Sneakers", []string{"road", "sneakers"}}, {"for Jogging and Gym Workouts", []string{"jogging", "gym", "workouts"}}, {"Athletic Trainers", []string{"trainers"}}},
+		options:  []optionSpec{colorOption(shopColors), sizeOption(shopShoeSize, 4, 9)},
 		lines:    []string{"A springy midsole returns energy with every stride.", "The knit upper hugs the foot like a sock."}},
 	{cat: catFashion, name: "fleece hoodie", nouns: []string{"fleece", "hoodie"}, query: "fleece hoodies", minPrice: 25, maxPrice: 110,
 		attrs:    []string{"machine washable", "moisture wicking", "insulated", "relaxed fit", "lightweight", "breathable", "wrinkle resistant"},
-		suffixes: []shopSuffix{{"Pullover Sweatshirt", []string{"pullover", "sweatshirt"}}, {"with Kangaroo Pocket", []string{"kangaroo", "pocket"}}, {"Full Zip Layer", []string{"zip", "layer"}}},
-		options:  []shopOptionSpec{colorOption(shopColors), sizeOption(shopApparelSize, 3, 6)},
+		suffixes: []titleSuffix{{"Pullover Sweatshirt", []string{"pullover", "sweatshirt"}}, {"with Kangaroo Pocket", []string{"kangaroo", "pocket"}}, {"Full Zip Layer", []string{"zip", "layer"}}},
+		options:  []optionSpec{colorOption(shopColors), sizeOption(shopApparelSize, 3, 6)},
 		lines:    []string{"Brushed on the inside for a cozy feel.", "Ribbed cuffs hold their shape."}},
 	{cat: catFashion, name: "cargo pants", plural: true, nouns: []string{"cargo", "pants"}, query: "cargo pants", minPrice: 30, maxPrice: 120,
 		attrs:    []string{"quick drying", "wrinkle resistant", "relaxed fit", "uv protection", "machine washable", "breathable", "windproof", "lightweight"},
-		suffixes: []shopSuffix{{"Work Trousers", []string{"work", "trousers"}}, {"with Utility Pockets", []string{"utility", "pockets"}}, {"Tapered Chinos", []string{"chinos"}}},
-		options:  []shopOptionSpec{colorOption(shopColors[:14]), sizeOption(shopApparelSize, 3, 6)},
+		suffixes: []titleSuffix{{"Work Trousers", []string{"work", "trousers"}}, {"with Utility Pockets", []string{"utility", "pockets"}}, {"Tapered Chinos", []string{"chinos"}}},
+		options:  []optionSpec{colorOption(shopColors[:14]), sizeOption(shopApparelSize, 3, 6)},
 		lines:    []string{"Deep side pockets close with snaps.", "A gusseted crotch gives freedom to move."}},
 	{cat: catFashion, name: "wool socks", plural: true, nouns: []string{"wool", "socks"}, query: "wool socks", minPrice: 12, maxPrice: 45,
 		attrs:    []string{"moisture wicking", "cushioned", "arch support", "breathable", "machine washable", "insulated"},
-		suffixes: []shopSuffix{{"Crew Length", []string{"crew", "length"}}, {"for Winter Hikes", []string{"winter", "hikes"}}, {"Thermal Knit", []string{"thermal", "knit"}}},
-		options:  []shopOptionSpec{colorOption(shopColors[:10]), sizeOption(shopApparelSize[1:4], 2, 3)},
+		suffixes: []titleSuffix{{"Crew Length", []string{"crew", "length"}}, {"for Winter Hikes", []string{"winter", "hikes"}}, {"Thermal Knit", []string{"thermal", "knit"}}},
+		options:  []optionSpec{colorOption(shopColors[:10]), sizeOption(shopApparelSize[1:4], 2, 3)},
 		lines:    []string{"Merino yarn stays warm even when damp.", "Reinforced heels and toes last longer."}},
 	{cat: catFashion, name: "baseball cap", nouns: []string{"baseball", "cap"}, query: "baseball caps", minPrice: 12, maxPrice: 40,
 		attrs:    []string{"uv protection", "quick drying", "breathable", "moisture wicking", "machine washable", "lightweight", "packable"},
-		suffixes: []shopSuffix{{"Dad Hat", []string{"dad", "hat"}}, {"with Curved Brim", []string{"brim"}}, {"Trucker Style Visor", []string{"trucker", "style", "visor"}}},
-		options:  []shopOptionSpec{colorOption(shopColors)},
+		suffixes: []titleSuffix{{"Dad Hat", []string{"dad", "hat"}}, {"with Curved Brim", []string{"brim"}}, {"Trucker Style Visor", []string{"trucker", "style", "visor"}}},
+		options:  []optionSpec{colorOption(shopColors)},
 		lines:    []string{"An adjustable strap fits most heads.", "The crown keeps its shape wear after wear."}},
 
 	{cat: catElectronics, name: "wireless earbuds", plural: true, nouns: []string{"earbuds"}, query: "wireless earbuds", minPrice: 20, maxPrice: 250,
 		attrs:    []string{"noise cancelling", "water resistant", "long battery life", "fast charging", "touch control", "low latency", "compact", "dual pairing"},
-		suffixes: []shopSuffix{{"with Charging Cradle", []string{"charging", "cradle"}}, {"In Ear Headphones", []string{"ear", "headphones"}}, {"Stereo Earphones", []string{"stereo", "earphones"}}},
-		options:  []shopOptionSpec{colorOption(shopTechColors)},
+		suffixes: []titleSuffix{{"with Charging Cradle", []string{"charging", "cradle"}}, {"In Ear Headphones", []string{"ear", "headphones"}}, {"Stereo Earphones", []string{"stereo", "earphones"}}},
+		options:  []optionSpec{colorOption(shopTechColors)},
 		lines:    []string{"Soft silicone tips come in three fits.", "Rich bass and clear highs fill every playlist."}},
 	{cat: catElectronics, name: "bluetooth speaker", nouns: []string{"bluetooth", "speaker"}, query: "bluetooth speakers", minPrice: 25, maxPrice: 200,
 		attrs:    []string{"water resistant", "long battery life", "fast charging", "shockproof", "compact", "dual pairing", "low latency"},
-		suffixes: []shopSuffix{{"Portable Boombox", []string{"boombox"}}, {"with Deep Bass", []string{"bass"}}, {"for Party and Camping", []string{"party", "camping"}}},
-		options:  []shopOptionSpec{colorOption(shopTechColors)},
+		suffixes: []titleSuffix{{"Portable Boombox", []string{"boombox"}}, {"with Deep Bass", []string{"bass"}}, {"for Party and Camping", []string{"party", "camping"}}},
+		options:  []optionSpec{colorOption(shopTechColors)},
 		lines:    []string{"Room filling sound from a tiny body.", "A sturdy loop makes it easy to carry."}},
 	{cat: catElectronics, name: "phone case", nouns: []string{"phone", "case"}, query: "phone cases", minPrice: 9, maxPrice: 45,
 		attrs:    []string{"shockproof", "water resistant", "compact", "wireless charging compatible", "anti scratch", "ergonomic"},
-		suffixes: []shopSuffix{{"Slim Protective Cover", []string{"cover"}}, {"with Raised Bezel", []string{"bezel"}}, {"Clear Bumper Shell", []string{"bumper"}}},
-		options:  []shopOptionSpec{colorOption(shopTechColors)},
+		suffixes: []titleSuffix{{"Slim Protective Cover", []string{"cover"}}, {"with Raised Bezel", []string{"bezel"}}, {"Clear Bumper Shell", []string{"bumper"}}},
+		options:  []optionSpec{colorOption(shopTechColors)},
 		lines:    []string{"Precise cutouts leave every button easy to reach.", "A grippy edge keeps it secure in the hand."}},
 	{cat: catElectronics, name: "mechanical keyboard", nouns: []string{"keyboard"}, query: "mechanical keyboards", minPrice: 35, maxPrice: 190,
 		attrs:    []string{"backlit", "plug and play", "ergonomic", "compact", "low latency", "dual pairing", "water resistant"},
-		suffixes: []shopSuffix{{"for Gaming and Typing", []string{"gaming", "typing"}}, {"Tenkeyless Layout", []string{"tenkeyless", "layout"}}, {"with Detachable Cable", []string{"cable"}}},
-		options: []shopOptionSpec{colorOption(shopTechColors[:5]),
+		suffixes: []titleSuffix{{"for Gaming and Typing", []string{"gaming", "typing"}}, {"Tenkeyless Layout", []string{"tenkeyless", "layout"}}, {"with Detachable Cable", []string{"cable"}}},
+		options: []optionSpec{colorOption(shopTechColors[:5]),
 			{name: "switch", values: []string{"linear", "tactile", "clicky"}, phrase: "with %s switches", min: 2, max: 3}},
 		lines: []string{"Every key is rated for millions of presses.", "Keycaps are easy to swap."}},
 	{cat: catElectronics, name: "wireless mouse", nouns: []string{"mouse"}, query: "wireless mice", minPrice: 12, maxPrice: 90,
 		attrs:    []string{"ergonomic", "plug and play", "long battery life", "compact", "dual pairing", "low latency", "backlit"},
-		suffixes: []shopSuffix{{"with Silent Clicks", []string{"clicks"}}, {"Optical Tracking", []string{"tracking"}}, {"for Laptop and Desktop", []string{"laptop", "desktop"}}},
-		options:  []shopOptionSpec{colorOption(shopTechColors)},
+		suffixes: []titleSuffix{{"with Silent Clicks", []string{"clicks"}}, {"Optical Tracking", []string{"tracking"}}, {"for Laptop and Desktop", []string{"laptop", "desktop"}}},
+		options:  []optionSpec{colorOption(shopTechColors)},
 		lines:    []string{"Glides smoothly on most surfaces.", "A tiny receiver tucks into the body."}},
 
 	{cat: catHome, name: "throw pillow", nouns: []string{"throw", "pillow"}, query: "throw pillows", minPrice: 14, maxPrice: 70,
 		attrs:    []string{"machine washable", "hypoallergenic", "fade resistant", "stain resistant", "easy to clean", "reversible"},
-		suffixes: []shopSuffix{{"Decorative Cushion", []string{"cushion"}}, {"for Couch and Sofa", []string{"couch", "sofa"}}, {"with Hidden Zipper", []string{"zipper"}}},
-		options:  []shopOptionSpec{colorOption(shopColors), sizeOption(shopApparelSize[1:4], 2, 3)},
+		suffixes: []titleSuffix{{"Decorative Cushion", []string{"cushion"}}, {"for Couch and Sofa", []string{"couch", "sofa"}}, {"with Hidden Zipper", []string{"zipper"}}},
+		options:  []optionSpec{colorOption(shopColors), sizeOption(shopApparelSize[1:4], 2, 3)},
 		lines:    []string{"A generous insert keeps its loft.", "Piped edges give a tailored look."}},
 	{cat: catHome, name: "bed sheets", plural: true, nouns: []string{"bed", "sheets"}, query: "bed sheets", minPrice: 30, maxPrice: 160,
 		attrs:    []string{"machine washable", "hypoallergenic", "fade resistant", "breathable", "wrinkle resistant", "stain resistant"},
-		suffixes: []shopSuffix{{"with Deep Fitted Corners", []string{"corners"}}, {"Percale Bedding", []string{"percale", "bedding"}}, {"Sateen Linens", []string{"sateen", "linens"}}},
-		options: []shopOptionSpec{colorOption(shopColors[:12]),
+		suffixes: []titleSuffix{{"with Deep Fitted Corners", []string{"corners"}}, {"Percale Bedding", []string{"percale", "bedding"}}, {"Sateen Linens", []string{"sateen", "linens"}}},
+		options: []optionSpec{colorOption(shopColors[:12]),
 			sizeOption([]string{"twin", "twin xl", "queen", "king", "california king"}, 3, 5)},
 		lines: []string{"Elastic all around keeps the fitted sheet in place.", "Grows softer with every wash."}},
 	{cat: catHome, name: "office chair", nouns: []string{"office", "chair"}, query: "office chairs", minPrice: 70, maxPrice: 420,
 		attrs:    []string{"ergonomic", "adjustable height", "easy assembly", "heavy duty", "breathable", "easy to clean"},
-		suffixes: []shopSuffix{{"with Lumbar Cushion", []string{"lumbar"}}, {"Swivel Task Seat", []string{"swivel", "task", "seat"}}, {"Mesh Executive Throne", []string{"mesh", "executive", "throne"}}},
-		options:  []shopOptionSpec{colorOption(shopTechColors[:6])},
+		suffixes: []titleSuffix{{"with Lumbar Cushion", []string{"lumbar"}}, {"Swivel Task Seat", []string{"swivel", "task", "seat"}}, {"Mesh Executive Throne", []string{"mesh", "executive", "throne"}}},
+		options:  []optionSpec{colorOption(shopTechColors[:6])},
 		lines:    []string{"Smooth casters roll quietly on any floor.", "The tilt tension suits any posture."}},
 	{cat: catHome, name: "travel mug", nouns: []string{"travel", "mug"}, query: "travel mugs", minPrice: 12, maxPrice: 45,
 		attrs:    []string{"leak proof", "insulated", "dishwasher safe", "easy to clean", "stain resistant", "bpa free"},
-		suffixes: []shopSuffix{{"Stainless Steel Tumbler", []string{"stainless", "steel", "tumbler"}}, {"with Sliding Lid", []string{"lid"}}, {"Commuter Flask", []string{"commuter", "flask"}}},
-		options: []shopOptionSpec{colorOption(shopColors[:16]),
+		suffixes: []titleSuffix{{"Stainless Steel Tumbler", []string{"stainless", "steel", "tumbler"}}, {"with Sliding Lid", []string{"lid"}}, {"Commuter Flask", []string{"commuter", "flask"}}},
+		options: []optionSpec{colorOption(shopColors[:16]),
 			sizeOption([]string{"12 ounce", "16 ounce", "20 ounce", "24 ounce"}, 2, 4)},
 		lines: []string{"Fits most car cup holders.", "The wide mouth takes ice cubes easily."}},
 	{cat: catHome, name: "bath towel", nouns: []string{"bath", "towel"}, query: "bath towels", minPrice: 15, maxPrice: 80,
 		attrs:    []string{"machine washable", "hypoallergenic", "fade resistant", "quick drying", "stain resistant", "reversible"},
-		suffixes: []shopSuffix{{"Plush Cotton Terry", []string{"cotton", "terry"}}, {"Spa Quality Wrap", []string{"spa", "quality", "wrap"}}, {"with Hanging Loop", []string{"loop"}}},
-		options: []shopOptionSpec{colorOption(shopColors[:14]),
+		suffixes: []titleSuffix{{"Plush Cotton Terry", []string{"cotton", "terry"}}, {"Spa Quality Wrap", []string{"spa", "quality", "wrap"}}, {"with Hanging Loop", []string{"loop"}}},
+		options: []optionSpec{colorOption(shopColors[:14]),
 			{name: "pack", values: []string{"single", "pair", "set of four", "set of six"}, phrase: "as a %s", min: 2, max: 4}},
 		lines: []string{"Thirsty loops soak up water fast.", "Double stitched hems resist fraying."}},
 	{cat: catHome, name: "bookshelf", nouns: []string{"bookshelf"}, query: "bookshelves", minPrice: 45, maxPrice: 300,
 		attrs:    []string{"easy assembly", "space saving", "heavy duty", "easy to clean", "stain resistant", "fade resistant"},
-		suffixes: []shopSuffix{{"Open Storage Unit", []string{"storage", "unit"}}, {"Display Rack", []string{"display", "rack"}}, {"with Cubby Shelves", []string{"cubby", "shelves"}}},
-		options:  []shopOptionSpec{colorOption(shopWoodColors)},
+		suffixes: []titleSuffix{{"Open Storage Unit", []string{"storage", "unit"}}, {"Display Rack", []string{"display", "rack"}}, {"with Cubby Shelves", []string{"cubby", "shelves"}}},
+		options:  []optionSpec{colorOption(shopWoodColors)},
 		lines:    []string{"Anti tip hardware is included.", "Each shelf holds a row of heavy books."}},
 	{cat: catHome, name: "desk lamp", nouns: []string{"desk", "lamp"}, query: "desk lamps", minPrice: 18, maxPrice: 95,
 		attrs:    []string{"dimmable", "energy efficient", "adjustable height", "space saving", "easy assembly", "easy to clean"},
-		suffixes: []shopSuffix{{"with Flexible Gooseneck", []string{"gooseneck"}}, {"Reading Light", []string{"reading", "light"}}, {"Architect Task Lighting", []string{"architect", "lighting"}}},
-		options:  []shopOptionSpec{colorOption(shopTechColors[:6])},
+		suffixes: []titleSuffix{{"with Flexible Gooseneck", []string{"gooseneck"}}, {"Reading Light", []string{"reading", "light"}}, {"Architect Task Lighting", []string{"architect", "lighting"}}},
+		options:  []optionSpec{colorOption(shopTechColors[:6])},
 		lines:    []string{"The head turns to aim the beam.", "A weighted base keeps it steady."}},
 
 	{cat: catBeauty, name: "shampoo", plural: true, nouns: []string{"shampoo"}, query: "shampoos", minPrice: 8, maxPrice: 40,
 		attrs:    []string{"paraben free", "sulfate free", "cruelty free", "natural ingredients", "vegan", "moisturizing", "sensitive skin", "dermatologist tested"},
-		suffixes: []shopSuffix{{"for Dry and Damaged Locks", []string{"locks"}}, {"Clarifying Wash", []string{"wash"}}, {"Salon Formula", []string{"salon", "formula"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"for Dry and Damaged Locks", []string{"locks"}}, {"Clarifying Wash", []string{"wash"}}, {"Salon Formula", []string{"salon", "formula"}}},
+		options: []optionSpec{
 			{name: "scent", values: []string{"lavender", "eucalyptus", "citrus", "coconut", "rosemary", "unscented", "vanilla"}, phrase: "with %s scent", min: 2, max: 5},
 			sizeOption([]string{"8 ounce", "12 ounce", "16 ounce", "32 ounce"}, 2, 4)},
 		lines: []string{"Lathers richly and rinses clean.", "Leaves hair shiny and manageable."}},
 	{cat: catBeauty, name: "face moisturizer", nouns: []string{"face", "moisturizer"}, query: "face moisturizers", minPrice: 10, maxPrice: 65,
 		attrs:    []string{"paraben free", "cruelty free", "non greasy", "moisturizing", "sensitive skin", "dermatologist tested", "alcohol free", "natural ingredients"},
-		suffixes: []shopSuffix{{"Daily Cream", []string{"cream"}}, {"Hydrating Lotion", []string{"lotion"}}, {"with Hyaluronic Acid", []string{"acid"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"Daily Cream", []string{"cream"}}, {"Hydrating Lotion", []string{"lotion"}}, {"with Hyaluronic Acid", []string{"acid"}}},
+		options: []optionSpec{
 			{name: "scent", values: []string{"unscented", "cucumber", "rose water", "green apple"}, phrase: "with %s scent", min: 2, max: 4},
 			sizeOption([]string{"1 ounce", "1.7 ounce", "3.4 ounce"}, 2, 3)},
 		lines: []string{"Sinks in quickly under makeup.", "A light texture for morning and night."}},
 	{cat: catBeauty, name: "lip balm", nouns: []string{"lip", "balm"}, query: "lip balms", minPrice: 4, maxPrice: 20,
 		attrs:    []string{"moisturizing", "natural ingredients", "long lasting", "vegan", "cruelty free", "paraben free"},
-		suffixes: []shopSuffix{{"Tinted Chapstick", []string{"chapstick"}}, {"Nourishing Butter Stick", []string{"butter", "stick"}}, {"Overnight Mask", []string{"mask"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"Tinted Chapstick", []string{"chapstick"}}, {"Nourishing Butter Stick", []string{"butter", "stick"}}, {"Overnight Mask", []string{"mask"}}},
+		options: []optionSpec{
 			{name: "flavor", values: []string{"cherry", "honey", "watermelon", "peppermint", "coconut", "vanilla"}, phrase: "in %s flavor", min: 2, max: 5},
 			{name: "pack", values: []string{"single", "set of three", "set of six"}, phrase: "as a %s", min: 2, max: 3}},
 		lines: []string{"Glides on smoothly.", "Fits in any purse or pocket."}},
 	{cat: catBeauty, name: "deodorant", plural: true, nouns: []string{"deodorant"}, query: "deodorants", minPrice: 6, maxPrice: 25,
 		attrs:    []string{"long lasting", "alcohol free", "natural ingredients", "sensitive skin", "cruelty free", "vegan", "refillable", "paraben free"},
-		suffixes: []shopSuffix{{"Aluminum Free Stick", []string{"aluminum"}}, {"for Men and Women", []string{"men", "women"}}, {"Odor Protection", []string{"odor", "protection"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"Aluminum Free Stick", []string{"aluminum"}}, {"for Men and Women", []string{"men", "women"}}, {"Odor Protection", []string{"odor", "protection"}}},
+		options: []optionSpec{
 			{name: "scent", values: []string{"lavender", "citrus", "cedarwood", "unscented", "eucalyptus", "coconut"}, phrase: "with %s scent", min: 2, max: 5},
 			sizeOption([]string{"2.6 ounce", "3 ounce", "3.4 ounce"}, 2, 3)},
 		lines: []string{"Goes on clear without white marks.", "Fresh from morning to evening."}},
 	{cat: catBeauty, name: "hair brush", nouns: []string{"hair", "brush"}, query: "hair brushes", minPrice: 8, maxPrice: 45,
 		attrs:    []string{"anti static", "heat resistant", "eco friendly", "vegan", "cruelty free", "sensitive skin"},
-		suffixes: []shopSuffix{{"Detangling Paddle", []string{"paddle"}}, {"with Boar Bristles", []string{"boar", "bristles"}}, {"Styling Comb Set", []string{"comb", "set"}}},
-		options:  []shopOptionSpec{colorOption(shopColors[:12])},
+		suffixes: []titleSuffix{{"Detangling Paddle", []string{"paddle"}}, {"with Boar Bristles", []string{"boar", "bristles"}}, {"Styling Comb Set", []string{"comb", "set"}}},
+		options:  []optionSpec{colorOption(shopColors[:12])},
 		lines:    []string{"Flexible bristles glide through knots.", "A comfortable handle for a firm grip."}},
 
 	{cat: catGrocery, name: "coffee beans", plural: true, nouns: []string{"coffee", "beans"}, query: "coffee beans", minPrice: 9, maxPrice: 45,
 		attrs:    []string{"organic", "fair trade", "non gmo", "kosher", "resealable bag", "no artificial flavors"},
-		suffixes: []shopSuffix{{"Whole Bean Arabica", []string{"bean", "arabica"}}, {"Single Origin Blend", []string{"origin", "blend"}}, {"Barista Reserve", []string{"barista", "reserve"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"Whole Bean Arabica", []string{"bean", "arabica"}}, {"Single Origin Blend", []string{"origin", "blend"}}, {"Barista Reserve", []string{"barista", "reserve"}}},
+		options: []optionSpec{
 			{name: "roast", values: []string{"light roast", "medium roast", "dark roast", "espresso roast"}, phrase: "in %s", min: 2, max: 4},
 			sizeOption([]string{"12 ounce", "2 pound", "5 pound"}, 2, 3)},
 		lines: []string{"Notes of cocoa, berries and caramel in every cup.", "Grind just before brewing for the best taste."}},
 	{cat: catGrocery, name: "green tea", plural: true, nouns: []string{"green", "tea"}, query: "green tea", minPrice: 5, maxPrice: 30,
 		attrs:    []string{"organic", "non gmo", "kosher", "fair trade", "sugar free", "no artificial flavors", "vegan"},
-		suffixes: []shopSuffix{{"Loose Leaf Sencha", []string{"leaf", "sencha"}}, {"Matcha Infusion", []string{"matcha", "infusion"}}, {"in Pyramid Sachets", []string{"pyramid", "sachets"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"Loose Leaf Sencha", []string{"leaf", "sencha"}}, {"Matcha Infusion", []string{"matcha", "infusion"}}, {"in Pyramid Sachets", []string{"pyramid", "sachets"}}},
+		options: []optionSpec{
 			{name: "flavor", values: []string{"jasmine", "mint", "ginger", "lemongrass", "plain"}, phrase: "in %s flavor", min: 2, max: 4},
 			sizeOption([]string{"20 count", "50 count", "100 count"}, 2, 3)},
 		lines: []string{"Steep for two minutes in hot, not boiling, water.", "A calm companion for quiet afternoons."}},
 	{cat: catGrocery, name: "protein bars", plural: true, nouns: []string{"protein", "bars"}, query: "protein bars", minPrice: 10, maxPrice: 45,
 		attrs:    []string{"high protein", "gluten free", "keto friendly", "non gmo", "sugar free", "vegan", "kosher", "no artificial flavors"},
-		suffixes: []shopSuffix{{"Chewy Squares", []string{"squares"}}, {"Energy Bites", []string{"energy", "bites"}}, {"Meal Replacement", []string{"meal", "replacement"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"Chewy Squares", []string{"squares"}}, {"Energy Bites", []string{"energy", "bites"}}, {"Meal Replacement", []string{"meal", "replacement"}}},
+		options: []optionSpec{
 			{name: "flavor", values: []string{"chocolate", "peanut butter", "cookie dough", "salted caramel", "blueberry", "lemon"}, phrase: "in %s flavor", min: 2, max: 5},
 			{name: "pack", values: []string{"box of six", "box of eight", "box of twelve"}, phrase: "as a %s", min: 2, max: 3}},
 		lines: []string{"Chewy, satisfying and easy to carry.", "Great after a workout or on a long drive."}},
 	{cat: catGrocery, name: "olive oil", plural: true, nouns: []string{"olive", "oil"}, query: "olive oil", minPrice: 9, maxPrice: 55,
 		attrs:    []string{"organic", "non gmo", "kosher", "vegan", "gluten free", "low sodium"},
-		suffixes: []shopSuffix{{"Extra Virgin Cold Pressed", []string{"virgin"}}, {"Mediterranean Harvest", []string{"harvest"}}, {"in Tin Can", []string{"tin", "can"}}},
-		options:  []shopOptionSpec{sizeOption([]string{"250 ml", "500 ml", "750 ml", "1 liter", "3 liter"}, 2, 5)},
+		suffixes: []titleSuffix{{"Extra Virgin Cold Pressed", []string{"virgin"}}, {"Mediterranean Harvest", []string{"harvest"}}, {"in Tin Can", []string{"tin", "can"}}},
+		options:  []optionSpec{sizeOption([]string{"250 ml", "500 ml", "750 ml", "1 liter", "3 liter"}, 2, 5)},
 		lines:    []string{"Peppery and bright, lovely on salads.", "Harvested early for a green, grassy taste."}},
 	{cat: catGrocery, name: "trail mix", plural: true, nouns: []string{"trail", "mix"}, query: "trail mix", minPrice: 6, maxPrice: 35,
 		attrs:    []string{"resealable bag", "gluten free", "vegan", "low sodium", "organic", "high protein", "non gmo", "kosher"},
-		suffixes: []shopSuffix{{"Nut Medley", []string{"nut", "medley"}}, {"with Dried Fruit", []string{"fruit"}}, {"Snack Packs", []string{"packs"}}},
-		options: []shopOptionSpec{
+		suffixes: []titleSuffix{{"Nut Medley", []string{"nut", "medley"}}, {"with Dried Fruit", []string{"fruit"}}, {"Snack Packs", []string{"packs"}}},
+		options: []optionSpec{
 			{name: "flavor", values: []string{"classic", "tropical", "sweet and salty", "dark cocoa", "maple pecan"}, phrase: "in %s flavor", min: 2, max: 4},
 			{name: "pack", values: []string{"box of six", "box of eight", "box of twelve"}, phrase: "as a %s", min: 2, max: 3}},
 		lines: []string{"Crunchy almonds, cashews and seeds in every handful.", "Perfect for hikes, road trips and lunch boxes."}},

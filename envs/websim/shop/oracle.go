@@ -24,10 +24,10 @@ func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
 
 // oracle is the gold action from the current page (see
 // Env.OracleAction).
-func (ep *shopEpisode) oracle() shopAction {
+func (ep *episode) oracle() action {
 	switch ep.page {
 	case pageSearch:
-		return shopAction{"search", ep.g.Search}
+		return action{"search", ep.g.Search}
 	case pageResults:
 		at := -1
 		for i, d := range ep.results {
@@ -37,23 +37,23 @@ func (ep *shopEpisode) oracle() shopAction {
 		}
 		switch {
 		case at < 0:
-			return shopAction{"click", btnBackSearch}
+			return action{"click", btnBackSearch}
 		case at/productWindow+1 > ep.resultPage:
-			return shopAction{"click", btnNext}
+			return action{"click", btnNext}
 		case at/productWindow+1 < ep.resultPage:
-			return shopAction{"click", btnPrev}
+			return action{"click", btnPrev}
 		}
-		return shopAction{"click", ep.g.ASIN}
+		return action{"click", ep.g.ASIN}
 	case pageItem:
 		if ep.item != ep.target {
-			return shopAction{"click", btnPrev}
+			return action{"click", btnPrev}
 		}
 		for _, o := range ep.g.Options {
 			if ep.chosenValue(o.Name) != o.Value {
-				return shopAction{"click", o.Value}
+				return action{"click", o.Value}
 			}
 		}
-		return shopAction{"click", btnBuy}
+		return action{"click", btnBuy}
 	}
-	return shopAction{"click", btnPrev}
+	return action{"click", btnPrev}
 }

@@ -12,7 +12,7 @@ const (
 	cShopProgress
 	cShopInvalid
 	cShopStepCost
-	numShopComponents
+	numComponents
 )
 
 var shopComponents = []dojo.Component{

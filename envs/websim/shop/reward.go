@@ -13,9 +13,9 @@ import (
 // matching they use. The package doc states the formulas and where they
 // differ from WebShop's.
 
-// shopScore is WebShop's reward of a purchase with its parts (goal.py's
+// score is WebShop's reward of a purchase with its parts (goal.py's
 // verbose info).
-type shopScore struct {
+type score struct {
 	Total         float64 `json:"reward"`
 	RType         float64 `json:"r_type"`
 	QueryMatch    bool    `json:"query_match"`
@@ -50,7 +50,7 @@ type goalPrep struct {
 	valueToks []tokSet
 }
 
-func prepareGoal(g *shopGoal) *goalPrep {
+func prepareGoal(g *goal) *goalPrep {
 	gp := &goalPrep{levels: breadcrumbLevels(g.ProductCategory), nouns: uniqueStrings(g.Nouns)}
 	for _, a := range g.Attributes {
 		gp.attrToks = append(gp.attrToks, fuzzTokens(a))
@@ -73,7 +73,7 @@ type productPrep struct {
 	valueToks [][]tokSet // per option, per value
 }
 
-func (p *shopProduct) prepare() {
+func (p *product) prepare() {
 	p.prep = productPrep{levels: breadcrumbLevels(p.ProductCategory), nouns: uniqueStrings(p.Nouns)}
 	for _, a := range p.Attributes {
 		p.prep.attrToks = append(p.prep.attrToks, fuzzTokens(a))
@@ -91,9 +91,9 @@ func (p *shopProduct) prepare() {
 // options (option name and value, in any order) under goal g:
 //
 //	r = r_type · (attribute matches + option matches + [price ≤ upper]) / (|attributes| + |options| + 1)
-func scorePurchase(p *shopProduct, g *shopGoal, chosen []chosenOption) shopScore {
+func scorePurchase(p *product, g *goal, chosen []chosenOption) score {
 	gp := prepareGoal(g)
-	var s shopScore
+	var s score
 	s.RType, s.QueryMatch, s.CategoryMatch, s.TitleScore = typeReward(p, g, gp)
 	for i, a := range g.Attributes {
 		if attributeMatch(p, a, gp.attrToks[i]) {
@@ -119,7 +119,7 @@ func scorePurchase(p *shopProduct, g *shopGoal, chosen []chosenOption) shopScore
 // typeReward is WebShop's get_type_reward: whether the purchase is of the
 // goal's kind, by query, by category (two breadcrumb levels in common) and
 // by the share of the goal title's nouns found in the purchased title's.
-func typeReward(p *shopProduct, g *shopGoal, gp *goalPrep) (rType float64, queryMatch, categoryMatch bool, titleScore float64) {
+func typeReward(p *product, g *goal, gp *goalPrep) (rType float64, queryMatch, categoryMatch bool, titleScore float64) {
 	queryMatch = p.Query == g.Query
 	common := 0
 	for _, l := range p.prep.levels {
@@ -177,7 +177,7 @@ func uniqueStrings(xs []string) []string {
 // get_attribute_reward: token_set_ratio with one of the product's
 // attributes exceeds 85, or else g is a substring of the lower-cased
 // title, features or description.
-func attributeMatch(p *shopProduct, g string, gt tokSet) bool {
+func attributeMatch(p *product, g string, gt tokSet) bool {
 	for i, a := range p.Attributes {
 		if a == g && len(gt) > 0 || tokenSetRatioOf(p.prep.attrToks[i], gt) > fuzzThreshold {
 			return true
@@ -193,7 +193,7 @@ func attributeMatch(p *shopProduct, g string, gt tokSet) bool {
 // or description. (Summed over the chosen options, the matches are capped
 // at the number of goal options, unlike WebShop's, so that r never exceeds
 // 1.)
-func optionMatch(p *shopProduct, gp *goalPrep, c chosenOption) bool {
+func optionMatch(p *product, gp *goalPrep, c chosenOption) bool {
 	v := normalizeColor(c.Value)
 	if slices.Contains(shopExactOptions, strings.ToLower(c.Name)) {
 		if slices.Contains(gp.values, v) {
@@ -211,7 +211,7 @@ func optionMatch(p *shopProduct, gp *goalPrep, c chosenOption) bool {
 }
 
 // valueTokens returns the tokens of a chosen value, normalized.
-func (p *shopProduct) valueTokens(c chosenOption) tokSet {
+func (p *product) valueTokens(c chosenOption) tokSet {
 	for i, o := range p.Options {
 		if o.Name == c.Name {
 			if j := slices.Index(o.Values, c.Value); j >= 0 {

@@ -91,8 +91,8 @@ func TestNormalizeColor(t *testing.T) {
 }
 
 // testProduct is a hand-made product for the reward tests.
-func testProduct() *shopProduct {
-	p := &shopProduct{
+func testProduct() *product {
+	p := &product{
 		ASIN: "B000000001", Query: "rain jackets", ProductCategory: "Clothing, Shoes & Jewelry › Rain Jackets",
 		Title:       "Alon Waterproof Rain Jacket with Adjustable Hood",
 		PriceCents:  8999,
@@ -106,8 +106,8 @@ func testProduct() *shopProduct {
 	return p
 }
 
-func testGoal() *shopGoal {
-	return &shopGoal{ASIN: "B000000001", Query: "rain jackets", ProductCategory: "Clothing, Shoes & Jewelry › Rain Jackets",
+func testGoal() *goal {
+	return &goal{ASIN: "B000000001", Query: "rain jackets", ProductCategory: "Clothing, Shoes & Jewelry › Rain Jackets",
 		Name: "Alon Waterproof Rain Jacket with Adjustable Hood", Nouns: []string{"alon", "rain", "jacket", "hood"},
 		Attributes: []string{"waterproof", "packable"}, Options: []goalOption{{"color", "navy"}, {"size", "medium"}}, PriceUpper: 100}
 }
@@ -119,7 +119,7 @@ func TestScorePurchase(t *testing.T) {
 	right := []chosenOption{{"color", "navy"}, {"size", "medium"}}
 	for _, c := range []struct {
 		name   string
-		change func(p *shopProduct, g *shopGoal)
+		change func(p *product, g *goal)
 		chosen []chosenOption
 		want   float64
 		rType  float64
@@ -127,31 +127,31 @@ func TestScorePurchase(t *testing.T) {
 		{"all match", nil, right, 1, 1},
 		{"no options chosen", nil, nil, 3.0 / 5, 1},
 		{"wrong size", nil, []chosenOption{{"color", "navy"}, {"size", "small"}}, 4.0 / 5, 1},
-		{"size is matched exactly", func(p *shopProduct, g *shopGoal) { g.Options[1].Value = "medium tall" }, right, 4.0 / 5, 1},
-		{"other options fuzzily", func(p *shopProduct, g *shopGoal) { g.Options[0].Value = "Navy!" }, right, 1, 1},
-		{"an option found in the text", func(p *shopProduct, g *shopGoal) { g.Options[0].Value = "black" },
+		{"size is matched exactly", func(p *product, g *goal) { g.Options[1].Value = "medium tall" }, right, 4.0 / 5, 1},
+		{"other options fuzzily", func(p *product, g *goal) { g.Options[0].Value = "Navy!" }, right, 1, 1},
+		{"an option found in the text", func(p *product, g *goal) { g.Options[0].Value = "black" },
 			[]chosenOption{{"color", "reflective"}, {"size", "medium"}}, 1, 1}, // WebShop's fallback: "reflective" is in the features
-		{"options capped at the goal's", func(p *shopProduct, g *shopGoal) { g.Options = g.Options[:1] },
+		{"options capped at the goal's", func(p *product, g *goal) { g.Options = g.Options[:1] },
 			[]chosenOption{{"color", "navy"}, {"size", "navy"}}, 1, 1}, // 2 matches of 1 goal option count 1: (2 + 1 + 1)/4, not 5/4
-		{"price above the bound", func(p *shopProduct, g *shopGoal) { g.PriceUpper = 80 }, right, 4.0 / 5, 1},
-		{"price at the bound", func(p *shopProduct, g *shopGoal) { g.PriceUpper = 89.99 }, right, 1, 1},
-		{"attribute fuzzily", func(p *shopProduct, g *shopGoal) { g.Attributes[1] = "Packable." }, right, 1, 1},
-		{"attribute in the text only", func(p *shopProduct, g *shopGoal) { g.Attributes[1] = "sealed seams" }, right, 1, 1},
-		{"attribute missing", func(p *shopProduct, g *shopGoal) { g.Attributes[1] = "insulated" }, right, 4.0 / 5, 1},
-		{"type by category only", func(p *shopProduct, g *shopGoal) { g.Query = "coats"; g.Nouns = []string{"jacket", "x", "y", "z", "w"} },
+		{"price above the bound", func(p *product, g *goal) { g.PriceUpper = 80 }, right, 4.0 / 5, 1},
+		{"price at the bound", func(p *product, g *goal) { g.PriceUpper = 89.99 }, right, 1, 1},
+		{"attribute fuzzily", func(p *product, g *goal) { g.Attributes[1] = "Packable." }, right, 1, 1},
+		{"attribute in the text only", func(p *product, g *goal) { g.Attributes[1] = "sealed seams" }, right, 1, 1},
+		{"attribute missing", func(p *product, g *goal) { g.Attributes[1] = "insulated" }, right, 4.0 / 5, 1},
+		{"type by category only", func(p *product, g *goal) { g.Query = "coats"; g.Nouns = []string{"jacket", "x", "y", "z", "w"} },
 			right, 1, 1}, // title score 0.2, not above it; the breadcrumb matches
-		{"type by title only", func(p *shopProduct, g *shopGoal) {
+		{"type by title only", func(p *product, g *goal) {
 			g.Query, g.ProductCategory, g.Nouns = "coats", "Coats", []string{"jacket", "hood", "x", "y"}
 		}, right, 1, 1}, // title score 0.5
-		{"no type match", func(p *shopProduct, g *shopGoal) {
+		{"no type match", func(p *product, g *goal) {
 			g.Query, g.ProductCategory, g.Nouns = "coats", "Coats", []string{"jacket", "x", "y", "z", "w"}
 		}, right, 0.5, 0.5},
-		{"title score below 0.1", func(p *shopProduct, g *shopGoal) {
+		{"title score below 0.1", func(p *product, g *goal) {
 			g.Nouns = []string{"jacket", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
 		}, right, 0.1, 0.1}, // even with the query matching
-		{"no common noun", func(p *shopProduct, g *shopGoal) { g.Nouns = []string{"boots"} }, right, 0, 0},
-		{"a goal without nouns scores title 0.2", func(p *shopProduct, g *shopGoal) { g.Nouns = nil }, right, 1, 1},
-		{"nouns counted with repeats", func(p *shopProduct, g *shopGoal) {
+		{"no common noun", func(p *product, g *goal) { g.Nouns = []string{"boots"} }, right, 0, 0},
+		{"a goal without nouns scores title 0.2", func(p *product, g *goal) { g.Nouns = nil }, right, 1, 1},
+		{"nouns counted with repeats", func(p *product, g *goal) {
 			g.Query, g.ProductCategory, g.Nouns = "coats", "Coats", []string{"jacket", "jacket", "jacket", "x", "y"}
 		}, right, 0.5, 0.5}, // 1 common noun / 5 listed = 0.2
 	} {
@@ -174,7 +174,7 @@ func TestScorePurchase(t *testing.T) {
 
 // pickValue is the goal's value of option name when p offers it, else the
 // first value (what satisfies chooses).
-func pickValue(p *shopProduct, g *shopGoal, name string) string {
+func pickValue(p *product, g *goal, name string) string {
 	o := p.option(name)
 	for _, want := range g.Options {
 		if want.Name == name {

@@ -10,12 +10,12 @@ import (
 	"github.com/dojo-rl/dojo"
 )
 
-// shopVerify is a shop task's Task.Verify: the catalog (rebuilt from its
+// verifyBlock is a shop task's Task.Verify: the catalog (rebuilt from its
 // config and checked by its hash), the goal, and the session's limits.
-type shopVerify struct {
+type verifyBlock struct {
 	Catalog     catalogConfig `json:"catalog"`
 	CatalogHash string        `json:"catalog_hash"`
-	Goal        shopGoal      `json:"goal"`
+	Goal        goal          `json:"goal"`
 	MaxSteps    int           `json:"max_steps"`
 	ShowAttrs   bool          `json:"show_attrs"`
 }
@@ -36,12 +36,12 @@ func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) 
 	if err != nil {
 		return dojo.Task{}, err
 	}
-	vb, err := json.Marshal(shopVerify{Catalog: e.catCfg, CatalogHash: c.hash, Goal: *g, MaxSteps: e.maxSteps, ShowAttrs: e.showAttrs})
+	vb, err := json.Marshal(verifyBlock{Catalog: e.catCfg, CatalogHash: c.hash, Goal: *g, MaxSteps: e.maxSteps, ShowAttrs: e.showAttrs})
 	if err != nil {
 		return dojo.Task{}, dojo.Errorf(dojo.CodeInternal, "websim: encoding the goal: %v", err)
 	}
-	ep := newShopEpisode(c, g, e.showAttrs)
-	var w shopWriter
+	ep := newEpisode(c, g, e.showAttrs)
+	var w pageWriter
 	w.reset(e.simple)
 	ep.render(&w, "")
 	_, p := c.product(g.ASIN)
@@ -50,7 +50,7 @@ func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) 
 		Env:     ID,
 		Options: e.opts,
 		Seed:    seed,
-		Prompt:  []dojo.Message{{Role: "system", Content: shopSystemPrompt(e.tools)}, {Role: "user", Content: w.String()}},
+		Prompt:  []dojo.Message{{Role: "system", Content: systemPrompt(e.tools)}, {Role: "user", Content: w.String()}},
 		Verify:  vb,
 		Meta: map[string]any{"category": p.Category, "type": p.Type, "target_rank": rank,
 			"goal_attributes": len(g.Attributes), "goal_options": len(g.Options)},
@@ -74,7 +74,7 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 	if err := ctx.Err(); err != nil {
 		return dojo.Score{}, err
 	}
-	var vb shopVerify
+	var vb verifyBlock
 	if len(bytes.TrimSpace(t.Verify)) > 0 && string(bytes.TrimSpace(t.Verify)) != "null" {
 		dec := json.NewDecoder(bytes.NewReader(t.Verify))
 		dec.DisallowUnknownFields()
@@ -93,7 +93,7 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		if err != nil {
 			return dojo.Score{}, err
 		}
-		vb = shopVerify{Catalog: e.catCfg, CatalogHash: e.catalog().hash, Goal: *g, MaxSteps: e.maxSteps, ShowAttrs: e.showAttrs}
+		vb = verifyBlock{Catalog: e.catCfg, CatalogHash: e.catalog().hash, Goal: *g, MaxSteps: e.maxSteps, ShowAttrs: e.showAttrs}
 	}
 	c := openCatalog(vb.Catalog)
 	if vb.CatalogHash != c.hash {
@@ -103,14 +103,14 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		return dojo.Score{}, dojo.Errorf(dojo.CodeInvalid, "websim: task %s: the goal's product %q is not in the catalog", t.ID, vb.Goal.ASIN).WithField("task.verify")
 	}
 	g := vb.Goal
-	return replayShop(c, &g, vb, r, e.parts.Parts()), nil
+	return replay(c, &g, vb, r, e.parts.Parts()), nil
 }
 
-// replayShop plays a response's actions on a fresh session and scores it
+// replay plays a response's actions on a fresh session and scores it
 // with the weights of w.
-func replayShop(c *shopCatalog, g *shopGoal, vb shopVerify, r dojo.Response, w []dojo.Part) dojo.Score {
-	ep := newShopEpisode(c, g, vb.ShowAttrs)
-	var vals [numShopComponents]float64
+func replay(c *catalog, g *goal, vb verifyBlock, r dojo.Response, w []dojo.Part) dojo.Score {
+	ep := newEpisode(c, g, vb.ShowAttrs)
+	var vals [numComponents]float64
 	var decoded []decodedAction
 	play := func(ds []decodedAction) {
 		for _, d := range ds {
@@ -129,19 +129,19 @@ func replayShop(c *shopCatalog, g *shopGoal, vb shopVerify, r dojo.Response, w [
 				continue
 			}
 			turns++
-			decoded = decodeShopAction(dojo.MessageAction(m.Content, m.ToolCalls...), ep.clickables(nil), decoded[:0])
+			decoded = decodeAction(dojo.MessageAction(m.Content, m.ToolCalls...), ep.clickables(nil), decoded[:0])
 			play(decoded)
 		}
 		if turns == 0 {
 			noAction = "the response's messages hold no assistant turn"
 		}
 	default:
-		acts, err := parseShopActions(r.Text)
+		acts, err := parseActions(r.Text)
 		for _, a := range acts {
 			decoded = append(decoded, decodedAction{act: a})
 		}
 		if len(acts) == 0 {
-			decoded = decodeShopAction(dojo.TextAction(r.Text), nil, decoded[:0])
+			decoded = decodeAction(dojo.TextAction(r.Text), nil, decoded[:0])
 			if decoded[0].err != nil {
 				noAction = decoded[0].err.Error()
 			}
@@ -150,7 +150,7 @@ func replayShop(c *shopCatalog, g *shopGoal, vb shopVerify, r dojo.Response, w [
 		}
 		play(decoded)
 	}
-	parts := make([]dojo.Part, numShopComponents)
+	parts := make([]dojo.Part, numComponents)
 	for i := range parts {
 		parts[i] = dojo.Part{Name: shopComponents[i].Name, Value: vals[i], Weight: w[i].Weight}
 	}
@@ -162,7 +162,7 @@ func replayShop(c *shopCatalog, g *shopGoal, vb shopVerify, r dojo.Response, w [
 }
 
 // toolCallOf writes a as a call of the search or click tool.
-func toolCallOf(a shopAction, id string) dojo.ToolCall {
+func toolCallOf(a action, id string) dojo.ToolCall {
 	key := "button"
 	if a.verb == "search" {
 		key = "query"

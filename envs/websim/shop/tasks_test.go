@@ -174,7 +174,7 @@ func TestShopVerify(t *testing.T) {
 			}
 		}
 		// without options: not a success; WebShop's partial score
-		var noOpts []shopAction
+		var noOpts []action
 		for _, a := range plan {
 			if a.verb == "search" || a.arg == btnNext || a.arg == btnPrev || a.arg == env.g.ASIN || a.arg == btnBuy {
 				noOpts = append(noOpts, a)
@@ -211,19 +211,19 @@ func TestShopVerify(t *testing.T) {
 		t.Errorf("without verify block: %+v %v", s, err)
 	}
 	for _, c := range []struct {
-		change func(*shopVerify)
+		change func(*verifyBlock)
 		raw    string
 		want   string
 	}{
-		{func(v *shopVerify) { v.CatalogHash = "0000" }, "", "does not hash to catalog_hash"},
-		{func(v *shopVerify) { v.Goal.ASIN = "B0NOPE" }, "", `the goal's product "B0NOPE" is not in the catalog`},
-		{func(v *shopVerify) { v.Catalog.Products = 10 << 20 }, "", "want 50..100000"},
+		{func(v *verifyBlock) { v.CatalogHash = "0000" }, "", "does not hash to catalog_hash"},
+		{func(v *verifyBlock) { v.Goal.ASIN = "B0NOPE" }, "", `the goal's product "B0NOPE" is not in the catalog`},
+		{func(v *verifyBlock) { v.Catalog.Products = 10 << 20 }, "", "want 50..100000"},
 		{nil, `{"catalog": {}, "extra": 1}`, `unknown field "extra"`},
 		{nil, `[1, 2]`, "verify block"},
 	} {
 		bad := task
 		if c.change != nil {
-			var vb shopVerify
+			var vb verifyBlock
 			json.Unmarshal(task.Verify, &vb)
 			c.change(&vb)
 			bad.Verify, _ = json.Marshal(vb)
@@ -273,7 +273,7 @@ func TestShopTaskProtocol(t *testing.T) {
 }
 
 // joinActions writes actions as a text plan, one per line.
-func joinActions(acts []shopAction) string {
+func joinActions(acts []action) string {
 	var b strings.Builder
 	for i, a := range acts {
 		if i > 0 {
