@@ -103,8 +103,8 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 		return nil, err
 	}
 	e.parts = parts
-	e.w = weights{success: parts.Weight(comp.success), payout: parts.Weight(comp.payout),
-		regret: parts.Weight(comp.regret), invalid: parts.Weight(comp.invalid)}
+	e.w = weights{success: parts.Weight(cSuccess), payout: parts.Weight(cPayout),
+		regret: parts.Weight(cRegret), invalid: parts.Weight(cInvalid)}
 	e.metricArr = new([numMetrics]dojo.Metric)
 	for i, n := range metricNames {
 		e.metricArr[i].Name = n
@@ -241,10 +241,10 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	if regret != 0 {
 		negRegret = -regret
 	}
-	e.parts.Set(comp.success, success)
-	e.parts.Set(comp.payout, payout)
-	e.parts.Set(comp.regret, negRegret)
-	e.parts.Set(comp.invalid, invalid)
+	e.parts.Set(cSuccess, success)
+	e.parts.Set(cPayout, payout)
+	e.parts.Set(cRegret, negRegret)
+	e.parts.Set(cInvalid, invalid)
 	// The weighted sum of the parts in Spec.Rewards order, as dojo.Sum
 	// computes it (unfused multiply-adds, the same bits on every
 	// architecture), unrolled.

@@ -52,14 +52,13 @@ var components = []dojo.Component{
 		Description: "−1 for an invalid action, else 0"},
 }
 
-// comp holds the indices of the reward components in Spec.Rewards, looked
-// up by name.
-var comp = struct{ success, payout, regret, invalid int }{
-	success: episode.MustIndex(components, dojo.SuccessComponent),
-	payout:  episode.MustIndex(components, "payout"),
-	regret:  episode.MustIndex(components, "regret"),
-	invalid: episode.MustIndex(components, "invalid"),
-}
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess = episode.MustIndex(components, dojo.SuccessComponent)
+	cPayout  = episode.MustIndex(components, "payout")
+	cRegret  = episode.MustIndex(components, "regret")
+	cInvalid = episode.MustIndex(components, "invalid")
+)
 
 // Indices of the metrics in Info.Metrics.
 const (
