@@ -146,6 +146,6 @@
 // them, env.go holds Env (Reset, Step, State), oracle.go its oracle and
 // text.go the text observation. The episode lifecycle (not reset, ended,
 // the context), the invalid-action options and policy, and the lookup of
-// component indices by name come from envs/internal/episode, shared by
+// component indices by name come from envs/internal/family, shared by
 // every family.
 package bandit

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
-	"github.com/dojo-rl/dojo/envs/internal/episode"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -39,7 +39,7 @@ type Env struct {
 	horizon  int
 	window   int // success looks at the last window steps
 	text     bool
-	policy   episode.Policy
+	policy   family.Policy
 	gap      float64
 	bestMean float64
 	sigma    float64
@@ -61,7 +61,7 @@ type Env struct {
 	muMax float64
 	muMin float64
 
-	life      episode.Lifecycle
+	life      family.Lifecycle
 	t         int // steps taken
 	invalids  int
 	cumRegret float64
@@ -79,8 +79,8 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 		kind:     v.kind,
 		k:        v.arms,
 		horizon:  o.Int("horizon"),
-		text:     o.Bool(episode.TextOption),
-		policy:   episode.NewPolicy(o),
+		text:     o.Bool(family.TextOption),
+		policy:   family.NewPolicy(o),
 		gap:      o.Float("gap"),
 		bestMean: o.Float("best_mean"),
 		sigma:    o.Float("sigma"),

@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/dojo-rl/dojo"
-	"github.com/dojo-rl/dojo/envs/internal/episode"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // kind is the kind of a bandit.
@@ -54,10 +54,10 @@ var components = []dojo.Component{
 
 // Indices of the reward components in Spec.Rewards, looked up by name.
 var (
-	cSuccess = episode.MustIndex(components, dojo.SuccessComponent)
-	cPayout  = episode.MustIndex(components, "payout")
-	cRegret  = episode.MustIndex(components, "regret")
-	cInvalid = episode.MustIndex(components, "invalid")
+	cSuccess = family.MustIndex(components, dojo.SuccessComponent)
+	cPayout  = family.MustIndex(components, "payout")
+	cRegret  = family.MustIndex(components, "regret")
+	cInvalid = family.MustIndex(components, "invalid")
 )
 
 // Indices of the metrics in Info.Metrics.
@@ -85,9 +85,9 @@ func (v variant) options() []dojo.Option {
 	opts := []dojo.Option{
 		dojo.Option{Name: "horizon", Type: dojo.OptInt, Default: 1000,
 			Description: "pulls per episode (max_steps); the episode is truncated after the last one"}.Range(1, 10_000_000),
-		episode.Text("add Text and Messages for language agents: the per-arm history, the step count and how to answer"),
+		family.Text("add Text and Messages for language agents: the per-arm history, the step count and how to answer"),
 	}
-	opts = append(opts, episode.InvalidOptions(episode.InvalidText{
+	opts = append(opts, family.InvalidOptions(family.InvalidText{
 		Penalize:  "an invalid action pulls nothing, counts as a step and scores invalid=-1",
 		Terminate: "at the max_invalid-th invalid action",
 		Counted:   "invalid actions",

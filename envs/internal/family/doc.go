@@ -1,6 +1,6 @@
-// Package episode is the part of an env's episode every family shares, so
-// that a family keeps only what is its own (as MiniGrid's worlds supply
-// only _gen_grid and MiniGridEnv owns reset and step):
+// Package family is what every env family shares, so that a family keeps
+// only what is its own (as MiniGrid's worlds supply only _gen_grid while
+// MiniGridEnv owns reset and step):
 //
 //   - Lifecycle: the misuse errors of the env contract. Step before the
 //     first Reset is dojo.ErrNotReset, Step after the episode ended is
@@ -22,4 +22,4 @@
 //     databases, data sets, web worlds, shop catalogs, toy-text tables),
 //     built once per key, least recently used evicted first past a bound
 //     on their total cost.
-package episode
+package family

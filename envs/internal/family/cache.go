@@ -1,4 +1,4 @@
-package episode
+package family
 
 import (
 	"errors"
@@ -55,7 +55,7 @@ func NewCache[K comparable, V any](bound int) *Cache[K, V] {
 
 // errPanicked is the error of a build that panicked, for the Gets that
 // waited for it.
-var errPanicked = errors.New("episode: the cache's build of this value panicked")
+var errPanicked = errors.New("family: the cache's build of this value panicked")
 
 // Get returns the value of key, building it with build on first use.
 // build returns the value, its cost (below 1 counts as 1) and an error; an

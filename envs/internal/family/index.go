@@ -1,4 +1,4 @@
-package episode
+package family
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ func Index(comps []dojo.Component, name string) (int, error) {
 	for i, c := range comps {
 		names[i] = c.Name
 	}
-	return -1, fmt.Errorf("episode: no reward component %q among %q", name, names)
+	return -1, fmt.Errorf("family: no reward component %q among %q", name, names)
 }
 
 // MustIndex is Index for a family's table of indices, built once when the
