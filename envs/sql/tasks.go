@@ -365,14 +365,5 @@ score:
 		vals, success = res.vals, res.success
 		errs = res.errs
 	}
-	parts := make([]dojo.Part, numComponents)
-	w := e.parts.Parts()
-	for i := range parts {
-		parts[i] = dojo.Part{Name: components[i].Name, Value: vals[i], Weight: w[i].Weight}
-	}
-	s := dojo.Score{Reward: dojo.Sum(parts), Success: success, Parts: parts}
-	if len(errs) > 0 {
-		s.Error = strings.Join(errs, "; ")
-	}
-	return s, nil
+	return family.Score(components[:], vals[:], e.parts.Parts(), success, errs), nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -296,13 +297,5 @@ func scoreResponse(g *gold, r dojo.Response, w []dojo.Part) dojo.Score {
 	if success {
 		vals[cSuccess] = 1
 	}
-	parts := make([]dojo.Part, numComponents)
-	for i := range parts {
-		parts[i] = dojo.Part{Name: components[i].Name, Value: vals[i], Weight: w[i].Weight}
-	}
-	s := dojo.Score{Reward: dojo.Sum(parts), Success: success, Parts: parts}
-	if len(errs) > 0 {
-		s.Error = strings.Join(errs, "; ")
-	}
-	return s
+	return family.Score(components[:], vals[:], w, success, errs)
 }

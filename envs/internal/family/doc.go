@@ -18,6 +18,8 @@
 //   - Index and MustIndex: the index of a reward component looked up by
 //     its name in the spec's components, once, when a family builds its
 //     table of indices.
+//   - Score: a verified response's score from its component values, as
+//     every task verifier reports it.
 //   - Cache: the one bounded cache of shared read-only worlds (generated
 //     databases, data sets, web worlds, shop catalogs, toy-text tables),
 //     built once per key, least recently used evicted first past a bound

@@ -300,3 +300,21 @@ func BenchmarkCacheChurn(b *testing.B) {
 		k++
 	}
 }
+
+func TestScore(t *testing.T) {
+	comps := []dojo.Component{{Name: "success"}, {Name: "format"}, {Name: "invalid"}}
+	w := []dojo.Part{{Name: "success", Weight: 1}, {Name: "format", Weight: 0.1}, {Name: "invalid", Weight: 0.5}}
+	s := Score(comps, []float64{1, -1, -2}, w, true, []string{"bad call", "no answer"})
+	var sum float64 // the weighted sum in order, as dojo.Sum computes it
+	for _, x := range [][2]float64{{1, 1}, {-1, 0.1}, {-2, 0.5}} {
+		sum += float64(x[0] * x[1])
+	}
+	want := dojo.Score{Reward: sum, Success: true, Error: "bad call; no answer", Parts: []dojo.Part{
+		{Name: "success", Value: 1, Weight: 1}, {Name: "format", Value: -1, Weight: 0.1}, {Name: "invalid", Value: -2, Weight: 0.5}}}
+	if d := cmp.Diff(want, s); d != "" {
+		t.Fatalf("Score (-want +got):\n%s", d)
+	}
+	if s := Score(comps, []float64{0, 0, 0}, w, false, nil); s.Error != "" || s.Success || s.Reward != 0 {
+		t.Fatalf("Score of nothing = %+v", s)
+	}
+}
