@@ -43,8 +43,12 @@ func (l *Lifecycle) Check() error {
 // else nil.
 func (l *Lifecycle) Step(ctx context.Context) error {
 	if l.running && ctx.Err() == nil {
-		return nil
+		return nil // the hot path, inlined
 	}
+	return l.stepError(ctx)
+}
+
+func (l *Lifecycle) stepError(ctx context.Context) error {
 	if err := l.Check(); err != nil {
 		return err
 	}
