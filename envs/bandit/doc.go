@@ -139,4 +139,14 @@
 // Observations, reward parts and metrics live in env-owned buffers valid
 // until the next Step or Reset. Step with structured observations allocates
 // nothing.
+//
+// # Code
+//
+// The files follow the layout every family shares: spec.go declares the
+// variants' options, reward components and specs, register.go registers
+// them, env.go holds Env (Reset, Step, State), oracle.go its oracle and
+// text.go the text observation. The episode lifecycle (not reset, ended,
+// the context), the invalid-action options and policy, and the lookup of
+// component indices by name come from envs/internal/family, shared by
+// every family.
 package bandit

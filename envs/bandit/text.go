@@ -152,7 +152,7 @@ func (x *textState) render(e *Env, arm int, payout float64, errMsg string) (stri
 		b = append(b, l...)
 		b = append(b, '\n')
 	}
-	if e.running {
+	if e.life.Running() {
 		b = append(b, x.footer...)
 	} else {
 		b = append(b, x.done...)

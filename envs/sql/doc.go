@@ -69,7 +69,10 @@
 // table, E's number column unique). A task's seed selects its database —
 // db seed = seed / 32, and for Generated-v0 the domain — and its question;
 // a database is built once per (domain, size, db seed) and shared, read
-// only, by every episode (a process-wide cache of 64 databases).
+// only, by every episode (a process-wide cache of 64 databases, the least
+// recently used evicted first; an evicted database is closed once no
+// episode holds it). A real data set is loaded once per folder and shared
+// the same way (a cache of 8 data sets).
 //
 // Questions come from SQL templates in Spider's hardness classes (option
 // difficulty; mixed draws a template per seed):
@@ -180,4 +183,20 @@
 // invalid_action ("penalize", the default, or "terminate": the episode
 // terminates as a failure once max_invalid calls were invalid); max_invalid
 // (1); reward.
+//
+// # Code
+//
+// The env files follow the layout every family shares: spec.go declares
+// the envs' options, reward components and specs, register.go registers
+// them, env.go holds Env (Reset, Step), episode.go plays one assistant
+// turn (the tools, the submission and its scoring), oracle.go is the
+// oracle, tasks.go the generator of tasks and the cache of generated
+// databases (generate, GenerateTask) and their verifier (VerifyTask),
+// rewards.go the reward formulas, env_spider.go the real data sets (their
+// cache and questions). The library of execution match is db.go, exec.go,
+// exec_verify.go, pool.go, match.go, spider.go and bird.go; the generated
+// worlds are domain.go and template.go. The episode lifecycle (not reset,
+// ended, the context), the invalid-action options and policy, the lookup
+// of component indices by name and the cache of shared databases come from
+// envs/internal/family, shared by every family.
 package sql

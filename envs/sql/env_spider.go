@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // dataSource is a real data set an env serves: where it is by default, how
@@ -48,11 +50,22 @@ var (
 	dataSources = []*dataSource{spiderSource, kaggleSource, birdSource}
 )
 
-var datasets = struct {
-	sync.Mutex
-	m    map[string]*Dataset
+// dataCacheSize bounds the data sets kept loaded (one per data set and
+// folder).
+const dataCacheSize = 8
+
+// loadedData is a data set loaded for the envs, with the schemas of its
+// databases as episodes see them (dataSrc). Every task of the data set
+// holds it (through its schemaSrc), so an evicted data set is closed only
+// once no episode uses it.
+type loadedData struct {
+	*Dataset
 	srcs sync.Map // *DB -> *schemaSrc
-}{m: map[string]*Dataset{}}
+}
+
+// datasets holds the loaded data sets by data set and folder, least
+// recently used evicted first past dataCacheSize.
+var datasets = family.NewCache[string, *loadedData](dataCacheSize)
 
 // resolveDataPath finds src's folder p: as given (relative to the working
 // directory), else relative to the module root (the nearest parent of the
@@ -85,29 +98,28 @@ func resolveDataPath(src *dataSource, p string) (string, error) {
 }
 
 // loadData loads (once per folder) src's data set at option path p.
-func loadData(src *dataSource, p string) (*Dataset, error) {
+func loadData(src *dataSource, p string) (*loadedData, error) {
 	dir, err := resolveDataPath(src, p)
 	if err != nil {
 		return nil, err
 	}
-	datasets.Lock()
-	defer datasets.Unlock()
-	key := src.name + "\x00" + dir
-	if ds, ok := datasets.m[key]; ok {
-		return ds, nil
-	}
-	ds, err := src.load(dir)
-	if err != nil {
-		return nil, err
-	}
-	if len(ds.Examples) == 0 {
-		return nil, dojo.Errorf(dojo.CodeNotFound, "sql: the %s data set at %s has no questions", src.title, dir)
-	}
-	if err := findServed(src, dir, ds); err != nil {
-		return nil, err
-	}
-	datasets.m[key] = ds
-	return ds, nil
+	return datasets.Get(src.name+"\x00"+dir, func() (*loadedData, int, error) {
+		ds, err := src.load(dir)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(ds.Examples) == 0 {
+			return nil, 0, dojo.Errorf(dojo.CodeNotFound, "sql: the %s data set at %s has no questions", src.title, dir)
+		}
+		if err := findServed(src, dir, ds); err != nil {
+			return nil, 0, err
+		}
+		ld := &loadedData{Dataset: ds}
+		// once the cache evicted it and no task holds it, its databases
+		// are closed
+		runtime.AddCleanup(ld, func(ds *Dataset) { ds.Close() }, ds)
+		return ld, 1, nil
+	})
 }
 
 // findServed sets ds.served to the questions whose database exists and
@@ -148,15 +160,15 @@ func findServed(src *dataSource, dir string, ds *Dataset) error {
 
 // dataSrc describes a data set's database for episodes: CREATE TABLE
 // statements rebuilt from its schema, and its identifiers.
-func dataSrc(db *DB, dbID string) (*schemaSrc, error) {
-	if s, ok := datasets.srcs.Load(db); ok {
+func (ld *loadedData) dataSrc(db *DB, dbID string) (*schemaSrc, error) {
+	if s, ok := ld.srcs.Load(db); ok {
 		return s.(*schemaSrc), nil
 	}
 	tables, err := db.Tables()
 	if err != nil {
 		return nil, err
 	}
-	src := &schemaSrc{db: db, name: dbID}
+	src := &schemaSrc{db: db, name: dbID, owner: ld}
 	for _, t := range tables {
 		src.tables = append(src.tables, t.Name)
 		var parts []string
@@ -176,7 +188,7 @@ func dataSrc(db *DB, dbID string) (*schemaSrc, error) {
 		}
 		src.ddl = append(src.ddl, "CREATE TABLE "+quoteIdent(t.Name)+" ("+strings.Join(parts, ", ")+")")
 	}
-	v, _ := datasets.srcs.LoadOrStore(db, src)
+	v, _ := ld.srcs.LoadOrStore(db, src)
 	return v.(*schemaSrc), nil
 }
 
@@ -213,7 +225,7 @@ func dataTask(ctx context.Context, src *dataSource, path string, seed uint64) (*
 	return t, nil
 }
 
-func dataExample(ctx context.Context, src *dataSource, ds *Dataset, index int, dbID, text, gold string) (*genTask, error) {
+func dataExample(ctx context.Context, src *dataSource, ds *loadedData, index int, dbID, text, gold string) (*genTask, error) {
 	db, err := ds.DB(dbID)
 	if err != nil {
 		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: %v", src.title, index, err)
@@ -222,7 +234,7 @@ func dataExample(ctx context.Context, src *dataSource, ds *Dataset, index int, d
 	if err != nil {
 		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: gold query fails: %v", src.title, index, err)
 	}
-	schema, err := dataSrc(db, dbID)
+	schema, err := ds.dataSrc(db, dbID)
 	if err != nil {
 		return nil, dojo.Errorf(dojo.ErrorCode(err), "sql: %s question %d: %v", src.title, index, err)
 	}

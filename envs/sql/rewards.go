@@ -2,46 +2,7 @@ package sql
 
 import (
 	"strings"
-
-	"github.com/dojo-rl/dojo"
 )
-
-// Reward components, in Spec.Rewards order.
-const (
-	cSuccess = iota
-	cFormat
-	cExecutes
-	cOverlap
-	cSchema
-	cEfficiency
-	cInvalid
-	cSQLR1Format
-	cSQLR1Execution
-	cSQLR1Result
-	cSQLR1Length
-	numComponents
-)
-
-var components = []dojo.Component{
-	{Name: "success", Shaped: 1, Description: "1 on the submission step iff the submitted SQL's result matches the gold's (execution match, option match_mode), else 0"},
-	{Name: "format", Shaped: 0.1, Description: "-1 for a malformed turn (no SQL could be read from the answer, or only broken <tool_call> blocks), else 0"},
-	{Name: "executes", Shaped: 0.1, Description: "on the submission step: 1 iff the submitted SQL runs (read-only, one statement, within timeout_ms and the row cap), else 0"},
-	{Name: "overlap", Shaped: 0.3, Description: "on the submission step: (row F1 + column F1) / 2 of the submitted result against the gold's (0 if it does not run or was cut at the row cap)"},
-	{Name: "schema", Shaped: 0.1, Description: "on the submission step: F1 of the tables and columns named in the submitted SQL against those named in the gold SQL"},
-	{Name: "efficiency", Shaped: 0.02, Description: "-1 per tool call beyond option tool_budget calls in the episode"},
-	{Name: "invalid", Shaped: 0.05, Description: "-1 per invalid tool call (unknown tool, arguments not a JSON object of the tool's schema, unknown table)"},
-	{Name: "sqlr1_format", Shaped: 0, Description: "SQL-R1 format term on the submission step: 1 if the answer is <think>…</think><answer>…```sql …```…</answer> (each tag once, in order) or a submit_sql call with SQL, else -1"},
-	{Name: "sqlr1_execution", Shaped: 0, Description: "SQL-R1 execution term on the submission step: 2 if the SQL runs, -2 if not, 0 when the format failed"},
-	{Name: "sqlr1_result", Shaped: 0, Description: "SQL-R1 result term on the submission step: 3 if the result matches the gold, -3 if not, 0 when the SQL did not run or the format failed"},
-	{Name: "sqlr1_length", Shaped: 0, Description: "SQL-R1 length term, only for a correct text answer in format: 0.5·min(1, (|think|+|answer|)/2048) + |sql|/|answer| (characters)"},
-}
-
-var profiles = map[string]map[string]float64{
-	// Arctic-Text2SQL-R1: 1 if correct, 0.1 if it only executes, else 0
-	// (success ⇒ executes, so 0.9 + 0.1 = 1).
-	"arctic": {"success": 0.9, "executes": 0.1},
-	"sqlr1":  {"sqlr1_format": 1, "sqlr1_execution": 1, "sqlr1_result": 1, "sqlr1_length": 1},
-}
 
 // sqlKeywords are words of SQL that are never schema identifiers.
 var sqlKeywords = map[string]bool{}

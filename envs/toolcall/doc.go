@@ -160,4 +160,20 @@
 // Europe/Paris +1, Europe/Athens +2, America/New_York −5,
 // America/Los_Angeles −8, Asia/Tokyo +9. Exchange rates per US dollar: EUR
 // 0.92, GBP 0.79, JPY 150, CAD 1.36, AUD 1.52, INR 83; CHF is unsupported.
+//
+// # Code
+//
+// The files follow the layout every family shares: spec.go declares the
+// envs' options, reward components and specs, register.go registers them,
+// env.go holds Env (Reset, Step), oracle.go its oracle, tasks.go the task
+// generator (generate, GenerateTask) and verifier (VerifyTask), and
+// state.go the state of one attempt at a task (the episode type, which
+// VerifyTask replays too). Each tool world has its file, domain_<name>.go
+// (bank, calendar, shop, travel, files, contacts, utility), beside
+// domain.go (the domain type), tools.go (schemas, argument checks, running
+// a call), world.go (the world's tables and facts), builder.go (the task
+// builder) and calc.go (the calculator's expressions). The episode
+// lifecycle (not reset, ended, the context), the invalid-action options
+// and policy, and the lookup of component indices by name come from
+// envs/internal/family, shared by every family.
 package toolcall

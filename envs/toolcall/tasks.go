@@ -1,12 +1,16 @@
 package toolcall
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
+	"github.com/dojo-rl/dojo/reward"
 )
 
 // Task kinds.
@@ -167,4 +171,131 @@ func systemPrompt(tools []dojo.Tool) string {
 	b, _ := json.MarshalIndent(tools, "", "  ")
 	s.Write(b)
 	return s.String()
+}
+
+// task builds the dojo.Task of seed.
+func (e *Env) task(seed uint64) (dojo.Task, *gold, error) {
+	g, req, tools, err := generate(e.cfg, seed)
+	if err != nil {
+		return dojo.Task{}, nil, err
+	}
+	verify, err := json.Marshal(g)
+	if err != nil {
+		return dojo.Task{}, nil, dojo.Errorf(dojo.CodeInternal, "toolcall: encoding the gold: %v", err)
+	}
+	t := dojo.Task{
+		ID:      fmt.Sprintf("%s/%s/d%d/h%d/%d", e.spec.ID, e.cfg.kind, e.cfg.distractors, e.cfg.hops, seed),
+		Env:     e.spec.ID,
+		Seed:    seed,
+		Prompt:  []dojo.Message{{Role: "system", Content: systemPrompt(tools)}, {Role: "user", Content: req}},
+		Tools:   tools,
+		Verify:  verify,
+		Options: e.opts,
+		Meta: map[string]any{"kind": g.Kind, "domains": g.Domains, "gold_calls": len(g.calls()), "gold_turns": len(g.Turns),
+			"tools_shown": len(tools), "state_changes": len(changes(g.Initial, g.End))},
+	}
+	return t, g, nil
+}
+
+// GenerateTask returns the task of seed, its gold in Verify.
+func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
+	if err := dojo.CheckContext(ctx); err != nil {
+		return dojo.Task{}, err
+	}
+	t, _, err := e.task(seed)
+	return t, err
+}
+
+// VerifyTask scores a response to a task without an episode. The task's
+// gold is read from t.Verify, or regenerated from t.Seed when Verify is
+// empty. Response.Messages is the assistant side of a multi-turn exchange:
+// each assistant message is a turn (its tool_calls, or <tool_call> blocks
+// in its content), replayed in order on the initial world; other roles are
+// ignored (the tool results are recomputed). Response.Text is one
+// completion: its calls run, then its text outside the blocks, if any, is
+// the final answer (a completion of calls only is an unfinished episode:
+// no success, no format penalty for a missing answer). The parts are the episode's components summed over its turns.
+func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (dojo.Score, error) {
+	if err := dojo.CheckContext(ctx); err != nil {
+		return dojo.Score{}, err
+	}
+	var g *gold
+	if len(t.Verify) > 0 {
+		if e.lastGold != nil && bytes.Equal(t.Verify, e.lastVerify) {
+			g = e.lastGold
+		} else {
+			g = new(gold)
+			if err := json.Unmarshal(t.Verify, g); err != nil {
+				return dojo.Score{}, dojo.Errorf(dojo.CodeInvalid, "toolcall: task %s: verify block: %v (want the object GenerateTask writes)", t.ID, err)
+			}
+			e.lastVerify, e.lastGold = append(e.lastVerify[:0], t.Verify...), g
+		}
+	} else {
+		if t.Env != "" && t.Env != e.spec.ID {
+			return dojo.Score{}, dojo.Errorf(dojo.CodeInvalid, "toolcall: task %s is for %s, not %s", t.ID, t.Env, e.spec.ID)
+		}
+		var err error
+		if g, _, _, err = generate(e.cfg, t.Seed); err != nil {
+			return dojo.Score{}, err
+		}
+	}
+	return scoreResponse(g, r, e.parts.Parts()), nil
+}
+
+// scoreResponse replays r on g and scores it with the weights of w.
+func scoreResponse(g *gold, r dojo.Response, w []dojo.Part) dojo.Score {
+	ep := newEpisode(g)
+	var vals [numComponents]float64
+	success := false
+	var errs []string
+	play := func(a dojo.Action) bool {
+		res := ep.step(a)
+		if res.malformed {
+			vals[cFormat]--
+			errs = append(errs, res.errs...)
+		}
+		vals[cCorrectness] += res.dMatch
+		vals[cProgress] += res.dProgress
+		vals[cInvalid] -= float64(res.invalid)
+		vals[cEfficiency] -= float64(res.extra)
+		if res.final {
+			success = ep.success(res.answer)
+		}
+		return res.final
+	}
+	switch {
+	case len(r.Messages) > 0:
+		for _, m := range r.Messages {
+			if m.Role != "assistant" {
+				continue
+			}
+			if play(dojo.MessageAction(m.Content, m.ToolCalls...)) {
+				break
+			}
+		}
+	default:
+		calls, rest, perrs := reward.ParseToolCalls(r.Text)
+		if len(calls) > 0 || len(perrs) > 0 {
+			// the completion's calls are its one call turn; ToolRL's format
+			// pattern for a call turn applies to the whole text
+			play(dojo.TextAction(r.Text))
+			if strings.TrimSpace(rest) != "" {
+				play(dojo.MessageAction(rest)) // the final answer; without one the episode is unfinished
+			}
+		} else {
+			play(dojo.TextAction(r.Text))
+		}
+	}
+	vals[cToolRLFormat], vals[cToolRLCorrectness] = ep.toolrl()
+	if len(r.Messages) == 0 {
+		// a single completion is exactly ToolRL's setting: its format
+		// pattern is the ground truth's (calls when the gold has calls, a
+		// response when it has none)
+		hasCalls := len(ep.goldAll) > 0
+		vals[cToolRLFormat] = reward.ToolRLFormat(r.Text, hasCalls, !hasCalls)
+	}
+	if success {
+		vals[cSuccess] = 1
+	}
+	return family.Score(components[:], vals[:], w, success, errs)
 }

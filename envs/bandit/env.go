@@ -9,181 +9,24 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/envs/state"
 	"github.com/dojo-rl/dojo/reward"
 )
-
-// kind is the kind of a bandit.
-type kind uint8
-
-// Kinds of bandit.
-const (
-	kindBernoulli kind = iota // arms pay Bernoulli(μ_a)
-	kindGaussian              // arms pay N(μ_a, sigma²)
-	kindDrifting              // Bernoulli arms with means on a reflected random walk
-	kindLinear                // linear contextual bandit with a shared θ
-)
-
-func (k kind) String() string {
-	switch k {
-	case kindBernoulli:
-		return "Bernoulli"
-	case kindGaussian:
-		return "Gaussian"
-	case kindDrifting:
-		return "Drifting"
-	case kindLinear:
-		return "Linear"
-	}
-	return "kind(" + strconv.Itoa(int(k)) + ")"
-}
-
-type variant struct {
-	kind kind
-	arms int
-}
-
-func (v variant) id() string { return fmt.Sprintf("bandit/%v-%d-v0", v.kind, v.arms) }
-
-// variants are the registered envs, in registration order.
-var variants = []variant{
-	{kindBernoulli, 2}, {kindBernoulli, 5}, {kindBernoulli, 10}, {kindBernoulli, 20},
-	{kindGaussian, 10},
-	{kindDrifting, 10},
-	{kindLinear, 10},
-}
-
-// Register adds the bandit envs to r.
-func Register(r *dojo.Registry) error {
-	for _, v := range variants {
-		spec := v.spec(defaultConfig(v))
-		if err := r.Register(spec, func(o dojo.Options) (dojo.Env, error) { return newEnv(v, o) }); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Indices of the reward components in Spec.Rewards.
-const (
-	cSuccess = iota
-	cPayout
-	cRegret
-	cInvalid
-)
-
-// Indices of the metrics in Info.Metrics.
-const (
-	mRegret = iota
-	mCumRegret
-	mBestArm
-	mPayout
-	mOptimal
-	numMetrics
-)
-
-var metricNames = [numMetrics]string{"regret", "cumulative_regret", "best_arm", "payout", "optimal"}
-
-// config is the part of the options that shapes the spec.
-type config struct {
-	horizon int
-	text    bool
-	dim     int
-}
-
-func defaultConfig(v variant) config { return config{horizon: 1000, dim: 5} }
-
-func (v variant) options() []dojo.Option {
-	opts := []dojo.Option{
-		dojo.Option{Name: "horizon", Type: dojo.OptInt, Default: 1000,
-			Description: "pulls per episode (max_steps); the episode is truncated after the last one"}.Range(1, 10_000_000),
-		{Name: "text", Type: dojo.OptBool, Default: false,
-			Description: "add Text and Messages for language agents: the per-arm history, the step count and how to answer"},
-		{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"},
-			Description: "penalize: an invalid action pulls nothing, counts as a step and scores invalid=-1; terminate: as penalize, and the episode terminates as a failure at the max_invalid-th invalid action"},
-		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1,
-			Description: "with invalid_action=terminate, the number of invalid actions that terminates the episode"}.Range(1, 1_000_000),
-	}
-	switch v.kind {
-	case kindBernoulli:
-		opts = append(opts,
-			dojo.Option{Name: "gap", Type: dojo.OptFloat, Default: 0.0,
-				Description: "0: arm means uniform in [0,1]; > 0: one best arm (chosen by the seed) with mean best_mean, every other arm best_mean-gap"}.Range(0, 1),
-			dojo.Option{Name: "best_mean", Type: dojo.OptFloat, Default: 0.5,
-				Description: "the best arm's mean when gap > 0 (must be at least gap)"}.Range(0, 1),
-		)
-	case kindGaussian:
-		opts = append(opts, dojo.Option{Name: "sigma", Type: dojo.OptFloat, Default: 1.0,
-			Description: "standard deviation of the reward noise"}.Range(0, 100))
-	case kindDrifting:
-		opts = append(opts, dojo.Option{Name: "drift", Type: dojo.OptFloat, Default: 0.01,
-			Description: "standard deviation of each arm mean's Gaussian step per pull (the walk is reflected into [0,1])"}.Range(0, 1))
-	case kindLinear:
-		opts = append(opts,
-			dojo.Option{Name: "dim", Type: dojo.OptInt, Default: 5,
-				Description: "dimension d of the features and of θ"}.Range(1, 64),
-			dojo.Option{Name: "sigma", Type: dojo.OptFloat, Default: 0.1,
-				Description: "standard deviation of the reward noise"}.Range(0, 100),
-		)
-	}
-	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
-		Description: "reward profile: native (payout, the default), sparse, shaped, or an object of component weights"})
-}
-
-func (v variant) spec(c config) dojo.Spec {
-	labels := make([]string, v.arms)
-	for i := range labels {
-		labels[i] = armName(i)
-	}
-	var desc string
-	obs := dojo.Space{Kind: dojo.KindDiscrete, N: 1,
-		Description: "always 0: a multi-armed bandit has a single state (with text=true, Text and Messages summarise the history)"}
-	tags := []string{"bandit"}
-	switch v.kind {
-	case kindBernoulli:
-		desc = fmt.Sprintf("%d-armed Bernoulli bandit: arm a pays 1 with probability μ_a, else 0; μ_a uniform in [0,1] per seed (or a gap instance)", v.arms)
-		tags = append(tags, "multi-armed", "stationary")
-	case kindGaussian:
-		desc = fmt.Sprintf("%d-armed Gaussian bandit: arm a pays N(μ_a, sigma²), μ_a ~ N(0,1) per seed", v.arms)
-		tags = append(tags, "multi-armed", "stationary")
-	case kindDrifting:
-		desc = fmt.Sprintf("%d-armed non-stationary Bernoulli bandit: every mean follows a Gaussian random walk reflected into [0,1] (Slivkins and Upfal 2008); regret against the current best arm", v.arms)
-		tags = append(tags, "multi-armed", "non-stationary")
-	case kindLinear:
-		desc = fmt.Sprintf("linear contextual bandit with %d arms: each step arm a shows features x_a on the unit sphere of R^d, reward x_a·θ + N(0, sigma²) with a hidden unit θ per seed (shared-parameter LinUCB setting)", v.arms)
-		tags = append(tags, "contextual", "linear")
-		obs = dojo.Space{Kind: dojo.KindBox, Shape: []int{v.arms, c.dim}, Low: -1, High: 1, DType: "float64",
-			Description: "the K×d features of the coming step: row a is arm a's unit feature vector x_{t,a}, row-major"}
-	}
-	return dojo.Spec{
-		ID:          v.id(),
-		Description: desc,
-		Observation: obs,
-		ObsText:     c.text,
-		Action: dojo.Space{Kind: dojo.KindDiscrete, N: v.arms, Labels: labels,
-			Description: "pull arm a; text may name the arm (arm3, ARM3, 3, <answer>arm3</answer>)"},
-		MaxSteps: c.horizon,
-		Rewards: []dojo.Component{
-			{Name: dojo.SuccessComponent, Shaped: 1,
-				Description: "1 on the last step of the horizon iff more than half of the last ⌈horizon/10⌉ steps pulled a best arm of their step, else 0"},
-			{Name: "payout", Shaped: 0,
-				Description: "the realised reward of the pull (0 for an invalid action)"},
-			{Name: "regret", Shaped: 1,
-				Description: "−(μ* − μ_a): minus the pull's pseudo-regret; an invalid action counts as the worst arm"},
-			{Name: "invalid", Shaped: 1,
-				Description: "−1 for an invalid action, else 0"},
-		},
-		Profiles:       map[string]map[string]float64{"native": {"payout": 1}},
-		DefaultProfile: "native",
-		Options:        v.options(),
-		Tags:           tags,
-	}
-}
 
 // Seed streams of the two random sources derived from the Reset seed.
 const (
 	worldStream = 0x62616e6469742d77 // "bandit-w"
 	noiseStream = 0x62616e6469742d6e // "bandit-n"
+)
+
+// weights are the profile's weights of the reward components.
+type weights struct{ success, payout, regret, invalid float64 }
+
+// The interfaces a bandit implements besides dojo.Env.
+var (
+	_ dojo.Oracle = (*Env)(nil)
+	_ dojo.Stater = (*Env)(nil)
 )
 
 // Env is a bandit env. Make it with a registry to which Register added the
@@ -194,21 +37,20 @@ type Env struct {
 	k    int // arms
 	dim  int // features (Linear)
 
-	horizon    int
-	window     int // success looks at the last window steps
-	text       bool
-	terminate  bool
-	maxInvalid int
-	gap        float64
-	bestMean   float64
-	sigma      float64
-	drift      float64
+	horizon  int
+	window   int // success looks at the last window steps
+	text     bool
+	policy   family.Policy
+	gap      float64
+	bestMean float64
+	sigma    float64
+	drift    float64
 
 	worldSrc, noiseSrc rand.PCG
 	world, noise       *rand.Rand
 
 	parts     *reward.Parts
-	w         [4]float64   // the profile's weights, indexed like the parts
+	w         weights      // the profile's weights of the parts
 	metrics   dojo.Metrics // metricArr[:]
 	metricArr *[numMetrics]dojo.Metric
 	value     any // Obs.Value: boxed once
@@ -220,8 +62,7 @@ type Env struct {
 	muMax float64
 	muMin float64
 
-	everReset bool
-	running   bool
+	life      family.Lifecycle
 	t         int // steps taken
 	invalids  int
 	cumRegret float64
@@ -236,23 +77,19 @@ type Env struct {
 
 func newEnv(v variant, o dojo.Options) (*Env, error) {
 	e := &Env{
-		kind:       v.kind,
-		k:          v.arms,
-		horizon:    o.Int("horizon"),
-		text:       o.Bool("text"),
-		terminate:  o.String("invalid_action") == "terminate",
-		maxInvalid: o.Int("max_invalid"),
-		gap:        o.Float("gap"),
-		bestMean:   o.Float("best_mean"),
-		sigma:      o.Float("sigma"),
-		drift:      o.Float("drift"),
-		dim:        o.Int("dim"),
+		kind:     v.kind,
+		k:        v.arms,
+		horizon:  o.Int("horizon"),
+		text:     o.Bool(family.TextOption),
+		policy:   family.NewPolicy(o),
+		gap:      o.Float("gap"),
+		bestMean: o.Float("best_mean"),
+		sigma:    o.Float("sigma"),
+		drift:    o.Float("drift"),
+		dim:      o.Int("dim"),
 	}
 	if e.horizon < 1 {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"horizon\" is %d, want at least 1", v.id(), e.horizon).WithField("options.horizon")
-	}
-	if e.maxInvalid < 1 {
-		e.maxInvalid = 1
 	}
 	if v.kind == kindBernoulli && e.gap > e.bestMean {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"gap\" %v is larger than best_mean %v, which would give negative means; want gap ≤ best_mean (raise best_mean or lower gap)", v.id(), e.gap, e.bestMean).WithField("options.gap")
@@ -267,9 +104,8 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 		return nil, err
 	}
 	e.parts = parts
-	for i := range e.w {
-		e.w[i] = parts.Weight(i)
-	}
+	e.w = weights{success: parts.Weight(cSuccess), payout: parts.Weight(cPayout),
+		regret: parts.Weight(cRegret), invalid: parts.Weight(cInvalid)}
 	e.metricArr = new([numMetrics]dojo.Metric)
 	for i, n := range metricNames {
 		e.metricArr[i].Name = n
@@ -332,7 +168,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 		e.drawFeatures()
 	}
 	e.findBest()
-	e.everReset, e.running = true, true
+	e.life.Begin()
 	e.t, e.invalids, e.cumRegret, e.inWindow = 0, 0, 0, 0
 	clear(e.pulls)
 	clear(e.sums)
@@ -354,14 +190,8 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 // Step pulls the arm a names. The observation, parts and metrics stay valid
 // until the next Step or Reset.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error) {
-	if !e.running {
-		if e.everReset {
-			return st, dojo.ErrEnded
-		}
-		return st, dojo.ErrNotReset
-	}
-	if ctx.Err() != nil {
-		return st, dojo.CheckContext(ctx)
+	if err := e.life.Step(ctx); err != nil {
+		return st, err
 	}
 	var arm int // the arm pulled, or -1
 	if a.Kind == dojo.ActIndex && uint(a.Index) < uint(e.k) {
@@ -402,7 +232,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	}
 	e.lastArm, e.lastPay = arm, payout
 	e.cumRegret += regret
-	terminated := arm < 0 && e.terminate && e.invalids >= e.maxInvalid
+	terminated := arm < 0 && e.policy.Ends(e.invalids)
 	truncated := e.t >= e.horizon
 	var success float64
 	if truncated && !terminated && 2*e.inWindow > e.window {
@@ -416,13 +246,14 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	e.parts.Set(cPayout, payout)
 	e.parts.Set(cRegret, negRegret)
 	e.parts.Set(cInvalid, invalid)
-	// The weighted sum of the parts, as dojo.Sum computes it (unfused
-	// multiply-adds, the same bits on every architecture), unrolled.
+	// The weighted sum of the parts in Spec.Rewards order, as dojo.Sum
+	// computes it (unfused multiply-adds, the same bits on every
+	// architecture), unrolled.
 	var r float64
-	r += float64(success * e.w[cSuccess])
-	r += float64(payout * e.w[cPayout])
-	r += float64(negRegret * e.w[cRegret])
-	r += float64(invalid * e.w[cInvalid])
+	r += float64(success * e.w.success)
+	r += float64(payout * e.w.payout)
+	r += float64(negRegret * e.w.regret)
+	r += float64(invalid * e.w.invalid)
 	m := e.metricArr
 	m[mRegret].Value = regret
 	m[mCumRegret].Value = e.cumRegret
@@ -430,7 +261,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	m[mPayout].Value = payout
 	m[mOptimal].Value = optimal
 	if terminated || truncated {
-		e.running = false
+		e.life.End()
 	} else if e.kind >= kindDrifting {
 		e.advance()
 	}
@@ -453,17 +284,6 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 // slices are the env's buffers, valid until the next Step or Reset.
 func (e *Env) State() any {
 	return &state.Bandit{Kind: state.KindBandit, Means: e.mu, Best: e.best, Pulls: e.pulls, Sums: e.sums, Arm: e.lastArm, Payout: e.lastPay}
-}
-
-// OracleAction pulls the best arm of the current step.
-func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
-	if !e.running {
-		if e.everReset {
-			return dojo.Action{}, dojo.ErrEnded
-		}
-		return dojo.Action{}, dojo.ErrNotReset
-	}
-	return dojo.IndexAction(e.best), nil
 }
 
 // decode returns the arm a names, or -1.

@@ -9,30 +9,6 @@ import (
 	"github.com/dojo-rl/dojo/reward"
 )
 
-// Indices of the reward components in Spec.Rewards.
-const (
-	cSuccess = iota
-	cFormat
-	cCorrectness
-	cProgress
-	cInvalid
-	cEfficiency
-	cToolRLFormat
-	cToolRLCorrectness
-	numComponents
-)
-
-var components = []dojo.Component{
-	{Name: dojo.SuccessComponent, Shaped: 1, Description: "1 on the final answer iff the world's end state equals the gold end state, the answer states every required fact, and the agent called tools iff the gold does (at least one successful call; none on irrelevance tasks)"},
-	{Name: "format", Shaped: 0.1, Description: "−1 for a malformed turn (an unparsable <tool_call> block, arguments that are not a JSON object, or an empty final answer), else 0"},
-	{Name: "correctness", Shaped: 0.5, Description: "Δ of reward.MatchCalls(gold calls, the episode's calls so far): summed over an episode, the F1 match of its calls against the gold calls"},
-	{Name: "progress", Shaped: 0.5, Description: "Δ of the share of gold state changes (records the gold calls change) that the world holds"},
-	{Name: "invalid", Shaped: 0.1, Description: "−1 per call of an unknown or unshown tool or with arguments failing the tool's JSON Schema"},
-	{Name: "efficiency", Shaped: 0.05, Description: "−1 per call beyond the number of gold calls"},
-	{Name: "toolrl_format", Shaped: 0, Description: "on the final step: ToolRL's format reward (0 or 1): 1 iff every text the agent wrote matches ToolRL's pattern for its turn (structured tool calls count as well formed)"},
-	{Name: "toolrl_correctness", Shaped: 0, Description: "on the final step: ToolRL's correctness in [-3, 3] of all the episode's calls against all the gold calls (reward.ToolRLCorrectness)"},
-}
-
 // episode is the state of one attempt at a task: the world as the agent's
 // calls left it and the tallies the rewards need. The env steps it; VerifyTask
 // replays a response through it.
