@@ -98,3 +98,30 @@ func benchStepMany(b *testing.B, extra string) {
 	}
 	b.ReportMetric(float64(i*n)/b.Elapsed().Seconds(), "steps/s")
 }
+
+// BenchmarkStepManyList steps 64 FrozenLake 8x8 envs (autoreset) per
+// env/stepMany in the list form, {"steps": [{"env", "action"}, ...]},
+// which encoding/json reads.
+func BenchmarkStepManyList(b *testing.B) {
+	const n = 64
+	w, r := benchSession(b)
+	for i := range n {
+		roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
+		roundTrip(b, w, r, fmt.Sprintf(`{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e%d","seed":%d}}`+"\n", i+1, i))
+	}
+	lines := make([]string, 4)
+	for k := range lines {
+		steps := make([]string, n)
+		for i := range steps {
+			steps[i] = fmt.Sprintf(`{"env":"e%d","action":%d}`, i+1, (i+k)%4)
+		}
+		lines[k] = fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"env/stepMany","params":{"steps":[%s]}}`+"\n", strings.Join(steps, ","))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		roundTrip(b, w, r, lines[i%4])
+		i++
+	}
+	b.ReportMetric(float64(i*n)/b.Elapsed().Seconds(), "steps/s")
+}
