@@ -99,7 +99,7 @@ const (
 
 // BenchmarkSplitObject splits a MiniGrid state into its top-level members.
 func BenchmarkSplitObject(b *testing.B) {
-	state := []byte(mgState0)
+	state := mgState0
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := splitObject(state); !ok {
