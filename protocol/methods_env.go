@@ -172,8 +172,8 @@ func decodeAction(raw json.RawMessage, field string) (dojo.Action, *Error) {
 
 func mStep(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 	var p stepParams
-	env, a, ok := fastStep(raw)
-	if ok && !ss.slowOnly {
+	env, a, ok := ss.rd.step(raw)
+	if ok {
 		p.Env = env
 	} else {
 		if err := ss.decode(raw, &p, "env/step"); err != nil {
@@ -195,7 +195,7 @@ func mStep(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 	}
 	return func(ctx context.Context, dst []byte) ([]byte, error) {
 		return ss.envOp(ctx, t, "env", "Step", dst, func(h *handle, dst []byte) ([]byte, error) {
-			st, err := ss.step(ctx, h, a, "env", true)
+			st, err := ss.step(ctx, h, a, "env", sendInfo)
 			if err != nil {
 				return nil, err
 			}
@@ -208,18 +208,25 @@ func mStep(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 	}, p.Env, nil
 }
 
+// infoUse says whether the caller of session.step sends the step's info.
+type infoUse bool
+
+const (
+	sendInfo infoUse = true
+	dropInfo infoUse = false // an autoreset leaves out what it would add to the info
+)
+
 // step steps h's env, or resets it when autoreset is on and its episode
-// ended. The caller holds h's turn and has checked it is ready. Without
-// info the caller does not send the step's info, so an autoreset leaves
-// out what it would add to it.
-func (ss *session) step(ctx context.Context, h *handle, a dojo.Action, field string, info bool) (st dojo.Step, err error) {
+// ended. The caller holds h's turn and has checked it is ready; info says
+// whether it sends the step's info.
+func (ss *session) step(ctx context.Context, h *handle, a dojo.Action, field string, info infoUse) (st dojo.Step, err error) {
 	err = ss.stepInto(ctx, h, a, field, info, &st)
 	return st, err
 }
 
 // stepInto is step writing the step to *st, which spares the copies of a
 // dojo.Step returned through several calls on the hot path.
-func (ss *session) stepInto(ctx context.Context, h *handle, a dojo.Action, field string, info bool, st *dojo.Step) (err error) {
+func (ss *session) stepInto(ctx context.Context, h *handle, a dojo.Action, field string, info infoUse, st *dojo.Step) (err error) {
 	if !h.started {
 		return &dojo.Error{Code: dojo.CodeState, Field: field,
 			Msg: fmt.Sprintf("env %s (%s): step before reset: call env/reset first", h.name, h.spec.ID)}
@@ -235,7 +242,7 @@ func (ss *session) stepInto(ctx context.Context, h *handle, a dojo.Action, field
 			return err
 		}
 		h.ended, h.seed, h.last = false, seed, obs
-		if info {
+		if info == sendInfo {
 			extra := make(map[string]any, len(inf.Extra)+2)
 			for k, v := range inf.Extra {
 				extra[k] = v

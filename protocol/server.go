@@ -51,6 +51,9 @@ type Server struct {
 	// fanOutAfter overrides manyFanOutAfter when not 0; negative spreads
 	// every env/stepMany at once (for the tests of parallel stepping).
 	fanOutAfter time.Duration
+	// reading picks the sessions' request reader (the fast one unless a
+	// test or benchmark asks for the standard one).
+	reading readerKind
 }
 
 // Serve reads requests from r, one JSON object per line, and writes one
@@ -130,6 +133,7 @@ func (s *Server) newSession(ctx context.Context, cancel context.CancelCauseFunc,
 		ss.fanOutAfter = manyFanOutAfter
 	}
 	ss.tasks = NewTasker(s.Registry)
+	ss.rd = s.reading.reader()
 	return ss
 }
 
@@ -159,13 +163,8 @@ type session struct {
 	next    uint64 // number of the last handle made
 	manySeq uint64 // number of the last env/stepMany read
 
-	// The line being read, and whether parseEnvelope checked all of it
-	// (see session.decode); used by the reading goroutine only.
-	line        []byte
-	lineChecked bool
-	// slowOnly reads every request with encoding/json, for the tests
-	// that compare the fast readers with it.
-	slowOnly bool
+	// rd reads the requests; only the goroutine reading them uses it.
+	rd requestReader
 }
 
 // write writes one whole line.
@@ -309,21 +308,17 @@ func (ss *session) dispatch(line []byte) (*request, bool) {
 // response is due (a notification).
 func (ss *session) parse(line []byte) (request, *Error) {
 	req, werr := ss.parseLine(line)
-	if werr != nil && !ss.lineChecked && (werr.Data == nil || werr.Data.Kind != CodeParse) && !json.Valid(line) {
+	if werr != nil && (werr.Data == nil || werr.Data.Kind != CodeParse) {
 		// A malformed line is a parse error whatever else is wrong.
-		_, werr = slowEnvelope(line)
-		return request{id: nullID}, werr
+		if perr := ss.rd.check(); perr != nil {
+			return request{id: nullID}, perr
+		}
 	}
 	return req, werr
 }
 
 func (ss *session) parseLine(line []byte) (request, *Error) {
-	env, checked, werr := parseEnvelope(line)
-	if ss.slowOnly {
-		env, werr = slowEnvelope(line)
-		checked = true
-	}
-	ss.line, ss.lineChecked = line, checked
+	env, werr := ss.rd.envelope(line)
 	if werr != nil {
 		return request{id: nullID}, werr
 	}
@@ -453,19 +448,12 @@ func putBuf(b *lineBuf) {
 func stack() string { return string(debug.Stack()) }
 
 // decode decodes a request's params into v as decodeParams does, after
-// checking that the line is JSON if parseEnvelope left that to the params'
+// checking that the line is JSON if the reader left that to the params'
 // reader: a malformed line gets the parse error it would have got had it
 // been checked whole. Methods call it when the request is read.
 func (ss *session) decode(raw json.RawMessage, v any, method string) *Error {
-	if !ss.lineChecked {
-		if !json.Valid(ss.line) {
-			_, werr := slowEnvelope(ss.line)
-			if werr == nil { // cannot happen: the line is not JSON
-				werr = newError(CodeParse, "", "parse error: the line is not valid JSON")
-			}
-			return werr
-		}
-		ss.lineChecked = true
+	if werr := ss.rd.check(); werr != nil {
+		return werr
 	}
 	return decodeParams(raw, v, method)
 }

@@ -114,17 +114,8 @@ func mStepMany(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 // prepare reads the params and queues one operation per distinct handle.
 func (m *stepMany) prepare(raw json.RawMessage) (runFunc, *Error) {
 	ss := m.ss
-	p0, names, actions, fast := fastStepManyInto(raw, m.names, m.actions)
-	m.p = p0
-	if names != nil {
-		m.names = names
-	}
-	if actions != nil {
-		m.actions = actions
-	}
-	if fast && ss.slowOnly {
-		fast, names = false, nil
-	}
+	fast := ss.rd.stepMany(raw, m)
+	names := m.names
 	if !fast {
 		m.p = stepManyParams{}
 		if err := ss.decode(raw, &m.p, "env/stepMany"); err != nil {
@@ -327,6 +318,10 @@ func (ss *session) runGroup(ctx context.Context, m *stepMany, g *manyGroup, buf 
 	}
 	defer g.t.release()
 	h, p := g.t.h, &m.p
+	info := dropInfo // the compact form sends infos only when asked
+	if !p.Compact || p.Info {
+		info = sendInfo
+	}
 	var st dojo.Step
 	for i := g.first; i >= 0; i = m.next[i] {
 		e := &m.entries[i]
@@ -335,7 +330,7 @@ func (ss *session) runGroup(ctx context.Context, m *stepMany, g *manyGroup, buf 
 			e.err = werr
 			continue
 		}
-		err := ss.safeStep(ctx, h, m.actions[i], "env", !p.Compact || p.Info, &st)
+		err := ss.safeStep(ctx, h, m.actions[i], "env", info, &st)
 		if err != nil {
 			e.err = ss.wire(err, "env/stepMany ("+h.name+")")
 			if e.err.Data != nil && e.err.Data.Field == "env" {
@@ -377,7 +372,7 @@ func (ss *session) runGroup(ctx context.Context, m *stepMany, g *manyGroup, buf 
 }
 
 // safeStep is step with a panic of the env turned into an error.
-func (ss *session) safeStep(ctx context.Context, h *handle, a dojo.Action, field string, info bool, st *dojo.Step) (err error) {
+func (ss *session) safeStep(ctx context.Context, h *handle, a dojo.Action, field string, info infoUse, st *dojo.Step) (err error) {
 	defer ss.protect(h, "Step", &err)
 	return ss.stepInto(ctx, h, a, field, info, st)
 }
