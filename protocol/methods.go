@@ -55,13 +55,13 @@ type initializeParams struct {
 // InitializeResult is the result of initialize.
 type InitializeResult struct {
 	ProtocolVersion string       `json:"protocolVersion"`
-	ServerInfo      Info         `json:"serverInfo"`
+	ServerInfo      ProgramInfo  `json:"serverInfo"`
 	Capabilities    Capabilities `json:"capabilities"`
 }
 
-// Info names a program: the server in initialize's result, the client in
-// its params.
-type Info struct {
+// ProgramInfo names the program at one end of a session: the server in
+// initialize's result (serverInfo), the client in its params (clientInfo).
+type ProgramInfo struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 }
@@ -101,7 +101,7 @@ func mInitialize(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 		}
 		return appendJSON(dst, InitializeResult{
 			ProtocolVersion: ProtocolVersion,
-			ServerInfo:      Info{Name: "dojo", Version: version},
+			ServerInfo:      ProgramInfo{Name: "dojo", Version: version},
 			Capabilities: Capabilities{
 				Methods:   methodList,
 				Autoreset: "next-step",

@@ -413,7 +413,7 @@ func appendCompact(b []byte, entries []manyEntry, withInfo bool) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b, _ = appendFloat(b, entries[i].reward, 64) // finite: checked when stepped
+		b, _ = dojo.AppendJSONFloat(b, entries[i].reward, 64) // finite: checked when stepped
 	}
 	b = append(b, `],"terminated":[`...)
 	for i := range entries {
