@@ -12,12 +12,17 @@ import (
 // benchSession runs a session over in-process pipes and returns its input
 // writer and output reader.
 func benchSession(b *testing.B) (io.Writer, *bufio.Reader) {
+	return benchSessionReading(b, fastReading)
+}
+
+// benchSessionReading is benchSession with the given request reader.
+func benchSessionReading(b *testing.B, reading readerKind) (io.Writer, *bufio.Reader) {
 	b.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan struct{})
 	go func() {
-		(&Server{Registry: testRegistry()}).Serve(context.Background(), inR, outW)
+		(&Server{Registry: testRegistry(), reading: reading}).Serve(context.Background(), inR, outW)
 		outW.Close()
 		close(done)
 	}()
@@ -44,11 +49,17 @@ func roundTrip(b *testing.B, w io.Writer, r *bufio.Reader, line string) string {
 	return resp
 }
 
-// BenchmarkStepRoundTrip is a lockstep env/step through the server:
-// request line in, response line out, over pipes, on FrozenLake 8x8 with
-// autoreset so episodes never end.
-func BenchmarkStepRoundTrip(b *testing.B) {
-	w, r := benchSession(b)
+// BenchmarkStep is a lockstep env/step through the server: request line
+// in, response line out, over pipes, on FrozenLake 8x8 with autoreset so
+// episodes never end. It pins what the fast request reader is worth: fast
+// reads the line with the strict lexer, standard with encoding/json alone.
+func BenchmarkStep(b *testing.B) {
+	b.Run("fast", func(b *testing.B) { benchStep(b, fastReading) })
+	b.Run("standard", func(b *testing.B) { benchStep(b, standardReading) })
+}
+
+func benchStep(b *testing.B, reading readerKind) {
+	w, r := benchSessionReading(b, reading)
 	roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
 	roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e1","seed":1}}`+"\n")
 	lines := make([]string, 4)
@@ -66,15 +77,17 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 
 // BenchmarkStepManyCompact steps 64 FrozenLake 8x8 envs (autoreset) per
 // env/stepMany in the compact form, observations as objects and as bare
-// values.
+// values, and the objects once more with the request read by
+// encoding/json alone.
 func BenchmarkStepManyCompact(b *testing.B) {
-	b.Run("objects", func(b *testing.B) { benchStepMany(b, "") })
-	b.Run("values", func(b *testing.B) { benchStepMany(b, `,"values":true`) })
+	b.Run("objects", func(b *testing.B) { benchStepMany(b, "", fastReading) })
+	b.Run("values", func(b *testing.B) { benchStepMany(b, `,"values":true`, fastReading) })
+	b.Run("objects-standard", func(b *testing.B) { benchStepMany(b, "", standardReading) })
 }
 
-func benchStepMany(b *testing.B, extra string) {
+func benchStepMany(b *testing.B, extra string, reading readerKind) {
 	const n = 64
-	w, r := benchSession(b)
+	w, r := benchSessionReading(b, reading)
 	envs := make([]string, n)
 	for i := range n {
 		roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
