@@ -66,13 +66,7 @@ func benchStep(b *testing.B, reading readerKind) {
 	for a := range lines {
 		lines[a] = fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"env/step","params":{"env":"e1","action":%d}}`+"\n", a)
 	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		roundTrip(b, w, r, lines[i%4])
-		i++
-	}
-	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "steps/s")
+	benchLines(b, w, r, lines, 1)
 }
 
 // BenchmarkStepManyCompact steps 64 FrozenLake 8x8 envs (autoreset) per
@@ -88,11 +82,10 @@ func BenchmarkStepManyCompact(b *testing.B) {
 func benchStepMany(b *testing.B, extra string, reading readerKind) {
 	const n = 64
 	w, r := benchSessionReading(b, reading)
+	makeFrozenLakes(b, w, r, n)
 	envs := make([]string, n)
 	for i := range n {
-		roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
 		envs[i] = fmt.Sprintf(`"e%d"`, i+1)
-		roundTrip(b, w, r, fmt.Sprintf(`{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e%d","seed":%d}}`+"\n", i+1, i))
 	}
 	lines := make([]string, 4)
 	for k := range lines {
@@ -103,13 +96,7 @@ func benchStepMany(b *testing.B, extra string, reading readerKind) {
 		lines[k] = fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"env/stepMany","params":{"envs":[%s],"actions":[%s],"compact":true%s}}`+"\n",
 			strings.Join(envs, ","), strings.Join(acts, ","), extra)
 	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		roundTrip(b, w, r, lines[i%4])
-		i++
-	}
-	b.ReportMetric(float64(i*n)/b.Elapsed().Seconds(), "steps/s")
+	benchLines(b, w, r, lines, n)
 }
 
 // BenchmarkStepManyList steps 64 FrozenLake 8x8 envs (autoreset) per
@@ -118,10 +105,7 @@ func benchStepMany(b *testing.B, extra string, reading readerKind) {
 func BenchmarkStepManyList(b *testing.B) {
 	const n = 64
 	w, r := benchSession(b)
-	for i := range n {
-		roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
-		roundTrip(b, w, r, fmt.Sprintf(`{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e%d","seed":%d}}`+"\n", i+1, i))
-	}
+	makeFrozenLakes(b, w, r, n)
 	lines := make([]string, 4)
 	for k := range lines {
 		steps := make([]string, n)
@@ -130,10 +114,25 @@ func BenchmarkStepManyList(b *testing.B) {
 		}
 		lines[k] = fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"env/stepMany","params":{"steps":[%s]}}`+"\n", strings.Join(steps, ","))
 	}
+	benchLines(b, w, r, lines, n)
+}
+
+// makeFrozenLakes makes n FrozenLake 8x8 envs with autoreset, e1 to en,
+// and resets env i+1 with seed i.
+func makeFrozenLakes(b *testing.B, w io.Writer, r *bufio.Reader, n int) {
+	for i := range n {
+		roundTrip(b, w, r, `{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1","options":{"map_name":"8x8"},"autoreset":true}}`+"\n")
+		roundTrip(b, w, r, fmt.Sprintf(`{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e%d","seed":%d}}`+"\n", i+1, i))
+	}
+}
+
+// benchLines sends the lines in turn, each a request stepping n envs, and
+// reports the env steps per second.
+func benchLines(b *testing.B, w io.Writer, r *bufio.Reader, lines []string, n int) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		roundTrip(b, w, r, lines[i%4])
+		roundTrip(b, w, r, lines[i%len(lines)])
 		i++
 	}
 	b.ReportMetric(float64(i*n)/b.Elapsed().Seconds(), "steps/s")

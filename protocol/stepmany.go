@@ -133,11 +133,7 @@ func (m *stepMany) prepare(raw json.RawMessage) (runFunc, *Error) {
 	case p.Steps != nil && (p.Envs != nil || p.Actions != nil):
 		return nil, invalidParam("steps", `env/stepMany: give either "steps": [{"env", "action"}] or "envs" and "actions", not both`)
 	case p.Steps != nil:
-		names = grow(m.names, len(p.Steps))
-		m.names = names
-		m.actions = grow(m.actions, len(p.Steps))
-		m.entries = grow(m.entries, len(p.Steps))
-		m.field = stepsField
+		names = m.resize(len(p.Steps), stepsField)
 		for i, s := range p.Steps {
 			names[i] = []byte(s.Env)
 			if err := m.actions[i].UnmarshalJSON(s.Action); err != nil || len(s.Action) == 0 {
@@ -148,11 +144,7 @@ func (m *stepMany) prepare(raw json.RawMessage) (runFunc, *Error) {
 		if len(p.Envs) != len(p.Actions) {
 			return nil, invalidParam("actions", "env/stepMany: %d actions for %d envs: give one action per env", len(p.Actions), len(p.Envs))
 		}
-		names = grow(m.names, len(p.Envs))
-		m.names = names
-		m.actions = grow(m.actions, len(p.Envs))
-		m.entries = grow(m.entries, len(p.Envs))
-		m.field = arrayField
+		names = m.resize(len(p.Envs), arrayField)
 		for i, r := range p.Actions {
 			names[i] = []byte(p.Envs[i])
 			if err := m.actions[i].UnmarshalJSON(r); err != nil {
@@ -197,6 +189,16 @@ func (m *stepMany) prepare(raw json.RawMessage) (runFunc, *Error) {
 	ss.mu.Unlock()
 	clear(m.names) // they point into the line, which the reader reuses
 	return m.run, nil
+}
+
+// resize makes m hold n entries, all zero, whose parameters field names,
+// and returns its names.
+func (m *stepMany) resize(n int, field func(i int, what string) string) [][]byte {
+	m.names = grow(m.names, n)
+	m.actions = grow(m.actions, n)
+	m.entries = grow(m.entries, n)
+	m.field = field
+	return m.names
 }
 
 // serve steps the entries and appends the result to dst; m is pooled
@@ -398,16 +400,7 @@ func appendResults(b []byte, entries []manyEntry) []byte {
 // appendCompact writes the compact form: one array per field.
 func appendCompact(b []byte, entries []manyEntry, withInfo bool) []byte {
 	b = append(b, `{"observations":[`...)
-	for i := range entries {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if e := &entries[i]; e.err != nil {
-			b = append(b, "null"...)
-		} else {
-			b = append(b, e.out...)
-		}
-	}
+	b = appendOutputs(b, entries, entryOut)
 	b = append(b, `],"rewards":[`...)
 	for i := range entries {
 		if i > 0 {
@@ -443,17 +436,27 @@ func appendCompact(b []byte, entries []manyEntry, withInfo bool) []byte {
 	b = append(b, ']')
 	if withInfo {
 		b = append(b, `,"infos":[`...)
-		for i := range entries {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if e := &entries[i]; e.err != nil {
-				b = append(b, "null"...)
-			} else {
-				b = append(b, e.info...)
-			}
-		}
+		b = appendOutputs(b, entries, entryInfo)
 		b = append(b, ']')
 	}
 	return append(b, '}')
 }
+
+// appendOutputs appends, comma-separated, what pick takes of each entry,
+// or null for an entry in error.
+func appendOutputs(b []byte, entries []manyEntry, pick func(*manyEntry) []byte) []byte {
+	for i := range entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if e := &entries[i]; e.err != nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, pick(e)...)
+		}
+	}
+	return b
+}
+
+func entryOut(e *manyEntry) []byte  { return e.out }
+func entryInfo(e *manyEntry) []byte { return e.info }
