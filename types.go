@@ -317,28 +317,9 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 		if math.IsNaN(x.Value) || math.IsInf(x.Value, 0) {
 			return nil, fmt.Errorf("metric %q: %v is not a JSON number", x.Name, x.Value)
 		}
-		b = appendFloat(b, x.Value)
+		b, _ = AppendJSONFloat(b, x.Value, 64)
 	}
 	return append(b, '}'), nil
-}
-
-// appendFloat formats f exactly as encoding/json does.
-func appendFloat(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// clean up e-09 to e-9
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
 }
 
 // UnmarshalJSON reads a JSON object of numbers, keeping key order.

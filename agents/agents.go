@@ -41,17 +41,17 @@ var builtins = []builtin{
 	{name: "searcher", doc: searcherDoc, make: newSearcher},
 }
 
-// Info describes a built-in agent.
-type Info struct {
+// BuiltinInfo describes a built-in agent.
+type BuiltinInfo struct {
 	Name string `json:"name"`
 	Doc  string `json:"doc"`
 }
 
 // List returns the built-in agents, sorted by name.
-func List() []Info {
-	out := make([]Info, len(builtins))
+func List() []BuiltinInfo {
+	out := make([]BuiltinInfo, len(builtins))
 	for i, b := range builtins {
-		out[i] = Info{b.name, b.doc}
+		out[i] = BuiltinInfo{b.name, b.doc}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

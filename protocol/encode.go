@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -123,36 +122,6 @@ func (e errNonFinite) Error() string {
 	return fmt.Sprintf("%s is %v, which JSON cannot carry", e.what, e.f)
 }
 
-// appendFloat appends f as encoding/json formats a float of the given bit
-// size; ok is false (and nothing is appended) for NaN and infinities.
-func appendFloat(b []byte, f float64, bits int) (_ []byte, ok bool) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, false
-	}
-	abs := math.Abs(f)
-	// An integer the float holds exactly is its own shortest form (the
-	// common reward 0 among them); -0 goes the long way to keep its sign.
-	if f == math.Trunc(f) && (bits == 64 && abs < 1<<53 || bits == 32 && abs < 1<<24) && (f != 0 || !math.Signbit(f)) {
-		return strconv.AppendInt(b, int64(f), 10), true
-	}
-	format := byte('f')
-	if abs != 0 {
-		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
-			format = 'e'
-		}
-	}
-	b = strconv.AppendFloat(b, f, format, -1, bits)
-	if format == 'e' {
-		// clean up e-09 to e-9
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b, true
-}
-
 func appendBool(b []byte, v bool) []byte {
 	if v {
 		return append(b, "true"...)
@@ -244,7 +213,7 @@ func appendFloats[T float32 | float64](b []byte, x []T, bits int) ([]byte, error
 }
 
 func appendValueFloat(b []byte, f float64, bits int) ([]byte, error) {
-	b, ok := appendFloat(b, f, bits)
+	b, ok := dojo.AppendJSONFloat(b, f, bits)
 	if !ok {
 		return b, errNonFinite{"an observation value", f}
 	}
@@ -348,7 +317,7 @@ func appendInfo(b []byte, in *dojo.Info) ([]byte, error) {
 			b = appendString(b, m.Name)
 			b = append(b, ':')
 			var ok bool
-			if b, ok = appendFloat(b, m.Value, 64); !ok {
+			if b, ok = dojo.AppendJSONFloat(b, m.Value, 64); !ok {
 				return b, errNonFinite{"metric " + strconv.Quote(m.Name), m.Value}
 			}
 		}
@@ -377,11 +346,11 @@ func appendParts(b []byte, parts []dojo.Part) ([]byte, error) {
 		b = appendString(b, p.Name)
 		b = append(b, `,"value":`...)
 		var ok bool
-		if b, ok = appendFloat(b, p.Value, 64); !ok {
+		if b, ok = dojo.AppendJSONFloat(b, p.Value, 64); !ok {
 			return b, errNonFinite{"reward part " + strconv.Quote(p.Name), p.Value}
 		}
 		b = append(b, `,"weight":`...)
-		if b, ok = appendFloat(b, p.Weight, 64); !ok {
+		if b, ok = dojo.AppendJSONFloat(b, p.Weight, 64); !ok {
 			return b, errNonFinite{"the weight of reward part " + strconv.Quote(p.Name), p.Weight}
 		}
 		b = append(b, '}')
@@ -399,7 +368,7 @@ func appendStep(b []byte, s *dojo.Step) ([]byte, error) {
 	}
 	b = append(b, `,"reward":`...)
 	var ok bool
-	if b, ok = appendFloat(b, s.Reward, 64); !ok {
+	if b, ok = dojo.AppendJSONFloat(b, s.Reward, 64); !ok {
 		return b, errNonFinite{"the reward", s.Reward}
 	}
 	b = append(b, `,"terminated":`...)

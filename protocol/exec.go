@@ -319,9 +319,9 @@ func (a *ExecAgent) start(ctx context.Context) (*proc, error) {
 	ictx, icancel := context.WithTimeout(ctx, a.opts.StartTimeout)
 	defer icancel()
 	params, _ := marshal(struct {
-		ProtocolVersion string `json:"protocolVersion"`
-		ClientInfo      Info   `json:"clientInfo"`
-	}{ProtocolVersion, Info{Name: "dojo", Version: a.opts.Version}})
+		ProtocolVersion string      `json:"protocolVersion"`
+		ClientInfo      ProgramInfo `json:"clientInfo"`
+	}{ProtocolVersion, ProgramInfo{Name: "dojo", Version: a.opts.Version}})
 	if _, err := p.conn.call(ictx, "initialize", params); err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer to initialize within %v", a.opts.StartTimeout)
@@ -453,7 +453,7 @@ func (e *execEpisode) Act(ctx context.Context, t dojo.Turn) (dojo.Action, error)
 	if b, err = appendObs(b, &t.Obs); err == nil {
 		b = append(b, `,"reward":`...)
 		var ok bool
-		if b, ok = appendFloat(b, t.Reward, 64); !ok {
+		if b, ok = dojo.AppendJSONFloat(b, t.Reward, 64); !ok {
 			err = errNonFinite{"the reward", t.Reward}
 		} else {
 			b = append(b, `,"info":`...)
@@ -509,7 +509,7 @@ func (e *execEpisode) EndEpisode(ctx context.Context, end dojo.EpisodeEnd) {
 	b = append(b, `{"episode":`...)
 	b = strconv.AppendInt(b, int64(e.index), 10)
 	b = append(b, `,"return":`...)
-	if nb, ok := appendFloat(b, end.Return, 64); ok {
+	if nb, ok := dojo.AppendJSONFloat(b, end.Return, 64); ok {
 		b = nb
 	} else {
 		b = append(b, '0')

@@ -5,16 +5,20 @@ import (
 	"encoding/json"
 
 	"github.com/dojo-rl/dojo"
-	"github.com/dojo-rl/dojo/internal/jsonscan"
 )
 
 // The hot requests (env/step and env/stepMany with parallel arrays) are
-// read by a small scanner that accepts only their plain shape: ASCII
+// read by a small strict lexer that accepts only their plain shape: ASCII
 // strings without escapes, integer actions, the known members once each.
 // Anything else (an escape, a float, an unknown or repeated member, a
 // syntax error) declines, and encoding/json reads the params instead, so
 // results and error messages are the same either way; the fuzz tests
 // check it.
+//
+// gjson does not replace this lexer: it reads leniently (it skips what
+// lies between members, takes "1x" for a number, and never reports a
+// syntax error), so it cannot decline what must go to encoding/json, and
+// its validator recurses without bound on a deeply nested line.
 
 type lexer struct {
 	b []byte
@@ -180,27 +184,35 @@ func fastStepMany(raw []byte) (p stepManyParams, names [][]byte, actions []dojo.
 // given slices (emptied first), so a caller may reuse their arrays.
 func fastStepManyInto(raw []byte, names0 [][]byte, actions0 []dojo.Action) (p stepManyParams, names [][]byte, actions []dojo.Action, ok bool) {
 	l := lexer{b: raw}
+	// The members seen, one bit each.
+	const (
+		envs = 1 << iota
+		acts
+		compact
+		info
+		values
+	)
 	seen := 0
 	ok = l.object(func(name []byte) bool {
 		bit := 0
 		switch string(name) {
 		case "envs":
-			bit = 1
+			bit = envs
 		case "actions":
-			bit = 2
+			bit = acts
 		case "compact":
-			bit = 4
+			bit = compact
 		case "info":
-			bit = 8
+			bit = info
 		case "values":
-			bit = 16
+			bit = values
 		}
 		if bit == 0 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
 		switch bit {
-		case 1:
+		case envs:
 			if !l.next('[') {
 				return false
 			}
@@ -218,7 +230,7 @@ func fastStepManyInto(raw []byte, names0 [][]byte, actions0 []dojo.Action) (p st
 					return l.next(']')
 				}
 			}
-		case 2:
+		case acts:
 			if !l.next('[') {
 				return false
 			}
@@ -236,11 +248,11 @@ func fastStepManyInto(raw []byte, names0 [][]byte, actions0 []dojo.Action) (p st
 					return l.next(']')
 				}
 			}
-		case 4:
+		case compact:
 			var ok bool
 			p.Compact, ok = l.boolean()
 			return ok
-		case 8:
+		case info:
 			var ok bool
 			p.Info, ok = l.boolean()
 			return ok
@@ -250,13 +262,17 @@ func fastStepManyInto(raw []byte, names0 [][]byte, actions0 []dojo.Action) (p st
 			return ok
 		}
 	})
-	return p, names, actions, ok && seen&3 == 3 && len(names) == len(actions)
+	return p, names, actions, ok && seen&(envs|acts) == envs|acts && len(names) == len(actions)
 }
 
-// skip skips a value of a line known to be valid JSON.
+// skip skips the value at l.i, finding only where strings, arrays and
+// objects end, without checking what lies between (fastEnvelope leaves the
+// params to their reader, which checks them). gjson finds ends the same
+// way but only behind a path lookup, and gjson.GetBytes copies the value
+// it finds: an allocation per request on the hot path.
 func (l *lexer) skip() bool {
 	l.ws()
-	j := jsonscan.Value(l.b, l.i)
+	j := valueEnd(l.b, l.i)
 	if j <= l.i {
 		return false
 	}
@@ -264,15 +280,71 @@ func (l *lexer) skip() bool {
 	return true
 }
 
+// valueEnd returns the index just past the JSON value starting at b[i], or
+// -1 when b ends first. A number or a literal ends at the next ',', ':',
+// '}', ']' or white space (so at i itself when there is none).
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				if i = stringEnd(b, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', ':', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the string whose opening quote is
+// b[i], or -1 when b ends first.
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
 // fastEnvelope reads a request line of the plain shape: an object of
 // "jsonrpc" and "method" as strings without escapes, "id" as such a
 // string, a number or null, and "params", each at most once. Everything
-// but the params is checked here; checked says whether the params were
-// too (there are none). ok is false when slowEnvelope must read the line.
-func fastEnvelope(line []byte) (env envelope, checked, ok bool) {
+// but the params is checked here: scan is lineJSON when there are none,
+// paramsUnchecked when there are, and scanDeclined when slowEnvelope must
+// read the line.
+func fastEnvelope(line []byte) (env envelope, scan lineScan) {
 	l := lexer{b: line}
 	var seen [4]bool
-	ok = l.object(func(name []byte) bool {
+	ok := l.object(func(name []byte) bool {
 		k := -1
 		switch string(name) {
 		case "jsonrpc":
@@ -328,7 +400,13 @@ func fastEnvelope(line []byte) (env envelope, checked, ok bool) {
 		}
 		return true
 	})
-	return env, !seen[3], ok
+	switch {
+	case !ok:
+		return envelope{}, scanDeclined
+	case seen[3]:
+		return env, paramsUnchecked
+	}
+	return env, lineJSON
 }
 
 // literal reads the given literal.

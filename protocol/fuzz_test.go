@@ -129,7 +129,7 @@ func FuzzFastPaths(f *testing.F) {
 				}
 			}
 		}
-		if env, _, ok := fastEnvelope(raw); ok && json.Valid(raw) {
+		if env, scan := fastEnvelope(raw); scan != scanDeclined && json.Valid(raw) {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(raw, &m); err != nil {
 				t.Fatalf("fastEnvelope accepted %s: %v", s, err)
@@ -175,8 +175,11 @@ func FuzzFastAndSlowReadersAgree(f *testing.F) {
 	session := func(slow bool) (*session, *bytes.Buffer) {
 		var out bytes.Buffer
 		ctx, cancel := context.WithCancelCause(context.Background())
-		ss := (&Server{Registry: reg}).newSession(ctx, cancel, &out)
-		ss.slowOnly = slow
+		srv := &Server{Registry: reg}
+		if slow {
+			srv.reading = standardReading
+		}
+		ss := srv.newSession(ctx, cancel, &out)
 		for _, line := range []string{
 			`{"jsonrpc":"2.0","id":0,"method":"env/make","params":{"id":"gridworld/FrozenLake-v1"}}`,
 			`{"jsonrpc":"2.0","id":0,"method":"env/reset","params":{"env":"e1","seed":1}}`,

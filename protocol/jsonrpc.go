@@ -155,22 +155,9 @@ type envelope struct {
 	JSONRPC, ID, Method, Params, Result, Error json.RawMessage
 }
 
-// parseEnvelope reads a line holding one JSON object. A line that is not
-// JSON is a parse error; JSON of another type is an invalid request.
-//
-// The plain request lines of most clients are read by fastEnvelope, which
-// leaves the params unchecked: checked is false when params may still hold
-// invalid JSON, in which case whoever decodes them must first check the
-// line (session.decode does).
-func parseEnvelope(line []byte) (env envelope, checked bool, werr *Error) {
-	if env, checked, ok := fastEnvelope(line); ok {
-		return env, checked, nil
-	}
-	env, werr = slowEnvelope(line)
-	return env, true, werr
-}
-
-// slowEnvelope is parseEnvelope by encoding/json, checking the whole line.
+// slowEnvelope reads a line holding one JSON object with encoding/json,
+// checking the whole line. A line that is not JSON is a parse error; JSON
+// of another type is an invalid request.
 func slowEnvelope(line []byte) (envelope, *Error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(line, &m); err != nil {

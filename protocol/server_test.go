@@ -126,7 +126,7 @@ func TestResetStepAndInitialize(t *testing.T) {
 	c := startSession(t, &Server{Registry: testRegistry(), Version: "1.2.3"})
 	var init InitializeResult
 	c.ok("initialize", map[string]any{"protocolVersion": "1", "clientInfo": map[string]any{"name": "test"}}, &init)
-	if init.ProtocolVersion != ProtocolVersion || init.ServerInfo != (Info{"dojo", "1.2.3"}) || init.Capabilities.Limits.MaxEnvs != DefaultMaxEnvs ||
+	if init.ProtocolVersion != ProtocolVersion || init.ServerInfo != (ProgramInfo{"dojo", "1.2.3"}) || init.Capabilities.Limits.MaxEnvs != DefaultMaxEnvs ||
 		len(init.Capabilities.Methods) != len(methods) || init.Capabilities.Autoreset != "next-step" {
 		t.Errorf("initialize: %+v", init)
 	}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -86,5 +87,48 @@ func BenchmarkRunnerProgress(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/step")
 		})
+	}
+}
+
+// Two states of gridworld/Empty-8x8-v0 (seed 1, before and after a step
+// forward), as encoding/json writes them: the agent member changes.
+const (
+	mgState0 = `{"kind":"minigrid","width":8,"height":8,"grid":[2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,8,1,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0],"agent":[1,1],"dir":0,"view":7,"see_through_walls":true,"mission":"get to the green goal square","actions":["left","right","forward","pickup","drop","toggle","done"]}`
+	mgState1 = `{"kind":"minigrid","width":8,"height":8,"grid":[2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,2,5,0,2,5,0,1,0,0,1,0,0,1,0,0,1,0,0,1,0,0,8,1,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0,2,5,0],"agent":[2,1],"dir":0,"view":7,"see_through_walls":true,"mission":"get to the green goal square","actions":["left","right","forward","pickup","drop","toggle","done"]}`
+)
+
+// BenchmarkSplitObject splits a MiniGrid state into its top-level members.
+func BenchmarkSplitObject(b *testing.B) {
+	state := mgState0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := splitObject(state); !ok {
+			b.Fatal("not split")
+		}
+	}
+}
+
+// rawStater is a dojo.Stater whose state is given as JSON.
+type rawStater struct{ state json.RawMessage }
+
+func (s *rawStater) State() any { return s.state }
+
+// BenchmarkStatePatch records the state patches of steps that move a
+// MiniGrid agent back and forth: marshalling the state, splitting it and
+// writing the members that changed.
+func BenchmarkStatePatch(b *testing.B) {
+	states := []*rawStater{{json.RawMessage(mgState0)}, {json.RawMessage(mgState1)}}
+	var r stateRecorder
+	if _, err := r.reset(states[0]); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		patch, err := r.step(states[i%2])
+		if err != nil || patch == nil {
+			b.Fatal(patch, err)
+		}
 	}
 }

@@ -4,26 +4,32 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/dojo-rl/dojo"
-	"github.com/dojo-rl/dojo/internal/jsonscan"
+	"github.com/tidwall/gjson"
 )
 
 // stateRecorder turns the states of an env (dojo.Stater) into the state
 // members of the records: the whole state at Reset, then, at each step, the
 // top-level members that changed.
 type stateRecorder struct {
-	prev    []byte   // the last state, as JSON
-	members []member // its members, slices of prev
+	prev    string   // the last state, as JSON
+	members []member // its members, substrings of prev
+
+	// The state is encoded straight into a string, which gjson reads
+	// without a copy.
+	sb  strings.Builder
+	enc *json.Encoder
 }
 
 // member is one top-level member of a JSON object: its key (with quotes)
-// and value, as bytes of the object.
-type member struct{ key, value []byte }
+// and value, as text of the object.
+type member struct{ key, value string }
 
 // reset records the state after Reset: the whole object.
 func (r *stateRecorder) reset(s dojo.Stater) (json.RawMessage, error) {
-	b, ms, err := marshalState(s)
+	b, ms, err := r.marshal(s)
 	if err != nil {
 		return nil, err
 	}
@@ -35,15 +41,15 @@ func (r *stateRecorder) reset(s dojo.Stater) (json.RawMessage, error) {
 // previous state's (a JSON merge patch, RFC 7386, of the top level: a
 // member that disappeared is null), or nil when nothing changed.
 func (r *stateRecorder) step(s dojo.Stater) (json.RawMessage, error) {
-	b, ms, err := marshalState(s)
+	b, ms, err := r.marshal(s)
 	if err != nil {
 		return nil, err
 	}
-	if bytes.Equal(b, r.prev) {
+	if b == r.prev {
 		return nil, nil
 	}
 	patch := []byte{'{'}
-	add := func(key, value []byte) {
+	add := func(key, value string) {
 		if len(patch) > 1 {
 			patch = append(patch, ',')
 		}
@@ -52,13 +58,13 @@ func (r *stateRecorder) step(s dojo.Stater) (json.RawMessage, error) {
 		patch = append(patch, value...)
 	}
 	for _, m := range ms {
-		if old, ok := lookupMember(r.members, m.key); !ok || !bytes.Equal(old, m.value) {
+		if old, ok := lookupMember(r.members, m.key); !ok || old != m.value {
 			add(m.key, m.value)
 		}
 	}
 	for _, m := range r.members {
 		if _, ok := lookupMember(ms, m.key); !ok {
-			add(m.key, []byte("null"))
+			add(m.key, "null")
 		}
 	}
 	r.prev, r.members = b, ms
@@ -68,29 +74,34 @@ func (r *stateRecorder) step(s dojo.Stater) (json.RawMessage, error) {
 	return json.RawMessage(append(patch, '}')), nil
 }
 
-func lookupMember(ms []member, key []byte) ([]byte, bool) {
+func lookupMember(ms []member, key string) (string, bool) {
 	for _, m := range ms {
-		if bytes.Equal(m.key, key) {
+		if m.key == key {
 			return m.value, true
 		}
 	}
-	return nil, false
+	return "", false
 }
 
-// marshalState marshals the env's state and splits it into its members.
-func marshalState(s dojo.Stater) ([]byte, []member, error) {
-	b, err := json.Marshal(s.State())
-	if err != nil {
-		return nil, nil, dojo.Errorf(dojo.CodeInternal, "the env's State does not marshal to JSON: %v", err)
+// marshal marshals the env's state as json.Marshal does and splits it into
+// its members.
+func (r *stateRecorder) marshal(s dojo.Stater) (string, []member, error) {
+	if r.enc == nil {
+		r.enc = json.NewEncoder(&r.sb)
 	}
+	r.sb.Reset()
+	if err := r.enc.Encode(s.State()); err != nil {
+		return "", nil, dojo.Errorf(dojo.CodeInternal, "the env's State does not marshal to JSON: %v", err)
+	}
+	b := strings.TrimSuffix(r.sb.String(), "\n") // Encode's newline
 	ms, ok := splitObject(b)
 	if !ok {
-		return nil, nil, dojo.Errorf(dojo.CodeInternal, "the env's State is %s, not a JSON object", abbreviate(b))
+		return "", nil, dojo.Errorf(dojo.CodeInternal, "the env's State is %s, not a JSON object", abbreviate(b))
 	}
 	return b, ms, nil
 }
 
-func abbreviate(b []byte) string {
+func abbreviate[T ~string | ~[]byte](b T) string {
 	if len(b) > 60 {
 		return string(b[:60]) + "..."
 	}
@@ -99,30 +110,39 @@ func abbreviate(b []byte) string {
 
 // splitObject splits compact JSON (as encoding/json writes it) holding an
 // object into its top-level members. ok is false when b is not an object.
-func splitObject(b []byte) (ms []member, ok bool) {
+//
+// gjson finds the members (it was measured as fast as a scanner of our
+// own, with fewer lines); it does not validate, so splitObject checks that
+// the members it reports tile the object: a colon joins each key to its
+// value, a comma each value to the next key, and the last value ends at
+// the closing brace.
+func splitObject(b string) (ms []member, ok bool) {
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
 		return nil, false
 	}
-	i := 1
-	for i < len(b)-1 {
-		if b[i] == ',' {
-			i++
+	next := 1 // where the next key must start
+	ok = true
+	gjson.Parse(b).ForEach(func(key, value gjson.Result) bool {
+		k0, v0 := key.Index, value.Index
+		k1 := k0 + len(key.Raw)
+		if k0 != next || k1 >= len(b) || b[k1] != ':' || v0 != k1+1 || value.Raw == "" {
+			ok = false
+			return false
 		}
-		k0 := i
-		i = jsonscan.Value(b, i)
-		if i < 0 || i >= len(b) || b[i] != ':' || b[k0] != '"' {
-			return nil, false
+		v1 := v0 + len(value.Raw)
+		if v1 >= len(b) || (b[v1] != ',' && v1 != len(b)-1) {
+			ok = false
+			return false
 		}
-		k1 := i
-		i++
-		v0 := i
-		i = jsonscan.Value(b, i)
-		if i < 0 {
-			return nil, false
-		}
-		ms = append(ms, member{key: b[k0:k1], value: b[v0:i]})
+		ms = append(ms, member{key: b[k0:k1], value: b[v0:v1]})
+		next = v1 + 1 // past the comma
+		return true
+	})
+	if len(ms) == 0 {
+		return nil, ok && len(b) == 2 // {}
 	}
-	return ms, true
+	return ms, ok && next == len(b) // the last value ends at the brace
+
 }
 
 // MergeState applies a step's state to the state before it, as a JSON

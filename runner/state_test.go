@@ -225,7 +225,7 @@ func TestSplitObject(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms, ok := splitObject(b)
+		ms, ok := splitObject(string(b))
 		if !ok {
 			t.Fatalf("splitObject(%s) failed", b)
 		}
@@ -234,7 +234,7 @@ func TestSplitObject(t *testing.T) {
 		}
 		for _, m := range ms {
 			var k string
-			if err := json.Unmarshal(m.key, &k); err != nil {
+			if err := json.Unmarshal([]byte(m.key), &k); err != nil {
 				t.Fatalf("%s: key %s: %v", b, m.key, err)
 			}
 			want, _ := json.Marshal(obj[k])
@@ -243,8 +243,8 @@ func TestSplitObject(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"", "[]", "1", `"{}"`, "{", `{"a"}`, `{"a":"}`} {
-		if _, ok := splitObject([]byte(bad)); ok {
+	for _, bad := range []string{"", "[]", "1", `"{}"`, "{", `{"a"}`, `{"a":"}`, `{"a":1}"b":2}`, `{"a":{}`, `{"a":1,}`, `{,"a":1}`} {
+		if _, ok := splitObject(bad); ok {
 			t.Errorf("splitObject(%q) accepted", bad)
 		}
 	}

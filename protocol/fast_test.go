@@ -1,4 +1,4 @@
-package jsonscan
+package protocol
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestValue(t *testing.T) {
+func TestValueEnd(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		i    int
@@ -24,15 +24,15 @@ func TestValue(t *testing.T) {
 		{`{"k":5}`, 1, 4},
 		{``, 0, -1},
 	} {
-		if got := Value([]byte(tc.in), tc.i); got != tc.want {
-			t.Errorf("Value(%q, %d) = %d, want %d", tc.in, tc.i, got, tc.want)
+		if got := valueEnd([]byte(tc.in), tc.i); got != tc.want {
+			t.Errorf("valueEnd(%q, %d) = %d, want %d", tc.in, tc.i, got, tc.want)
 		}
 	}
 }
 
-// TestValueOnEncodedValues: on what encoding/json writes, Value finds the
+// TestValueEndOnEncodedValues: on what encoding/json writes, valueEnd finds the
 // end of every value of random nested documents.
-func TestValueOnEncodedValues(t *testing.T) {
+func TestValueEndOnEncodedValues(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var gen func(depth int) any
 	gen = func(depth int) any {
@@ -64,13 +64,13 @@ func TestValueOnEncodedValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		end := Value(b, 1) // the first element
+		end := valueEnd(b, 1) // the first element
 		var first any
 		if err := json.Unmarshal(b[1:end], &first); err != nil || b[end] != ',' {
-			t.Fatalf("Value(%s, 1) = %d: %q is not the first element (%v)", b, end, b[1:end], err)
+			t.Fatalf("valueEnd(%s, 1) = %d: %q is not the first element (%v)", b, end, b[1:end], err)
 		}
-		if got := Value(b, 0); got != len(b) {
-			t.Fatalf("Value(%s, 0) = %d, want %d", b, got, len(b))
+		if got := valueEnd(b, 0); got != len(b) {
+			t.Fatalf("valueEnd(%s, 0) = %d, want %d", b, got, len(b))
 		}
 	}
 }
