@@ -273,38 +273,7 @@ func TestOpenAIAgentSendsTheTaskTools(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var eps []runner.Episode
-			_, err = runner.Run(context.Background(), runner.Config{
-				Registry: reg, Env: tc.id, Options: tc.opts, Agent: agent, AgentName: agent.Name(),
-				Episodes: toolSeeds, Seed: toolSeedBase, Workers: 2,
-				OnEpisode: func(ep runner.Episode) { eps = append(eps, ep) },
-			})
-			if err != nil {
-				t.Fatalf("Run: %v", err)
-			}
-			env, err := reg.Make(tc.id, tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer dojo.Close(env)
-			spec := env.Spec()
-			absent := 0
-			defer func() {
-				if absent == len(eps) {
-					t.Skipf("the env's data is absent: %s", eps[0].Error)
-				}
-			}()
-			for _, ep := range eps {
-				if ep.ErrorCode == dojo.CodeNotFound { // absent data, or a question on a database absent from it
-					t.Logf("seed %d: %s", ep.Seed, ep.Error)
-					absent++
-					continue
-				}
-				if ep.Error != "" {
-					t.Fatalf("seed %d: %s", ep.Seed, ep.Error)
-				}
-				want := taskTools(t, env, spec, ep.Seed)
-				checkFirstObsTools(t, env, spec, ep, want)
+			playToolCase(t, reg, tc, agent, agent.Name(), toolSeedBase, func(spec dojo.Spec, ep runner.Episode, want []dojo.Tool) {
 				var wantSent wireTools
 				if spec.Action.Kind == dojo.KindToolCalls {
 					wantSent = openAITools(t, want)
@@ -320,8 +289,49 @@ func TestOpenAIAgentSendsTheTaskTools(t *testing.T) {
 						t.Fatalf("seed %d, request %d of %d: tools (-want +got):\n%s", ep.Seed, i+1, len(got), diff)
 					}
 				}
-			}
+			})
 		})
+	}
+}
+
+// playToolCase plays toolSeeds episodes of the case from seed with agent,
+// checks each episode's first observation against its task's tools, and
+// calls check with the spec, the episode and those tools. Episodes whose
+// data is absent (not_found) are passed over; the case is skipped when
+// none played.
+func playToolCase(t *testing.T, reg *dojo.Registry, tc toolCase, agent dojo.AgentMaker, name string, seed uint64, check func(spec dojo.Spec, ep runner.Episode, want []dojo.Tool)) {
+	t.Helper()
+	var eps []runner.Episode
+	_, err := runner.Run(context.Background(), runner.Config{
+		Registry: reg, Env: tc.id, Options: tc.opts, Agent: agent, AgentName: name,
+		Episodes: toolSeeds, Seed: seed, Workers: 2,
+		OnEpisode: func(ep runner.Episode) { eps = append(eps, ep) },
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	env, err := reg.Make(tc.id, tc.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dojo.Close(env)
+	spec := env.Spec()
+	absent := 0
+	for _, ep := range eps {
+		if ep.ErrorCode == dojo.CodeNotFound { // absent data, or a question on a database absent from it
+			t.Logf("seed %d: %s", ep.Seed, ep.Error)
+			absent++
+			continue
+		}
+		if ep.Error != "" {
+			t.Fatalf("seed %d: %s", ep.Seed, ep.Error)
+		}
+		want := taskTools(t, env, spec, ep.Seed)
+		checkFirstObsTools(t, env, spec, ep, want)
+		check(spec, ep, want)
+	}
+	if absent == len(eps) {
+		t.Skipf("the env's data is absent: %s", eps[0].Error)
 	}
 }
 
@@ -451,38 +461,7 @@ func TestExecAgentStartsWithTheTaskTools(t *testing.T) {
 		base := uint64(i)<<32 | toolSeedBase // seeds of the case's own
 		t.Run(tc.String(), func(t *testing.T) {
 			t.Parallel()
-			var eps []runner.Episode
-			_, err := runner.Run(context.Background(), runner.Config{
-				Registry: reg, Env: tc.id, Options: tc.opts, Agent: agent, AgentName: "exec:tools",
-				Episodes: toolSeeds, Seed: base, Workers: 2,
-				OnEpisode: func(ep runner.Episode) { eps = append(eps, ep) },
-			})
-			if err != nil {
-				t.Fatalf("Run: %v", err)
-			}
-			env, err := reg.Make(tc.id, tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer dojo.Close(env)
-			spec := env.Spec()
-			absent := 0
-			defer func() {
-				if absent == len(eps) {
-					t.Skipf("the env's data is absent: %s", eps[0].Error)
-				}
-			}()
-			for _, ep := range eps {
-				if ep.ErrorCode == dojo.CodeNotFound { // absent data, or a question on a database absent from it
-					t.Logf("seed %d: %s", ep.Seed, ep.Error)
-					absent++
-					continue
-				}
-				if ep.Error != "" {
-					t.Fatalf("seed %d: %s", ep.Seed, ep.Error)
-				}
-				want := taskTools(t, env, spec, ep.Seed)
-				checkFirstObsTools(t, env, spec, ep, want)
+			playToolCase(t, reg, tc, agent, "exec:tools", base, func(spec dojo.Spec, ep runner.Episode, want []dojo.Tool) {
 				if spec.Action.Kind != dojo.KindToolCalls {
 					want = ep.Reset.Obs.ToolsOr(&spec)
 				}
@@ -497,7 +476,7 @@ func TestExecAgentStartsWithTheTaskTools(t *testing.T) {
 				if diff := cmp.Diff(canonTools(t, want), canonTools(t, got)); diff != "" {
 					t.Fatalf("seed %d: episode/start tools (-want +got):\n%s", ep.Seed, diff)
 				}
-			}
+			})
 		})
 	}
 }
