@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -29,11 +30,10 @@ type Env struct {
 	parts      *reward.Parts
 	metrics    dojo.Metrics
 
-	t         *qaTask
-	prompt    []dojo.Message
-	ep        *qaEpisode
-	everReset bool
-	running   bool
+	t      *qaTask
+	prompt []dojo.Message
+	ep     *qaEpisode
+	life   family.Lifecycle
 }
 
 // Env implements these optional interfaces.
@@ -186,7 +186,7 @@ func qaObsText(ms []dojo.Message) string {
 
 // Reset starts the task of seed.
 func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Obs{}, dojo.Info{}, err
 	}
 	t, err := e.task(seed)
@@ -195,7 +195,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	}
 	e.t, e.prompt = t, e.promptOf(t)
 	e.ep = newQAEpisode(t.web, &t.it, e.cfg)
-	e.everReset, e.running = true, true
+	e.life.Begin()
 	e.parts.Reset()
 	e.setMetrics()
 	info := dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics, Extra: map[string]any{"kind": t.it.kind, "hops": t.it.hops}}
@@ -220,13 +220,7 @@ func (e *Env) setMetrics() {
 
 // Step plays one assistant turn.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
-	if !e.everReset {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if !e.running {
-		return dojo.Step{}, dojo.ErrEnded
-	}
-	if err := ctx.Err(); err != nil {
+	if err := e.life.Step(ctx); err != nil {
 		return dojo.Step{}, err
 	}
 	e.parts.Reset()
@@ -251,7 +245,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		}
 	}
 	if st.Done() {
-		e.running = false
+		e.life.End()
 		e.ep.searchR1Parts(&res.vals)
 	}
 	for i, v := range res.vals {

@@ -29,7 +29,7 @@ type qaVerifyBlock struct {
 
 // GenerateTask returns the task of seed, its gold in Verify.
 func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Task{}, err
 	}
 	t, err := e.task(seed)
@@ -144,7 +144,7 @@ func (e *Env) fromVerify(t dojo.Task) (*qaTask, error) {
 // </tool_call>. The parts are the episode's, summed over its turns; the
 // sr1 parts score the replayed text with the recomputed information.
 func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (dojo.Score, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Score{}, err
 	}
 	var qt *qaTask

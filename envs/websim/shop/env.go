@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -41,16 +42,15 @@ type Env struct {
 	parts      *reward.Parts
 	metrics    dojo.Metrics
 
-	c         *catalog
-	seed      uint64
-	g         *goal
-	rank      int
-	ep        *episode
-	view      view
-	w         pageWriter
-	acts      []decodedAction
-	everReset bool
-	running   bool
+	c    *catalog
+	seed uint64
+	g    *goal
+	rank int
+	ep   *episode
+	view view
+	w    pageWriter
+	acts []decodedAction
+	life family.Lifecycle
 
 	// baseline policies' state (see BaselineAction)
 	baseRNG   *rand.Rand
@@ -111,7 +111,7 @@ func (e *Env) catalog() *catalog {
 
 // Reset starts the session of seed: the seed selects the instruction.
 func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Obs{}, dojo.Info{}, err
 	}
 	c := e.catalog()
@@ -127,7 +127,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	}
 	e.baseRNG = rand.New(rand.NewPCG(seed, streamBaseline))
 	e.baseClick = 0
-	e.everReset, e.running = true, true
+	e.life.Begin()
 	e.parts.Reset()
 	e.setMetrics()
 	page := e.renderPage("")
@@ -179,13 +179,7 @@ func (e *Env) setMetrics() {
 // clickables, or each tool call in order (one action each, until the
 // session ends or the step limit is reached).
 func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
-	if !e.everReset {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if !e.running {
-		return dojo.Step{}, dojo.ErrEnded
-	}
-	if err := ctx.Err(); err != nil {
+	if err := e.life.Step(ctx); err != nil {
 		return dojo.Step{}, err
 	}
 	e.parts.Reset()
@@ -235,7 +229,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		st.Truncated = true
 	}
 	if st.Done() {
-		e.running = false
+		e.life.End()
 	}
 	e.setMetrics()
 	st.Obs = dojo.Obs{Text: page, Messages: msgs, Value: e.setView()}

@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -512,5 +513,62 @@ func TestShopSimpleObservation(t *testing.T) {
 	st = shopPlay(t, env, 6, "search["+env.g.Instruction+"]")
 	if !strings.HasPrefix(st.Obs.Text, "Instruction: [SEP] "+env.g.Instruction+" [SEP] Back to Search [SEP] Page 1 (1-10) of 50 total results [SEP] Next > [SEP] B0") || strings.Contains(st.Obs.Text, "\n") {
 		t.Errorf("results page %q", st.Obs.Text)
+	}
+}
+
+// TestShopLifecycleErrors: Step, OracleAction and BaselineAction before
+// Reset are ErrNotReset, after the session ended ErrEnded, and a done
+// context is dojo.CheckContext's error (code canceled or timeout, wrapping
+// the context's error) in Reset, Step, GenerateTask and VerifyTask.
+func TestShopLifecycleErrors(t *testing.T) {
+	ctx := context.Background()
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	env := makeShop(t, nil)
+	if _, err := env.Step(ctx, dojo.TextAction("search[x]")); err != dojo.ErrNotReset {
+		t.Fatalf("Step before Reset: %v, want ErrNotReset", err)
+	}
+	if _, err := env.OracleAction(ctx); err != dojo.ErrNotReset {
+		t.Fatalf("OracleAction before Reset: %v, want ErrNotReset", err)
+	}
+	if _, err := env.BaselineAction(ctx, "top-result"); err != dojo.ErrNotReset {
+		t.Fatalf("BaselineAction before Reset: %v, want ErrNotReset", err)
+	}
+	isCanceled := func(what string, err error) {
+		t.Helper()
+		if dojo.ErrorCode(err) != dojo.CodeCanceled || !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s with a canceled context: %v (code %q), want code canceled wrapping context.Canceled", what, err, dojo.ErrorCode(err))
+		}
+	}
+	_, _, err := env.Reset(canceled, 1)
+	isCanceled("Reset", err)
+	_, err = env.GenerateTask(canceled, 1)
+	isCanceled("GenerateTask", err)
+	_, err = env.VerifyTask(canceled, dojo.Task{Seed: 1}, dojo.Response{Text: "search[x]"})
+	isCanceled("VerifyTask", err)
+	shopPlay(t, env, 1)
+	_, err = env.Step(canceled, dojo.TextAction("search[x]"))
+	isCanceled("Step", err)
+	for {
+		a, err := env.OracleAction(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := env.Step(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Done() {
+			break
+		}
+	}
+	if _, err := env.Step(ctx, dojo.TextAction("search[x]")); err != dojo.ErrEnded {
+		t.Fatalf("Step after the end: %v, want ErrEnded", err)
+	}
+	if _, err := env.OracleAction(ctx); err != dojo.ErrEnded {
+		t.Fatalf("OracleAction after the end: %v, want ErrEnded", err)
+	}
+	if _, err := env.BaselineAction(ctx, "top-result"); err != dojo.ErrEnded {
+		t.Fatalf("BaselineAction after the end: %v, want ErrEnded", err)
 	}
 }

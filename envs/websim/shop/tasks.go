@@ -28,7 +28,7 @@ func (e *Env) taskID(seed uint64) string {
 // page with the instruction as its prompt, the tools (action_format=tools),
 // and the goal in Verify.
 func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Task{}, err
 	}
 	c := e.catalog()
@@ -71,7 +71,7 @@ func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) 
 // The goal comes from t.Verify (its catalog rebuilt and checked against
 // catalog_hash), or from regenerating t.Seed when Verify is empty.
 func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (dojo.Score, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Score{}, err
 	}
 	var vb verifyBlock
