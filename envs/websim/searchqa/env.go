@@ -25,8 +25,7 @@ type Env struct {
 	corpus, qa string
 	cfg        qaConfig
 	maxTurns   int
-	terminate  bool
-	maxInvalid int
+	policy     family.Policy
 	parts      *reward.Parts
 	metrics    dojo.Metrics
 
@@ -48,7 +47,7 @@ func newEnv(v searchVariant, o dojo.Options) (*Env, error) {
 		v: v, opts: o.Clone(), kind: o.String("kind"), hops: o.Int("hops"), size: o.Int("size"), noise: o.Float("noise"),
 		perWorld: o.Int("questions_per_world"), corpus: o.String("corpus"), qa: o.String("qa"),
 		cfg:      qaConfig{text: o.String("mode") == "text", topk: o.Int("topk")},
-		maxTurns: o.Int("max_turns"), terminate: o.String("invalid_action") == "terminate", maxInvalid: max(1, o.Int("max_invalid")),
+		maxTurns: o.Int("max_turns"), policy: family.NewPolicy(o),
 	}
 	if v.kind != "" {
 		e.kind = v.kind
@@ -235,7 +234,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		st.Terminated = true
 		st.Info.Success = res.success
 		st.Obs = dojo.Obs{Text: res.closing}
-	case e.terminate && e.ep.invalid >= e.maxInvalid:
+	case e.policy.Ends(e.ep.invalid):
 		st.Terminated = true
 		st.Obs = e.turnObs(&res)
 	default:

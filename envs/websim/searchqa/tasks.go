@@ -171,7 +171,7 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		}
 		errs = append(errs, res.errs...)
 		success = res.success
-		return res.final || ep.turns >= e.maxTurns || e.terminate && ep.invalid >= e.maxInvalid
+		return res.final || ep.turns >= e.maxTurns || e.policy.Ends(ep.invalid)
 	}
 	if len(r.Messages) > 0 {
 		for _, m := range r.Messages {

@@ -29,18 +29,17 @@ func (v *view) CloneValue() any {
 // Env is websim/Shop-v0. Make it with a registry to which Register (or
 // websim.Register) added it.
 type Env struct {
-	spec       dojo.Spec
-	opts       dojo.Options
-	catCfg     catalogConfig
-	goalCfg    goalConfig
-	maxSteps   int
-	simple     bool
-	tools      bool
-	showAttrs  bool
-	terminate  bool
-	maxInvalid int
-	parts      *reward.Parts
-	metrics    dojo.Metrics
+	spec      dojo.Spec
+	opts      dojo.Options
+	catCfg    catalogConfig
+	goalCfg   goalConfig
+	maxSteps  int
+	simple    bool
+	tools     bool
+	showAttrs bool
+	policy    family.Policy
+	parts     *reward.Parts
+	metrics   dojo.Metrics
 
 	c    *catalog
 	seed uint64
@@ -68,15 +67,14 @@ var (
 
 func newEnv(o dojo.Options) (*Env, error) {
 	e := &Env{
-		opts:       o.Clone(),
-		catCfg:     catalogConfig{Products: o.Int("products"), Variants: o.Int("variants"), Seed: uint64(o.Int("catalog_seed"))},
-		goalCfg:    goalConfig{attributes: o.Int("goal_attributes"), paraphrase: o.Float("paraphrase")},
-		maxSteps:   o.Int("max_steps"),
-		simple:     o.String("observation") == "simple",
-		tools:      o.String("action_format") == "tools",
-		showAttrs:  o.Bool("show_attrs"),
-		terminate:  o.String("invalid_action") == "terminate",
-		maxInvalid: max(1, o.Int("max_invalid")),
+		opts:      o.Clone(),
+		catCfg:    catalogConfig{Products: o.Int("products"), Variants: o.Int("variants"), Seed: uint64(o.Int("catalog_seed"))},
+		goalCfg:   goalConfig{attributes: o.Int("goal_attributes"), paraphrase: o.Float("paraphrase")},
+		maxSteps:  o.Int("max_steps"),
+		simple:    o.String("observation") == "simple",
+		tools:     o.String("action_format") == "tools",
+		showAttrs: o.Bool("show_attrs"),
+		policy:    family.NewPolicy(o),
 	}
 	if err := checkCatalogConfig(ID, e.catCfg); err != nil {
 		return nil, err
@@ -189,7 +187,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	var msgs []dojo.Message
 	page := ""
 	for _, d := range e.acts {
-		if e.ep.done() || e.ep.steps >= e.maxSteps || e.terminate && e.ep.invalid >= e.maxInvalid {
+		if e.ep.done() || e.ep.steps >= e.maxSteps || e.policy.Ends(e.ep.invalid) {
 			msgs = append(msgs, dojo.Message{Role: "tool", ToolCallID: d.callID, Name: d.act.verb, Content: "Not run: the session ended before this call."})
 			continue
 		}
@@ -223,7 +221,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		st.Terminated = true
 		st.Info.Success = e.ep.score.Total == 1
 		st.Info.Extra = e.purchaseInfo()
-	case e.terminate && e.ep.invalid >= e.maxInvalid:
+	case e.policy.Ends(e.ep.invalid):
 		st.Terminated = true
 	case e.ep.steps >= e.maxSteps:
 		st.Truncated = true

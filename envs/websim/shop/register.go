@@ -1,6 +1,9 @@
 package shop
 
-import "github.com/dojo-rl/dojo"
+import (
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
+)
 
 // ID is the id of the simulated shop.
 const ID = "websim/Shop-v0"
@@ -29,7 +32,7 @@ var shopProfiles = map[string]map[string]float64{
 }
 
 func shopOptions() []dojo.Option {
-	return []dojo.Option{
+	opts := []dojo.Option{
 		dojo.Option{Name: "products", Type: dojo.OptInt, Default: 1000,
 			Description: "products in the generated catalog (WebShop's num_products; its small settings are 100 and 1000)"}.Range(50, 100000),
 		dojo.Option{Name: "variants", Type: dojo.OptInt, Default: 2,
@@ -48,13 +51,15 @@ func shopOptions() []dojo.Option {
 			Description: "the action space the spec announces: text (search[query] and click[button], as WebShop) or tools (tool calls of search {query} and click {button}); both are accepted either way"},
 		{Name: "show_attrs", Type: dojo.OptBool, Default: false,
 			Description: "show an Attributes button on item pages listing the product's attributes (WebShop's show_attrs)"},
-		{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"},
-			Description: "penalize: an invalid action changes nothing and scores invalid=-1; terminate: as penalize, and the episode terminates as a failure once max_invalid actions were invalid"},
-		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1,
-			Description: "with invalid_action=terminate, the number of invalid actions that terminates the episode"}.Range(1, 1000),
-		{Name: dojo.RewardOption, Type: dojo.OptReward,
-			Description: "reward profile: webshop (default: WebShop's score on Buy Now), sparse (success), shaped (score with progress, invalid and step-cost terms), or an object of component weights"},
 	}
+	opts = append(opts, family.InvalidOptions(family.InvalidText{
+		Penalize:  "an invalid action changes nothing and scores invalid=-1",
+		Terminate: "once max_invalid actions were invalid",
+		Counted:   "invalid actions",
+		Max:       1000,
+	})...)
+	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
+		Description: "reward profile: webshop (default: WebShop's score on Buy Now), sparse (success), shaped (score with progress, invalid and step-cost terms), or an object of component weights"})
 }
 
 func shopSpec(tools bool, maxSteps int) dojo.Spec {
