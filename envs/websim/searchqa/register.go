@@ -109,7 +109,7 @@ func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {
 		ObsText:        true,
 		Action:         act,
 		MaxSteps:       maxTurns,
-		Rewards:        searchComponents,
+		Rewards:        components[:],
 		Profiles:       searchProfiles,
 		DefaultProfile: profile,
 		Options:        v.options(),

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // qaVerifyBlock is Task.Verify: where the question comes from, and its gold.
@@ -161,7 +161,7 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		return dojo.Score{}, err
 	}
 	ep := newQAEpisode(qt.web, &qt.it, e.cfg)
-	var vals [numSearchParts]float64
+	var vals [numComponents]float64
 	success := false
 	var errs []string
 	play := func(a dojo.Action) bool {
@@ -187,14 +187,5 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		}
 	}
 	ep.searchR1Parts(&vals)
-	parts := make([]dojo.Part, numSearchParts)
-	w := e.parts.Parts()
-	for i := range parts {
-		parts[i] = dojo.Part{Name: searchComponents[i].Name, Value: vals[i], Weight: w[i].Weight}
-	}
-	s := dojo.Score{Reward: dojo.Sum(parts), Success: success, Parts: parts}
-	if len(errs) > 0 {
-		s.Error = strings.Join(errs, "; ")
-	}
-	return s, nil
+	return family.Score(components[:], vals[:], e.parts.Parts(), success, errs), nil
 }

@@ -250,15 +250,15 @@ func (ep *episode) take(d decodedAction) stepResult {
 
 // addTo adds the action's reward components to vals.
 func (res stepResult) addTo(vals *[numComponents]float64) {
-	vals[cShopStepCost]--
+	vals[cStepCost]--
 	if res.invalid != "" {
-		vals[cShopInvalid]--
+		vals[cInvalid]--
 	}
-	vals[cShopProgress] += res.progress
+	vals[cProgress] += res.progress
 	if res.bought {
-		vals[cShopWebShop] += res.score
+		vals[cWebShop] += res.score
 		if res.success {
-			vals[cShopSuccess] = 1
+			vals[cSuccess] = 1
 		}
 	}
 }

@@ -94,7 +94,7 @@ func episodeOf(t testing.TB, env *Env, seed uint64, policy func() (dojo.Action, 
 		}
 		ret += st.Reward
 		if st.Done() {
-			return st.Info.Success, st.Info.Parts[cShopWebShop].Value, ret
+			return st.Info.Success, st.Info.Parts[cWebShop].Value, ret
 		}
 	}
 }
@@ -311,7 +311,7 @@ func TestShopInvalidActions(t *testing.T) {
 			if st.Obs.Text != "Invalid action: "+st.Info.Error+"\n"+before {
 				t.Errorf("observation %q, want the error and the unchanged page", st.Obs.Text)
 			}
-			if st.Done() || st.Info.Parts[cShopInvalid].Value != -1 || st.Info.Parts[cShopStepCost].Value != -1 {
+			if st.Done() || st.Info.Parts[cInvalid].Value != -1 || st.Info.Parts[cStepCost].Value != -1 {
 				t.Errorf("done %v, parts %v", st.Done(), st.Info.Parts)
 			}
 			if want := -0.1 - 0.01; math.Abs(st.Reward-want) > 1e-12 {
@@ -378,7 +378,7 @@ func TestShopActionForms(t *testing.T) {
 			t.Errorf("message %d: %+v", i, m)
 		}
 	}
-	if got := st.Info.Parts[cShopStepCost].Value; got != -float64(len(calls)-1) {
+	if got := st.Info.Parts[cStepCost].Value; got != -float64(len(calls)-1) {
 		t.Errorf("step_cost %v over %d calls", got, len(calls)-1)
 	}
 	_ = g
@@ -474,7 +474,7 @@ func TestShopRewardProfiles(t *testing.T) {
 		a, _ := env.OracleAction(ctx)
 		st, _ := env.Step(ctx, a)
 		steps++
-		progress += st.Info.Parts[cShopProgress].Value
+		progress += st.Info.Parts[cProgress].Value
 		ret += st.Reward
 		if st.Done() {
 			break
@@ -494,8 +494,8 @@ func TestShopRewardProfiles(t *testing.T) {
 	}
 	st, _ := env.Step(ctx, dojo.TextAction("click[buy now]"))
 	g := env.g
-	if want := float64(len(g.Attributes)+1) / float64(len(g.Attributes)+len(g.Options)+1); st.Info.Parts[cShopWebShop].Value != want || st.Info.Success {
-		t.Errorf("buying without options scored %v (success %v), want %v", st.Info.Parts[cShopWebShop].Value, st.Info.Success, want)
+	if want := float64(len(g.Attributes)+1) / float64(len(g.Attributes)+len(g.Options)+1); st.Info.Parts[cWebShop].Value != want || st.Info.Success {
+		t.Errorf("buying without options scored %v (success %v), want %v", st.Info.Parts[cWebShop].Value, st.Info.Success, want)
 	}
 }
 

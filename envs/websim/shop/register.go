@@ -8,23 +8,26 @@ import (
 // ID is the id of the simulated shop.
 const ID = "websim/Shop-v0"
 
-// Reward components of the shop, in Spec.Rewards order.
-const (
-	cShopSuccess = iota
-	cShopWebShop
-	cShopProgress
-	cShopInvalid
-	cShopStepCost
-	numComponents
-)
-
-var shopComponents = []dojo.Component{
+// components are the reward components of the shop, in Spec.Rewards order.
+var components = [...]dojo.Component{
 	{Name: dojo.SuccessComponent, Shaped: 0, Description: "1 on the Buy Now step iff WebShop's score of the purchase is 1, else 0"},
 	{Name: "webshop", Shaped: 1, Description: "on the Buy Now step, WebShop's score r_type·(attribute matches + option matches + [price ≤ bound])/(|attributes| + |options| + 1) in [0, 1]; 0 on other steps"},
 	{Name: "progress", Shaped: 0.1, Description: "potential-based shaping Φ(s') − Φ(s) (γ = 1) with Φ 0.25 on results holding the target, 0.5 + 0.5·(share of goal options chosen) on the target's pages, 0 elsewhere and after buying: sums to 0 over a finished episode"},
 	{Name: "invalid", Shaped: 0.1, Description: "−1 per invalid action (unparseable, a click on something not on the page, a search without a search box)"},
 	{Name: "step_cost", Shaped: 0.01, Description: "−1 per action"},
 }
+
+// numComponents is the number of reward components.
+const numComponents = len(components)
+
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess  = family.MustIndex(components[:], dojo.SuccessComponent)
+	cWebShop  = family.MustIndex(components[:], "webshop")
+	cProgress = family.MustIndex(components[:], "progress")
+	cInvalid  = family.MustIndex(components[:], "invalid")
+	cStepCost = family.MustIndex(components[:], "step_cost")
+)
 
 var shopProfiles = map[string]map[string]float64{
 	// WebShop's own reward: the score of the purchase, given on Buy Now.
@@ -81,7 +84,7 @@ func shopSpec(tools bool, maxSteps int) dojo.Spec {
 		ObsText:        true,
 		Action:         act,
 		MaxSteps:       maxSteps,
-		Rewards:        shopComponents,
+		Rewards:        components[:],
 		Profiles:       shopProfiles,
 		DefaultProfile: "webshop",
 		Options:        shopOptions(),

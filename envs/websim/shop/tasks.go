@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // verifyBlock is a shop task's Task.Verify: the catalog (rebuilt from its
@@ -150,15 +151,11 @@ func replay(c *catalog, g *goal, vb verifyBlock, r dojo.Response, w []dojo.Part)
 		}
 		play(decoded)
 	}
-	parts := make([]dojo.Part, numComponents)
-	for i := range parts {
-		parts[i] = dojo.Part{Name: shopComponents[i].Name, Value: vals[i], Weight: w[i].Weight}
-	}
-	s := dojo.Score{Reward: dojo.Sum(parts), Success: ep.done() && ep.score.Total == 1, Parts: parts}
+	var errs []string
 	if noAction != "" {
-		s.Error = noAction
+		errs = []string{noAction}
 	}
-	return s
+	return family.Score(components[:], vals[:], w, ep.done() && ep.score.Total == 1, errs)
 }
 
 // toolCallOf writes a as a call of the search or click tool.
