@@ -549,19 +549,7 @@ func TestShopLifecycleErrors(t *testing.T) {
 	shopPlay(t, env, 1)
 	_, err = env.Step(canceled, dojo.TextAction("search[x]"))
 	isCanceled("Step", err)
-	for {
-		a, err := env.OracleAction(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := env.Step(ctx, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Done() {
-			break
-		}
-	}
+	episodeOf(t, env, 1, func() (dojo.Action, error) { return env.OracleAction(ctx) })
 	if _, err := env.Step(ctx, dojo.TextAction("search[x]")); err != dojo.ErrEnded {
 		t.Fatalf("Step after the end: %v, want ErrEnded", err)
 	}
