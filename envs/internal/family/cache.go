@@ -8,10 +8,10 @@ import (
 // Cache shares read-only values that are costly to build (a generated
 // database, a loaded data set, a web world, a shop catalog, a toy-text
 // transition table) among every episode of the process. It is the one
-// cache of the env families: sql's generated databases and data sets use
-// it, and it is meant for websim's worlds and corpora (websim/cache.go),
-// its shop catalogs (websim/shop_catalog.go) and gridworld's toy-text
-// worlds (gridworld/toytext.go) too.
+// cache of the env families: sql's generated databases and data sets,
+// searchqa's worlds and corpora (bounded by pages) and the shop's catalogs
+// use it, and it is meant for gridworld's toy-text worlds
+// (gridworld/toytext.go) too.
 //
 // A value is built once per key, by the first Get of the key; concurrent
 // Gets of the key wait for that build and share its value. A failed build

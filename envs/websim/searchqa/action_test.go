@@ -80,7 +80,7 @@ func FuzzTextActions(f *testing.F) {
 					break
 				}
 			}
-			ep.searchR1Parts(new([numSearchParts]float64))
+			ep.searchR1Parts(new([numComponents]float64))
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -24,16 +25,14 @@ type Env struct {
 	corpus, qa string
 	cfg        qaConfig
 	maxTurns   int
-	terminate  bool
-	maxInvalid int
+	policy     family.Policy
 	parts      *reward.Parts
 	metrics    dojo.Metrics
 
-	t         *qaTask
-	prompt    []dojo.Message
-	ep        *qaEpisode
-	everReset bool
-	running   bool
+	t      *qaTask
+	prompt []dojo.Message
+	ep     *qaEpisode
+	life   family.Lifecycle
 }
 
 // Env implements these optional interfaces.
@@ -48,7 +47,7 @@ func newEnv(v searchVariant, o dojo.Options) (*Env, error) {
 		v: v, opts: o.Clone(), kind: o.String("kind"), hops: o.Int("hops"), size: o.Int("size"), noise: o.Float("noise"),
 		perWorld: o.Int("questions_per_world"), corpus: o.String("corpus"), qa: o.String("qa"),
 		cfg:      qaConfig{text: o.String("mode") == "text", topk: o.Int("topk")},
-		maxTurns: o.Int("max_turns"), terminate: o.String("invalid_action") == "terminate", maxInvalid: max(1, o.Int("max_invalid")),
+		maxTurns: o.Int("max_turns"), policy: family.NewPolicy(o),
 	}
 	if v.kind != "" {
 		e.kind = v.kind
@@ -186,7 +185,7 @@ func qaObsText(ms []dojo.Message) string {
 
 // Reset starts the task of seed.
 func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Obs{}, dojo.Info{}, err
 	}
 	t, err := e.task(seed)
@@ -195,7 +194,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	}
 	e.t, e.prompt = t, e.promptOf(t)
 	e.ep = newQAEpisode(t.web, &t.it, e.cfg)
-	e.everReset, e.running = true, true
+	e.life.Begin()
 	e.parts.Reset()
 	e.setMetrics()
 	info := dojo.Info{Parts: e.parts.Parts(), Metrics: e.metrics, Extra: map[string]any{"kind": t.it.kind, "hops": t.it.hops}}
@@ -220,13 +219,7 @@ func (e *Env) setMetrics() {
 
 // Step plays one assistant turn.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
-	if !e.everReset {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if !e.running {
-		return dojo.Step{}, dojo.ErrEnded
-	}
-	if err := ctx.Err(); err != nil {
+	if err := e.life.Step(ctx); err != nil {
 		return dojo.Step{}, err
 	}
 	e.parts.Reset()
@@ -241,7 +234,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		st.Terminated = true
 		st.Info.Success = res.success
 		st.Obs = dojo.Obs{Text: res.closing}
-	case e.terminate && e.ep.invalid >= e.maxInvalid:
+	case e.policy.Ends(e.ep.invalid):
 		st.Terminated = true
 		st.Obs = e.turnObs(&res)
 	default:
@@ -251,7 +244,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		}
 	}
 	if st.Done() {
-		e.running = false
+		e.life.End()
 		e.ep.searchR1Parts(&res.vals)
 	}
 	for i, v := range res.vals {

@@ -3,6 +3,7 @@ package searchqa
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -349,5 +350,48 @@ func TestTools(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(st.Obs.Messages[0].Content), &found); err != nil || found.Count == 0 || !strings.Contains(found.Matches[0], word) {
 		t.Errorf("find %q: %s", word, st.Obs.Messages[0].Content)
+	}
+}
+
+// TestLifecycleErrors: Step and OracleAction before Reset are ErrNotReset,
+// after the episode ended ErrEnded, and a done context is dojo.CheckContext's
+// error (code canceled or timeout, wrapping the context's error) in Reset,
+// Step, GenerateTask and VerifyTask.
+func TestLifecycleErrors(t *testing.T) {
+	ctx := context.Background()
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	env := makeQAEnv(t, qaRegistry(t), "websim/SearchQA-v0", nil)
+	if _, err := env.Step(ctx, dojo.TextAction("x")); err != dojo.ErrNotReset {
+		t.Fatalf("Step before Reset: %v, want ErrNotReset", err)
+	}
+	if _, err := env.OracleAction(ctx); err != dojo.ErrNotReset {
+		t.Fatalf("OracleAction before Reset: %v, want ErrNotReset", err)
+	}
+	isCanceled := func(what string, err error) {
+		t.Helper()
+		if dojo.ErrorCode(err) != dojo.CodeCanceled || !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s with a canceled context: %v (code %q), want code canceled wrapping context.Canceled", what, err, dojo.ErrorCode(err))
+		}
+	}
+	_, _, err := env.Reset(canceled, 1)
+	isCanceled("Reset", err)
+	_, err = env.GenerateTask(canceled, 1)
+	isCanceled("GenerateTask", err)
+	_, err = env.VerifyTask(canceled, dojo.Task{Seed: 1}, dojo.Response{Text: "x"})
+	isCanceled("VerifyTask", err)
+	if _, _, err := env.Reset(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.Step(canceled, dojo.TextAction("x"))
+	isCanceled("Step", err)
+	if !qaOracleEpisode(t, env, 1) {
+		t.Fatal("the oracle failed seed 1")
+	}
+	if _, err := env.Step(ctx, dojo.TextAction("x")); err != dojo.ErrEnded {
+		t.Fatalf("Step after the end: %v, want ErrEnded", err)
+	}
+	if _, err := env.OracleAction(ctx); err != dojo.ErrEnded {
+		t.Fatalf("OracleAction after the end: %v, want ErrEnded", err)
 	}
 }

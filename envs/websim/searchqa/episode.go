@@ -6,27 +6,13 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/envs/websim/bm25"
 	"github.com/dojo-rl/dojo/reward"
 )
 
-// Reward components, in Spec.Rewards order.
-const (
-	qaSuccess = iota
-	qaEM
-	qaF1
-	qaFormat
-	qaRetrieval
-	qaOpened
-	qaSearchCost
-	qaInvalid
-	qaSR1Structure
-	qaSR1FinalFormat
-	qaSR1Retrieval
-	numSearchParts
-)
-
-var searchComponents = []dojo.Component{
+// components are the reward components, in Spec.Rewards order.
+var components = [...]dojo.Component{
 	{Name: dojo.SuccessComponent, Description: "1 on the final answer iff it matches a gold exactly (SQuAD normalization) and every hop's supporting page was retrieved or opened", Shaped: 1},
 	{Name: "em", Description: "1 on the final answer iff it matches a gold exactly after SQuAD normalization (Search-R1's outcome reward)", Shaped: 0},
 	{Name: "f1", Description: "on the final answer: SQuAD token F1 against the best gold", Shaped: 0.2},
@@ -39,6 +25,24 @@ var searchComponents = []dojo.Component{
 	{Name: "sr1_final_format", Description: "on the last step: 1 for an <answer> in an ill-formed text without a match (weight 0.1 in searchr1)", Shaped: 0},
 	{Name: "sr1_retrieval", Description: "on the last step: 1 when a well-formed text without a match has a gold in an <information> block (weight 0.1 in searchr1)", Shaped: 0},
 }
+
+// numComponents is the number of reward components.
+const numComponents = len(components)
+
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess        = family.MustIndex(components[:], dojo.SuccessComponent)
+	cEM             = family.MustIndex(components[:], "em")
+	cF1             = family.MustIndex(components[:], "f1")
+	cFormat         = family.MustIndex(components[:], "format")
+	cRetrieval      = family.MustIndex(components[:], "retrieval")
+	cOpened         = family.MustIndex(components[:], "opened")
+	cSearchCost     = family.MustIndex(components[:], "search_cost")
+	cInvalid        = family.MustIndex(components[:], "invalid")
+	cSR1Structure   = family.MustIndex(components[:], "sr1_structure")
+	cSR1FinalFormat = family.MustIndex(components[:], "sr1_final_format")
+	cSR1Retrieval   = family.MustIndex(components[:], "sr1_retrieval")
+)
 
 var searchProfiles = map[string]map[string]float64{
 	// Search-R1's format-aware reward (qa_em_format.py).
@@ -107,7 +111,7 @@ func newQAEpisode(w web, it *qaItem, cfg qaConfig) *qaEpisode {
 
 // qaTurnResult is the outcome of one assistant turn.
 type qaTurnResult struct {
-	vals     [numSearchParts]float64
+	vals     [numComponents]float64
 	messages []dojo.Message
 	text     string // Obs.Text, when not rendered from messages
 	final    bool
@@ -159,8 +163,8 @@ func (e *qaEpisode) play(a dojo.Action) (res qaTurnResult) {
 	e.turns++
 	r0, o0 := e.fraction(e.read), e.fraction(e.opened)
 	defer func() {
-		res.vals[qaRetrieval] = e.fraction(e.read) - r0
-		res.vals[qaOpened] = e.fraction(e.opened) - o0
+		res.vals[cRetrieval] = e.fraction(e.read) - r0
+		res.vals[cOpened] = e.fraction(e.opened) - o0
 	}()
 	var calls []dojo.ToolCall
 	text, plain := a.Text, a.Text // plain: without a leading <think> block
@@ -182,7 +186,7 @@ func (e *qaEpisode) play(a dojo.Action) (res qaTurnResult) {
 		return res
 	}
 	if len(perrs) > 0 { // only broken blocks: not an action
-		res.vals[qaFormat] = -1
+		res.vals[cFormat] = -1
 		res.invalid = true
 		e.invalid++
 		res.errs = append(res.errs, perrs...)
@@ -195,7 +199,7 @@ func (e *qaEpisode) play(a dojo.Action) (res qaTurnResult) {
 	switch act, content := textAction(turn); {
 	case act == "search":
 		e.searches++
-		res.vals[qaSearchCost] = -1
+		res.vals[cSearchCost] = -1
 		info := "\n\n" + infoOpen + e.passages(content, e.cfg.topk) + infoClose + "\n\n"
 		e.traj.WriteString(info)
 		res.text = info
@@ -205,7 +209,7 @@ func (e *qaEpisode) play(a dojo.Action) (res qaTurnResult) {
 	case !e.cfg.text && a.Kind != dojo.ActIndex:
 		e.finish(dojo.Answer(plain), &res) // a reply without an action is the final answer
 	default:
-		res.vals[qaFormat] = -1
+		res.vals[cFormat] = -1
 		res.invalid = true
 		e.invalid++
 		res.errs = append(res.errs, "no action: put a query in <search>…</search> or the answer in <answer>…</answer>")
@@ -219,7 +223,7 @@ func (e *qaEpisode) play(a dojo.Action) (res qaTurnResult) {
 // calls runs a turn's tool calls in order; an answer call ends the turn.
 func (e *qaEpisode) calls(calls []dojo.ToolCall, perrs []string, res *qaTurnResult) {
 	if len(perrs) > 0 {
-		res.vals[qaFormat] = -1
+		res.vals[cFormat] = -1
 		res.errs = append(res.errs, perrs...)
 	}
 	for i, c := range calls {
@@ -229,7 +233,7 @@ func (e *qaEpisode) calls(calls []dojo.ToolCall, perrs []string, res *qaTurnResu
 		}
 		def, args, err := decodeSearchCall(c)
 		if err != nil {
-			res.vals[qaInvalid]--
+			res.vals[cInvalid]--
 			res.invalid = true
 			e.invalid++
 			res.errs = append(res.errs, err.Error())
@@ -244,7 +248,7 @@ func (e *qaEpisode) calls(calls []dojo.ToolCall, perrs []string, res *qaTurnResu
 				k = n
 			}
 			e.searches++
-			res.vals[qaSearchCost]--
+			res.vals[cSearchCost]--
 			out = e.search(args.str["query"], k)
 		case "open":
 			out = e.openPage(args.str["page"])
@@ -268,16 +272,16 @@ func (e *qaEpisode) finish(answer string, res *qaTurnResult) {
 	answer = strings.TrimSpace(answer)
 	res.final = true
 	em := reward.ExactMatch(answer, e.it.answers)
-	res.vals[qaEM] = em
-	res.vals[qaF1] = reward.TokenF1(answer, e.it.answers)
+	res.vals[cEM] = em
+	res.vals[cF1] = reward.TokenF1(answer, e.it.answers)
 	if answer == "" {
-		res.vals[qaFormat] = -1
+		res.vals[cFormat] = -1
 		res.errs = append(res.errs, "the answer is empty")
 	}
 	res.success = em == 1 && e.grounded()
 	switch {
 	case res.success:
-		res.vals[qaSuccess] = 1
+		res.vals[cSuccess] = 1
 		res.closing = "The episode is over: the answer is correct."
 	case em == 1:
 		res.closing = "The episode is over: the answer matches, but the pages that support it were never retrieved, so it does not count."
@@ -288,12 +292,12 @@ func (e *qaEpisode) finish(answer string, res *qaTurnResult) {
 
 // searchR1Parts scores the episode's text with Search-R1's format-aware
 // reward: the values of sr1_structure, sr1_final_format and sr1_retrieval.
-func (e *qaEpisode) searchR1Parts(vals *[numSearchParts]float64) {
+func (e *qaEpisode) searchR1Parts(vals *[numComponents]float64) {
 	s := reward.SearchR1(e.traj.String(), e.it.answers)
 	_, st, ff, rt := s.Parts()
-	vals[qaSR1Structure] = st / reward.SearchR1Structure
-	vals[qaSR1FinalFormat] = ff / reward.SearchR1FinalFormat
-	vals[qaSR1Retrieval] = rt / reward.SearchR1Retrieval
+	vals[cSR1Structure] = st / reward.SearchR1Structure
+	vals[cSR1FinalFormat] = ff / reward.SearchR1FinalFormat
+	vals[cSR1Retrieval] = rt / reward.SearchR1Retrieval
 }
 
 type searchResult struct {

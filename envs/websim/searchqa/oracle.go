@@ -12,11 +12,8 @@ import (
 // a search that returns one of its supporting pages (and, in tools mode,
 // the opening of the hop's page); once every hop is read, the gold answer.
 func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
-	if !e.everReset {
-		return dojo.Action{}, dojo.ErrNotReset
-	}
-	if !e.running {
-		return dojo.Action{}, dojo.ErrEnded
+	if err := e.life.Check(); err != nil {
+		return dojo.Action{}, err
 	}
 	return searchOracleAction(e.ep, e.cfg), nil
 }

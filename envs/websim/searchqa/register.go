@@ -1,6 +1,9 @@
 package searchqa
 
-import "github.com/dojo-rl/dojo"
+import (
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
+)
 
 // searchVariant is a registered search env.
 type searchVariant struct {
@@ -65,14 +68,15 @@ func (v searchVariant) options() []dojo.Option {
 			Description: "results of a search: the default k of the search tool, and of every <search> in text mode (Search-R1 uses 3)"}.Range(1, maxK),
 		dojo.Option{Name: "max_turns", Type: dojo.OptInt, Default: 10,
 			Description: "assistant turns before the episode is truncated"}.Range(1, 100),
-		dojo.Option{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"},
-			Description: "penalize: an invalid call or turn scores invalid or format -1 and the episode goes on; terminate: as penalize, and the episode terminates as a failure once max_invalid calls or turns were invalid"},
-		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1,
-			Description: "with invalid_action=terminate, the number of invalid calls or turns that terminates the episode"}.Range(1, 1000),
-		dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
-			Description: "reward profile: shaped, sparse, searchr1 (Search-R1's exact match with format terms 0.2/0.1/0.1), em (exact match alone), or an object of component weights"},
 	)
-	return opts
+	opts = append(opts, family.InvalidOptions(family.InvalidText{
+		Penalize:  "an invalid call or turn scores invalid or format -1 and the episode goes on",
+		Terminate: "once max_invalid calls or turns were invalid",
+		Counted:   "invalid calls or turns",
+		Max:       1000,
+	})...)
+	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
+		Description: "reward profile: shaped, sparse, searchr1 (Search-R1's exact match with format terms 0.2/0.1/0.1), em (exact match alone), or an object of component weights"})
 }
 
 func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {
@@ -105,7 +109,7 @@ func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {
 		ObsText:        true,
 		Action:         act,
 		MaxSteps:       maxTurns,
-		Rewards:        searchComponents,
+		Rewards:        components[:],
 		Profiles:       searchProfiles,
 		DefaultProfile: profile,
 		Options:        v.options(),

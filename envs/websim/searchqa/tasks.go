@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // qaVerifyBlock is Task.Verify: where the question comes from, and its gold.
@@ -29,7 +29,7 @@ type qaVerifyBlock struct {
 
 // GenerateTask returns the task of seed, its gold in Verify.
 func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Task{}, err
 	}
 	t, err := e.task(seed)
@@ -144,7 +144,7 @@ func (e *Env) fromVerify(t dojo.Task) (*qaTask, error) {
 // </tool_call>. The parts are the episode's, summed over its turns; the
 // sr1 parts score the replayed text with the recomputed information.
 func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (dojo.Score, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Score{}, err
 	}
 	var qt *qaTask
@@ -161,7 +161,7 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		return dojo.Score{}, err
 	}
 	ep := newQAEpisode(qt.web, &qt.it, e.cfg)
-	var vals [numSearchParts]float64
+	var vals [numComponents]float64
 	success := false
 	var errs []string
 	play := func(a dojo.Action) bool {
@@ -171,7 +171,7 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		}
 		errs = append(errs, res.errs...)
 		success = res.success
-		return res.final || ep.turns >= e.maxTurns || e.terminate && ep.invalid >= e.maxInvalid
+		return res.final || ep.turns >= e.maxTurns || e.policy.Ends(ep.invalid)
 	}
 	if len(r.Messages) > 0 {
 		for _, m := range r.Messages {
@@ -187,14 +187,5 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 		}
 	}
 	ep.searchR1Parts(&vals)
-	parts := make([]dojo.Part, numSearchParts)
-	w := e.parts.Parts()
-	for i := range parts {
-		parts[i] = dojo.Part{Name: searchComponents[i].Name, Value: vals[i], Weight: w[i].Weight}
-	}
-	s := dojo.Score{Reward: dojo.Sum(parts), Success: success, Parts: parts}
-	if len(errs) > 0 {
-		s.Error = strings.Join(errs, "; ")
-	}
-	return s, nil
+	return family.Score(components[:], vals[:], e.parts.Parts(), success, errs), nil
 }

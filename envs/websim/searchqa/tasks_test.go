@@ -179,7 +179,7 @@ func TestSearchR1Profile(t *testing.T) {
 				t.Fatal(err)
 			}
 			ret := 0.0
-			for i := 0; env.running; i++ {
+			for i := 0; env.life.Running(); i++ {
 				a := script[min(i, len(script)-1)](env)
 				st, err := env.Step(ctx, a)
 				if err != nil {
@@ -265,7 +265,7 @@ func TestGoldenEpisodes(t *testing.T) {
 			line, _ := json.Marshal(map[string]any{"env": c.id, "options": c.opts, "seed": c.seed, "obs": obs, "info": info})
 			b.Write(line)
 			b.WriteByte('\n')
-			for i := 0; env.running; i++ {
+			for i := 0; env.life.Running(); i++ {
 				a, _ := env.OracleAction(ctx)
 				if ep == 1 {
 					a = mistakes[min(i, len(mistakes)-1)]

@@ -30,11 +30,8 @@ func (e *Env) Baselines() []string { return append([]string(nil), shopBaselines.
 //	cheapest      search the instruction, look through every results page, buy the cheapest
 //	              result without choosing options
 func (e *Env) BaselineAction(ctx context.Context, policy string) (dojo.Action, error) {
-	if !e.everReset {
-		return dojo.Action{}, dojo.ErrNotReset
-	}
-	if !e.running {
-		return dojo.Action{}, dojo.ErrEnded
+	if err := e.life.Check(); err != nil {
+		return dojo.Action{}, err
 	}
 	ep := e.ep
 	if ep.page == pageSearch {

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/envs/websim/bm25"
 	"github.com/dojo-rl/dojo/envs/websim/internal/prose"
 )
@@ -160,35 +160,17 @@ const (
 // holds some hundred megabytes).
 const catalogCacheSize = 4
 
-var catalogCache = struct {
-	sync.Mutex
-	m     map[catalogConfig]*catalogSlot
-	order []catalogConfig
-}{m: map[catalogConfig]*catalogSlot{}}
-
-type catalogSlot struct {
-	once sync.Once
-	c    *catalog
-}
+// catalogCache shares catalogs among every episode of the process: at most
+// catalogCacheSize of them, the least recently used evicted first (see
+// family.Cache).
+var catalogCache = family.NewCache[catalogConfig, *catalog](catalogCacheSize)
 
 // openCatalog returns the (shared, read-only) catalog of cfg, generating it
 // on first use. At most catalogCacheSize catalogs stay cached; an evicted
 // catalog lives on while episodes hold it.
 func openCatalog(cfg catalogConfig) *catalog {
-	catalogCache.Lock()
-	s, ok := catalogCache.m[cfg]
-	if !ok {
-		s = &catalogSlot{}
-		catalogCache.m[cfg] = s
-		catalogCache.order = append(catalogCache.order, cfg)
-		if len(catalogCache.order) > catalogCacheSize {
-			delete(catalogCache.m, catalogCache.order[0])
-			catalogCache.order = catalogCache.order[1:]
-		}
-	}
-	catalogCache.Unlock()
-	s.once.Do(func() { s.c = generateCatalog(cfg) })
-	return s.c
+	c, _ := catalogCache.Get(cfg, func() (*catalog, int, error) { return generateCatalog(cfg), 1, nil })
+	return c
 }
 
 // generateCatalog makes the catalog of cfg: cfg.Products products, in

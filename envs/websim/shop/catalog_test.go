@@ -281,10 +281,7 @@ func TestShopCatalogShared(t *testing.T) {
 	for s := range uint64(catalogCacheSize + 2) {
 		openCatalog(catalogConfig{Products: 50, Seed: 1000 + s})
 	}
-	catalogCache.Lock()
-	n := len(catalogCache.m)
-	catalogCache.Unlock()
-	if n > catalogCacheSize {
+	if n := catalogCache.Len(); n > catalogCacheSize {
 		t.Errorf("the cache holds %d catalogs, want at most %d", n, catalogCacheSize)
 	}
 	var wg sync.WaitGroup

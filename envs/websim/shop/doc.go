@@ -10,10 +10,10 @@
 // A catalog is made from options products (50 to 100000; default 1000),
 // variants (0 to 5; default 2) and catalog_seed, with the env's own random
 // source, and shared read only by every episode of the same three (a
-// process-wide cache of 4 catalogs, each with its bm25.Index). Products
-// belong to 29 types in WebShop's five categories (fashion, electronics, home,
-// beauty, grocery): rain jackets, hiking boots, wireless earbuds, office
-// chairs, shampoos, coffee beans, ... Each product has WebShop's fields: an
+// process-wide cache of 4 catalogs, least recently used evicted first,
+// each with its bm25.Index). Products belong to 29 types in WebShop's five
+// categories (fashion, electronics, home, beauty, grocery): rain jackets,
+// hiking boots, wireless earbuds, office chairs, shampoos, coffee beans, ... Each product has WebShop's fields: an
 // ASIN ("B0" and 8 characters), a title (brand, one or two attributes, the
 // type, a suffix: "Veron Packable Rain Jacket with Adjustable Hood"), a
 // price, 3 to 5 attributes from its type's 6 to 10 ("waterproof", "quick

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -28,29 +29,27 @@ func (v *view) CloneValue() any {
 // Env is websim/Shop-v0. Make it with a registry to which Register (or
 // websim.Register) added it.
 type Env struct {
-	spec       dojo.Spec
-	opts       dojo.Options
-	catCfg     catalogConfig
-	goalCfg    goalConfig
-	maxSteps   int
-	simple     bool
-	tools      bool
-	showAttrs  bool
-	terminate  bool
-	maxInvalid int
-	parts      *reward.Parts
-	metrics    dojo.Metrics
+	spec      dojo.Spec
+	opts      dojo.Options
+	catCfg    catalogConfig
+	goalCfg   goalConfig
+	maxSteps  int
+	simple    bool
+	tools     bool
+	showAttrs bool
+	policy    family.Policy
+	parts     *reward.Parts
+	metrics   dojo.Metrics
 
-	c         *catalog
-	seed      uint64
-	g         *goal
-	rank      int
-	ep        *episode
-	view      view
-	w         pageWriter
-	acts      []decodedAction
-	everReset bool
-	running   bool
+	c    *catalog
+	seed uint64
+	g    *goal
+	rank int
+	ep   *episode
+	view view
+	w    pageWriter
+	acts []decodedAction
+	life family.Lifecycle
 
 	// baseline policies' state (see BaselineAction)
 	baseRNG   *rand.Rand
@@ -68,15 +67,14 @@ var (
 
 func newEnv(o dojo.Options) (*Env, error) {
 	e := &Env{
-		opts:       o.Clone(),
-		catCfg:     catalogConfig{Products: o.Int("products"), Variants: o.Int("variants"), Seed: uint64(o.Int("catalog_seed"))},
-		goalCfg:    goalConfig{attributes: o.Int("goal_attributes"), paraphrase: o.Float("paraphrase")},
-		maxSteps:   o.Int("max_steps"),
-		simple:     o.String("observation") == "simple",
-		tools:      o.String("action_format") == "tools",
-		showAttrs:  o.Bool("show_attrs"),
-		terminate:  o.String("invalid_action") == "terminate",
-		maxInvalid: max(1, o.Int("max_invalid")),
+		opts:      o.Clone(),
+		catCfg:    catalogConfig{Products: o.Int("products"), Variants: o.Int("variants"), Seed: uint64(o.Int("catalog_seed"))},
+		goalCfg:   goalConfig{attributes: o.Int("goal_attributes"), paraphrase: o.Float("paraphrase")},
+		maxSteps:  o.Int("max_steps"),
+		simple:    o.String("observation") == "simple",
+		tools:     o.String("action_format") == "tools",
+		showAttrs: o.Bool("show_attrs"),
+		policy:    family.NewPolicy(o),
 	}
 	if err := checkCatalogConfig(ID, e.catCfg); err != nil {
 		return nil, err
@@ -111,7 +109,7 @@ func (e *Env) catalog() *catalog {
 
 // Reset starts the session of seed: the seed selects the instruction.
 func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Obs{}, dojo.Info{}, err
 	}
 	c := e.catalog()
@@ -127,7 +125,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	}
 	e.baseRNG = rand.New(rand.NewPCG(seed, streamBaseline))
 	e.baseClick = 0
-	e.everReset, e.running = true, true
+	e.life.Begin()
 	e.parts.Reset()
 	e.setMetrics()
 	page := e.renderPage("")
@@ -179,13 +177,7 @@ func (e *Env) setMetrics() {
 // clickables, or each tool call in order (one action each, until the
 // session ends or the step limit is reached).
 func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
-	if !e.everReset {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if !e.running {
-		return dojo.Step{}, dojo.ErrEnded
-	}
-	if err := ctx.Err(); err != nil {
+	if err := e.life.Step(ctx); err != nil {
 		return dojo.Step{}, err
 	}
 	e.parts.Reset()
@@ -195,7 +187,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	var msgs []dojo.Message
 	page := ""
 	for _, d := range e.acts {
-		if e.ep.done() || e.ep.steps >= e.maxSteps || e.terminate && e.ep.invalid >= e.maxInvalid {
+		if e.ep.done() || e.ep.steps >= e.maxSteps || e.policy.Ends(e.ep.invalid) {
 			msgs = append(msgs, dojo.Message{Role: "tool", ToolCallID: d.callID, Name: d.act.verb, Content: "Not run: the session ended before this call."})
 			continue
 		}
@@ -229,13 +221,13 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 		st.Terminated = true
 		st.Info.Success = e.ep.score.Total == 1
 		st.Info.Extra = e.purchaseInfo()
-	case e.terminate && e.ep.invalid >= e.maxInvalid:
+	case e.policy.Ends(e.ep.invalid):
 		st.Terminated = true
 	case e.ep.steps >= e.maxSteps:
 		st.Truncated = true
 	}
 	if st.Done() {
-		e.running = false
+		e.life.End()
 	}
 	e.setMetrics()
 	st.Obs = dojo.Obs{Text: page, Messages: msgs, Value: e.setView()}
@@ -258,15 +250,15 @@ func (ep *episode) take(d decodedAction) stepResult {
 
 // addTo adds the action's reward components to vals.
 func (res stepResult) addTo(vals *[numComponents]float64) {
-	vals[cShopStepCost]--
+	vals[cStepCost]--
 	if res.invalid != "" {
-		vals[cShopInvalid]--
+		vals[cInvalid]--
 	}
-	vals[cShopProgress] += res.progress
+	vals[cProgress] += res.progress
 	if res.bought {
-		vals[cShopWebShop] += res.score
+		vals[cWebShop] += res.score
 		if res.success {
-			vals[cShopSuccess] = 1
+			vals[cSuccess] = 1
 		}
 	}
 }

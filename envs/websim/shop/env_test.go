@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -93,7 +94,7 @@ func episodeOf(t testing.TB, env *Env, seed uint64, policy func() (dojo.Action, 
 		}
 		ret += st.Reward
 		if st.Done() {
-			return st.Info.Success, st.Info.Parts[cShopWebShop].Value, ret
+			return st.Info.Success, st.Info.Parts[cWebShop].Value, ret
 		}
 	}
 }
@@ -310,7 +311,7 @@ func TestShopInvalidActions(t *testing.T) {
 			if st.Obs.Text != "Invalid action: "+st.Info.Error+"\n"+before {
 				t.Errorf("observation %q, want the error and the unchanged page", st.Obs.Text)
 			}
-			if st.Done() || st.Info.Parts[cShopInvalid].Value != -1 || st.Info.Parts[cShopStepCost].Value != -1 {
+			if st.Done() || st.Info.Parts[cInvalid].Value != -1 || st.Info.Parts[cStepCost].Value != -1 {
 				t.Errorf("done %v, parts %v", st.Done(), st.Info.Parts)
 			}
 			if want := -0.1 - 0.01; math.Abs(st.Reward-want) > 1e-12 {
@@ -377,7 +378,7 @@ func TestShopActionForms(t *testing.T) {
 			t.Errorf("message %d: %+v", i, m)
 		}
 	}
-	if got := st.Info.Parts[cShopStepCost].Value; got != -float64(len(calls)-1) {
+	if got := st.Info.Parts[cStepCost].Value; got != -float64(len(calls)-1) {
 		t.Errorf("step_cost %v over %d calls", got, len(calls)-1)
 	}
 	_ = g
@@ -473,7 +474,7 @@ func TestShopRewardProfiles(t *testing.T) {
 		a, _ := env.OracleAction(ctx)
 		st, _ := env.Step(ctx, a)
 		steps++
-		progress += st.Info.Parts[cShopProgress].Value
+		progress += st.Info.Parts[cProgress].Value
 		ret += st.Reward
 		if st.Done() {
 			break
@@ -493,8 +494,8 @@ func TestShopRewardProfiles(t *testing.T) {
 	}
 	st, _ := env.Step(ctx, dojo.TextAction("click[buy now]"))
 	g := env.g
-	if want := float64(len(g.Attributes)+1) / float64(len(g.Attributes)+len(g.Options)+1); st.Info.Parts[cShopWebShop].Value != want || st.Info.Success {
-		t.Errorf("buying without options scored %v (success %v), want %v", st.Info.Parts[cShopWebShop].Value, st.Info.Success, want)
+	if want := float64(len(g.Attributes)+1) / float64(len(g.Attributes)+len(g.Options)+1); st.Info.Parts[cWebShop].Value != want || st.Info.Success {
+		t.Errorf("buying without options scored %v (success %v), want %v", st.Info.Parts[cWebShop].Value, st.Info.Success, want)
 	}
 }
 
@@ -512,5 +513,50 @@ func TestShopSimpleObservation(t *testing.T) {
 	st = shopPlay(t, env, 6, "search["+env.g.Instruction+"]")
 	if !strings.HasPrefix(st.Obs.Text, "Instruction: [SEP] "+env.g.Instruction+" [SEP] Back to Search [SEP] Page 1 (1-10) of 50 total results [SEP] Next > [SEP] B0") || strings.Contains(st.Obs.Text, "\n") {
 		t.Errorf("results page %q", st.Obs.Text)
+	}
+}
+
+// TestShopLifecycleErrors: Step, OracleAction and BaselineAction before
+// Reset are ErrNotReset, after the session ended ErrEnded, and a done
+// context is dojo.CheckContext's error (code canceled or timeout, wrapping
+// the context's error) in Reset, Step, GenerateTask and VerifyTask.
+func TestShopLifecycleErrors(t *testing.T) {
+	ctx := context.Background()
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	env := makeShop(t, nil)
+	if _, err := env.Step(ctx, dojo.TextAction("search[x]")); err != dojo.ErrNotReset {
+		t.Fatalf("Step before Reset: %v, want ErrNotReset", err)
+	}
+	if _, err := env.OracleAction(ctx); err != dojo.ErrNotReset {
+		t.Fatalf("OracleAction before Reset: %v, want ErrNotReset", err)
+	}
+	if _, err := env.BaselineAction(ctx, "top-result"); err != dojo.ErrNotReset {
+		t.Fatalf("BaselineAction before Reset: %v, want ErrNotReset", err)
+	}
+	isCanceled := func(what string, err error) {
+		t.Helper()
+		if dojo.ErrorCode(err) != dojo.CodeCanceled || !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s with a canceled context: %v (code %q), want code canceled wrapping context.Canceled", what, err, dojo.ErrorCode(err))
+		}
+	}
+	_, _, err := env.Reset(canceled, 1)
+	isCanceled("Reset", err)
+	_, err = env.GenerateTask(canceled, 1)
+	isCanceled("GenerateTask", err)
+	_, err = env.VerifyTask(canceled, dojo.Task{Seed: 1}, dojo.Response{Text: "search[x]"})
+	isCanceled("VerifyTask", err)
+	shopPlay(t, env, 1)
+	_, err = env.Step(canceled, dojo.TextAction("search[x]"))
+	isCanceled("Step", err)
+	episodeOf(t, env, 1, func() (dojo.Action, error) { return env.OracleAction(ctx) })
+	if _, err := env.Step(ctx, dojo.TextAction("search[x]")); err != dojo.ErrEnded {
+		t.Fatalf("Step after the end: %v, want ErrEnded", err)
+	}
+	if _, err := env.OracleAction(ctx); err != dojo.ErrEnded {
+		t.Fatalf("OracleAction after the end: %v, want ErrEnded", err)
+	}
+	if _, err := env.BaselineAction(ctx, "top-result"); err != dojo.ErrEnded {
+		t.Fatalf("BaselineAction after the end: %v, want ErrEnded", err)
 	}
 }

@@ -13,11 +13,8 @@ import (
 // (< Prev from a sub-page or another product, Back to Search from results
 // without the target).
 func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
-	if !e.everReset {
-		return dojo.Action{}, dojo.ErrNotReset
-	}
-	if !e.running {
-		return dojo.Action{}, dojo.ErrEnded
+	if err := e.life.Check(); err != nil {
+		return dojo.Action{}, err
 	}
 	return e.actionOf(e.ep.oracle()), nil
 }

@@ -1,21 +1,15 @@
 package shop
 
-import "github.com/dojo-rl/dojo"
+import (
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
+)
 
 // ID is the id of the simulated shop.
 const ID = "websim/Shop-v0"
 
-// Reward components of the shop, in Spec.Rewards order.
-const (
-	cShopSuccess = iota
-	cShopWebShop
-	cShopProgress
-	cShopInvalid
-	cShopStepCost
-	numComponents
-)
-
-var shopComponents = []dojo.Component{
+// components are the reward components of the shop, in Spec.Rewards order.
+var components = [...]dojo.Component{
 	{Name: dojo.SuccessComponent, Shaped: 0, Description: "1 on the Buy Now step iff WebShop's score of the purchase is 1, else 0"},
 	{Name: "webshop", Shaped: 1, Description: "on the Buy Now step, WebShop's score r_type·(attribute matches + option matches + [price ≤ bound])/(|attributes| + |options| + 1) in [0, 1]; 0 on other steps"},
 	{Name: "progress", Shaped: 0.1, Description: "potential-based shaping Φ(s') − Φ(s) (γ = 1) with Φ 0.25 on results holding the target, 0.5 + 0.5·(share of goal options chosen) on the target's pages, 0 elsewhere and after buying: sums to 0 over a finished episode"},
@@ -23,13 +17,25 @@ var shopComponents = []dojo.Component{
 	{Name: "step_cost", Shaped: 0.01, Description: "−1 per action"},
 }
 
+// numComponents is the number of reward components.
+const numComponents = len(components)
+
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess  = family.MustIndex(components[:], dojo.SuccessComponent)
+	cWebShop  = family.MustIndex(components[:], "webshop")
+	cProgress = family.MustIndex(components[:], "progress")
+	cInvalid  = family.MustIndex(components[:], "invalid")
+	cStepCost = family.MustIndex(components[:], "step_cost")
+)
+
 var shopProfiles = map[string]map[string]float64{
 	// WebShop's own reward: the score of the purchase, given on Buy Now.
 	"webshop": {"webshop": 1},
 }
 
 func shopOptions() []dojo.Option {
-	return []dojo.Option{
+	opts := []dojo.Option{
 		dojo.Option{Name: "products", Type: dojo.OptInt, Default: 1000,
 			Description: "products in the generated catalog (WebShop's num_products; its small settings are 100 and 1000)"}.Range(50, 100000),
 		dojo.Option{Name: "variants", Type: dojo.OptInt, Default: 2,
@@ -48,13 +54,15 @@ func shopOptions() []dojo.Option {
 			Description: "the action space the spec announces: text (search[query] and click[button], as WebShop) or tools (tool calls of search {query} and click {button}); both are accepted either way"},
 		{Name: "show_attrs", Type: dojo.OptBool, Default: false,
 			Description: "show an Attributes button on item pages listing the product's attributes (WebShop's show_attrs)"},
-		{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"},
-			Description: "penalize: an invalid action changes nothing and scores invalid=-1; terminate: as penalize, and the episode terminates as a failure once max_invalid actions were invalid"},
-		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1,
-			Description: "with invalid_action=terminate, the number of invalid actions that terminates the episode"}.Range(1, 1000),
-		{Name: dojo.RewardOption, Type: dojo.OptReward,
-			Description: "reward profile: webshop (default: WebShop's score on Buy Now), sparse (success), shaped (score with progress, invalid and step-cost terms), or an object of component weights"},
 	}
+	opts = append(opts, family.InvalidOptions(family.InvalidText{
+		Penalize:  "an invalid action changes nothing and scores invalid=-1",
+		Terminate: "once max_invalid actions were invalid",
+		Counted:   "invalid actions",
+		Max:       1000,
+	})...)
+	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
+		Description: "reward profile: webshop (default: WebShop's score on Buy Now), sparse (success), shaped (score with progress, invalid and step-cost terms), or an object of component weights"})
 }
 
 func shopSpec(tools bool, maxSteps int) dojo.Spec {
@@ -76,7 +84,7 @@ func shopSpec(tools bool, maxSteps int) dojo.Spec {
 		ObsText:        true,
 		Action:         act,
 		MaxSteps:       maxSteps,
-		Rewards:        shopComponents,
+		Rewards:        components[:],
 		Profiles:       shopProfiles,
 		DefaultProfile: "webshop",
 		Options:        shopOptions(),

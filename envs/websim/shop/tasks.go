@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // verifyBlock is a shop task's Task.Verify: the catalog (rebuilt from its
@@ -28,7 +29,7 @@ func (e *Env) taskID(seed uint64) string {
 // page with the instruction as its prompt, the tools (action_format=tools),
 // and the goal in Verify.
 func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Task{}, err
 	}
 	c := e.catalog()
@@ -71,7 +72,7 @@ func (e *Env) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) 
 // The goal comes from t.Verify (its catalog rebuilt and checked against
 // catalog_hash), or from regenerating t.Seed when Verify is empty.
 func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (dojo.Score, error) {
-	if err := ctx.Err(); err != nil {
+	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Score{}, err
 	}
 	var vb verifyBlock
@@ -150,15 +151,11 @@ func replay(c *catalog, g *goal, vb verifyBlock, r dojo.Response, w []dojo.Part)
 		}
 		play(decoded)
 	}
-	parts := make([]dojo.Part, numComponents)
-	for i := range parts {
-		parts[i] = dojo.Part{Name: shopComponents[i].Name, Value: vals[i], Weight: w[i].Weight}
-	}
-	s := dojo.Score{Reward: dojo.Sum(parts), Success: ep.done() && ep.score.Total == 1, Parts: parts}
+	var errs []string
 	if noAction != "" {
-		s.Error = noAction
+		errs = []string{noAction}
 	}
-	return s
+	return family.Score(components[:], vals[:], w, ep.done() && ep.score.Total == 1, errs)
 }
 
 // toolCallOf writes a as a call of the search or click tool.

@@ -169,7 +169,7 @@ func TestShopVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !s.Success || s.Reward != 1 || s.Error != "" || s.Parts[cShopStepCost].Value != -float64(len(plan)) {
+			if !s.Success || s.Reward != 1 || s.Error != "" || s.Parts[cStepCost].Value != -float64(len(plan)) {
 				t.Fatalf("seed %d %s: %+v", seed, name, s)
 			}
 		}
@@ -200,7 +200,7 @@ func TestShopVerify(t *testing.T) {
 		}
 	}
 	// a response that never buys scores WebShop's 0 and no success
-	if s, _ := env.VerifyTask(ctx, task, dojo.Response{Text: "search[anything]\nclick[next >]"}); s.Success || s.Parts[cShopWebShop].Value != 0 {
+	if s, _ := env.VerifyTask(ctx, task, dojo.Response{Text: "search[anything]\nclick[next >]"}); s.Success || s.Parts[cWebShop].Value != 0 {
 		t.Errorf("no purchase: %+v", s)
 	}
 	// the gold is rebuilt from the seed without a verify block
