@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -114,7 +115,7 @@ type Env struct {
 	carried    mgObj
 	mission    string
 
-	started, ended bool
+	life           family.Lifecycle
 	laidOut        bool // the grid has been written once (padding included)
 	steps, invalid int
 
@@ -267,7 +268,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	e.carried = mgObj{}
 	e.mission = e.world.mission
 	e.obs.Mission = e.mission
-	e.started, e.ended = true, false
+	e.life.Begin()
 	e.steps, e.invalid = 0, 0
 	e.ver++
 	e.oracle.valid = false
@@ -330,14 +331,8 @@ func (e *Env) potential(d int32) float64 {
 
 // Step applies an action.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error) {
-	if !e.started {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if e.ended {
-		return dojo.Step{}, dojo.ErrEnded
-	}
-	if ctx.Err() != nil {
-		return dojo.Step{}, dojo.CheckContext(ctx)
+	if err := e.life.Step(ctx); err != nil {
+		return dojo.Step{}, err
 	}
 	act, errMsg := a.Index, ""
 	if a.Kind != dojo.ActIndex || uint(act) >= mgNumActs {
@@ -441,7 +436,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	e.phi = phi
 	e.metrics[0].Value = float64(d)
 	if terminated || truncated {
-		e.ended = true
+		e.life.End()
 	}
 	if moved || changed {
 		e.observe(changed)

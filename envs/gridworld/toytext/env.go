@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -34,8 +35,7 @@ type Env struct {
 	last     int
 	steps    int
 	invalids int
-	started  bool
-	done     bool
+	life     family.Lifecycle
 
 	metrics dojo.Metrics
 	msg     [2]dojo.Message
@@ -110,7 +110,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	}
 	e.s = int(w.initStates[i])
 	e.last, e.steps, e.invalids = -1, 0, 0
-	e.started, e.done = true, false
+	e.life.Begin()
 	e.parts.Reset()
 	e.setMetrics(1, w.dist[e.s])
 	obs := dojo.Obs{Value: w.boxed[e.s]}
@@ -129,14 +129,8 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 // Step applies an action: a discrete index, its word, or an assistant
 // message holding the word.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error) {
-	if err := ctx.Err(); err != nil {
-		return dojo.Step{}, dojo.CheckContext(ctx)
-	}
-	if !e.started {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if e.done {
-		return dojo.Step{}, dojo.ErrEnded
+	if err := e.life.Step(ctx); err != nil {
+		return dojo.Step{}, err
 	}
 	e.steps++
 	w := e.w
@@ -193,7 +187,9 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		e.setExtraMetrics()
 	}
 	st.Truncated = e.steps >= e.maxSteps
-	e.done = st.Terminated || st.Truncated
+	if st.Terminated || st.Truncated {
+		e.life.End()
+	}
 	if e.text {
 		st.Obs = e.textObs(toyEvent{
 			prev: prev, state: e.s, action: act, last: e.last, out: o, invalid: bad,

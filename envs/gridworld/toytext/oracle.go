@@ -18,11 +18,8 @@ func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
 	if err := ctx.Err(); err != nil {
 		return dojo.Action{}, dojo.CheckContext(ctx)
 	}
-	if !e.started {
-		return dojo.Action{}, dojo.ErrNotReset
-	}
-	if e.done {
-		return dojo.Action{}, dojo.ErrEnded
+	if err := e.life.Check(); err != nil {
+		return dojo.Action{}, err
 	}
 	w := e.w
 	if w.stochastic {
