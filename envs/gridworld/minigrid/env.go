@@ -75,8 +75,7 @@ type mgConfig struct {
 	maxSteps   int
 	gamma      float64
 	beta       float64
-	terminate  bool
-	maxInvalid int
+	policy     family.Policy
 	reach      bool // success = reaching a goal; else picking up the target
 }
 
@@ -345,9 +344,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	if act < 0 {
 		e.invalid++
 		invalid = -1
-		if e.terminate && e.invalid >= e.maxInvalid {
-			terminated = true
-		}
+		terminated = e.policy.Ends(e.invalid)
 	} else {
 		f := e.agent + e.fwd[e.dir]
 		fo := e.grid[f]

@@ -24,11 +24,10 @@ type Env struct {
 	spec  dojo.Spec
 	parts *reward.Parts
 
-	maxSteps   int
-	maxInvalid int
-	terminate  bool // invalid_action=terminate
-	text       bool
-	system     string // the system message of option instructions, or ""
+	maxSteps int
+	policy   family.Policy
+	text     bool
+	system   string // the system message of option instructions, or ""
 
 	pcg      rand.PCG
 	s        int
@@ -41,7 +40,7 @@ type Env struct {
 	msg     [2]dojo.Message
 	tbuf    []byte
 	pv      []dojo.Part // parts.Parts(), the buffer the parts live in
-	policy  []int       // the oracle's policy on stochastic worlds, computed once
+	oracle  []int       // the oracle's policy on stochastic worlds, computed once
 	rewards []float64   // the reward of each outcome of w.out under the profile
 }
 
@@ -50,7 +49,7 @@ type Env struct {
 func newEnv(w *toyWorld, spec dojo.Spec, opts dojo.Options, maxSteps int) (*Env, error) {
 	spec.MaxSteps = maxSteps
 	spec.Stochastic = w.stochastic
-	spec.ObsText = opts.Bool("text")
+	spec.ObsText = opts.Bool(family.TextOption)
 	spec.Observation.N = w.nS
 	if opts.Bool("instructions") && !spec.ObsText {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"instructions\" needs text=true: the instructions are the first message of the text observation", spec.ID).WithField("options.instructions")
@@ -61,11 +60,10 @@ func newEnv(w *toyWorld, spec dojo.Spec, opts dojo.Options, maxSteps int) (*Env,
 	}
 	e := &Env{
 		w: w, spec: spec, parts: parts,
-		maxSteps:   maxSteps,
-		maxInvalid: max(1, opts.Int("max_invalid")),
-		terminate:  opts.String("invalid_action") == "terminate",
-		text:       spec.ObsText,
-		last:       -1,
+		maxSteps: maxSteps,
+		policy:   family.NewPolicy(opts),
+		text:     spec.ObsText,
+		last:     -1,
 	}
 	if opts.Bool("instructions") {
 		e.system = toyInstructions(w, maxSteps)
@@ -150,7 +148,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		p.Set(toyStepCost, -1)
 		p.Set(toyInvalid, -1)
 		st.Info.Invalid, st.Info.Error = true, bad
-		st.Terminated = e.terminate && e.invalids >= e.maxInvalid
+		st.Terminated = e.policy.Ends(e.invalids)
 		reward = p.Sum()
 		e.setMetrics(1, w.dist[e.s])
 	} else {
