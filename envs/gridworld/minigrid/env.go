@@ -25,16 +25,18 @@ const (
 	mgNumActs
 )
 
-// Reward component indices, in the order of mgRewards.
-const (
-	mgPartSuccess = iota
-	mgPartMiniGrid
-	mgPartPotential
-	mgPartStepCost
-	mgPartExplore
-	mgPartLava
-	mgPartInvalid
-	mgNumParts
+// numComponents is the number of reward components, len(mgRewards()).
+const numComponents = 7
+
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess   = family.MustIndex(mgRewards(), dojo.SuccessComponent)
+	cMiniGrid  = family.MustIndex(mgRewards(), "minigrid")
+	cPotential = family.MustIndex(mgRewards(), "potential")
+	cStepCost  = family.MustIndex(mgRewards(), "step_cost")
+	cExplore   = family.MustIndex(mgRewards(), "explore")
+	cLava      = family.MustIndex(mgRewards(), "lava")
+	cInvalid   = family.MustIndex(mgRewards(), "invalid")
 )
 
 // mgSeedStream is the second word of the PCG seed of every MiniGrid world.
@@ -190,7 +192,7 @@ func newEnv(spec dojo.Spec, cfg mgConfig, opts dojo.Options) *Env {
 	}
 	e.value = &e.obs
 	e.parts = reward.MustNew(&e.spec, opts)
-	for i := range mgNumParts {
+	for i := range numComponents {
 		if e.parts.Weight(i) != 0 {
 			e.weighed = append(e.weighed, i)
 		}
@@ -411,25 +413,25 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		e.lastAct = [3]int{e.agent, e.dir, act}
 		e.updateField()
 	}
-	parts := p.Parts()[:mgNumParts]
+	parts := p.Parts()[:numComponents]
 	if success {
-		parts[mgPartSuccess].Value = 1
-		parts[mgPartMiniGrid].Value = reward.MiniGrid(e.steps, e.maxSteps)
+		parts[cSuccess].Value = 1
+		parts[cMiniGrid].Value = reward.MiniGrid(e.steps, e.maxSteps)
 	} else {
-		parts[mgPartSuccess].Value = 0
-		parts[mgPartMiniGrid].Value = 0
+		parts[cSuccess].Value = 0
+		parts[cMiniGrid].Value = 0
 	}
-	parts[mgPartStepCost].Value = -1
-	parts[mgPartLava].Value = lava
-	parts[mgPartInvalid].Value = invalid
+	parts[cStepCost].Value = -1
+	parts[cLava].Value = lava
+	parts[cInvalid].Value = invalid
 	e.visits[e.agent]++
-	parts[mgPartExplore].Value = e.bonus[e.visits[e.agent]]
+	parts[cExplore].Value = e.bonus[e.visits[e.agent]]
 	d := e.field.at(e.agent, e.dir, e.carried)
 	if success {
 		d = 0
 	}
 	phi := e.potential(d)
-	parts[mgPartPotential].Value = reward.Potential(e.gamma, e.phi, phi, terminated)
+	parts[cPotential].Value = reward.Potential(e.gamma, e.phi, phi, terminated)
 	e.phi = phi
 	e.metrics[0].Value = float64(d)
 	if terminated || truncated {

@@ -70,7 +70,7 @@ func newEnv(w *toyWorld, spec dojo.Spec, opts dojo.Options, maxSteps int) (*Env,
 	}
 	e.metrics = append(dojo.Metrics{{Name: "prob"}, {Name: "distance"}}, w.extraNames...)
 	e.pv = parts.Parts()
-	var weights [toyNumParts]float64
+	var weights [numComponents]float64
 	for i := range weights {
 		weights[i] = parts.Weight(i)
 	}
@@ -142,11 +142,11 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	var reward float64
 	if bad != "" {
 		e.invalids++
-		p.Set(toySuccess, 0)
-		p.Set(toyGym, 0)
-		p.Set(toyPotential, 0)
-		p.Set(toyStepCost, -1)
-		p.Set(toyInvalid, -1)
+		p.Set(cSuccess, 0)
+		p.Set(cGym, 0)
+		p.Set(cPotential, 0)
+		p.Set(cStepCost, -1)
+		p.Set(cInvalid, -1)
 		st.Info.Invalid, st.Info.Error = true, bad
 		st.Terminated = e.policy.Ends(e.invalids)
 		reward = p.Sum()
@@ -170,12 +170,12 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		}
 		o = &w.out[i]
 		reward = e.rewards[i]
-		pv := e.pv[:toyNumParts]
-		pv[toySuccess].Value = o.success
-		pv[toyGym].Value = o.gym
-		pv[toyPotential].Value = o.pot
-		pv[toyStepCost].Value = o.step
-		pv[toyInvalid].Value = 0
+		pv := e.pv[:numComponents]
+		pv[cSuccess].Value = o.success
+		pv[cGym].Value = o.gym
+		pv[cPotential].Value = o.pot
+		pv[cStepCost].Value = o.step
+		pv[cInvalid].Value = 0
 		e.s, e.last = int(o.next), act
 		st.Terminated = o.term
 		st.Info.Success = o.succ

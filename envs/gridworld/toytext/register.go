@@ -23,14 +23,16 @@ func Register(r *dojo.Registry) error {
 	return nil
 }
 
-// Reward component indices, in the order of toyRewards.
-const (
-	toySuccess = iota
-	toyGym
-	toyPotential
-	toyStepCost
-	toyInvalid
-	toyNumParts
+// numComponents is the number of reward components, len(toyRewards(…)).
+const numComponents = 5
+
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess   = family.MustIndex(toyRewards(""), dojo.SuccessComponent)
+	cGym       = family.MustIndex(toyRewards(""), "gym")
+	cPotential = family.MustIndex(toyRewards(""), "potential")
+	cStepCost  = family.MustIndex(toyRewards(""), "step_cost")
+	cInvalid   = family.MustIndex(toyRewards(""), "invalid")
 )
 
 func toyRewards(gymDoc string) []dojo.Component {
