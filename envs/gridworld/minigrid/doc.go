@@ -221,4 +221,9 @@
 // observation, without the agent; the agent's [x, y], heading and carried
 // object; the view size, see_through_walls and the mission; the action
 // words). State is not called by Step, which stays allocation-free.
+//
+// The episode lifecycle (not reset, ended, the context), the options text,
+// invalid_action and max_invalid with their policy and the lookup of
+// component indices by name come from envs/internal/family, shared by
+// every family.
 package minigrid

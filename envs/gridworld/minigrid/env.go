@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -24,16 +25,18 @@ const (
 	mgNumActs
 )
 
-// Reward component indices, in the order of mgRewards.
-const (
-	mgPartSuccess = iota
-	mgPartMiniGrid
-	mgPartPotential
-	mgPartStepCost
-	mgPartExplore
-	mgPartLava
-	mgPartInvalid
-	mgNumParts
+// numComponents is the number of reward components, len(mgRewards()).
+const numComponents = 7
+
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess   = family.MustIndex(mgRewards(), dojo.SuccessComponent)
+	cMiniGrid  = family.MustIndex(mgRewards(), "minigrid")
+	cPotential = family.MustIndex(mgRewards(), "potential")
+	cStepCost  = family.MustIndex(mgRewards(), "step_cost")
+	cExplore   = family.MustIndex(mgRewards(), "explore")
+	cLava      = family.MustIndex(mgRewards(), "lava")
+	cInvalid   = family.MustIndex(mgRewards(), "invalid")
 )
 
 // mgSeedStream is the second word of the PCG seed of every MiniGrid world.
@@ -74,8 +77,7 @@ type mgConfig struct {
 	maxSteps   int
 	gamma      float64
 	beta       float64
-	terminate  bool
-	maxInvalid int
+	policy     family.Policy
 	reach      bool // success = reaching a goal; else picking up the target
 }
 
@@ -114,7 +116,7 @@ type Env struct {
 	carried    mgObj
 	mission    string
 
-	started, ended bool
+	life           family.Lifecycle
 	laidOut        bool // the grid has been written once (padding included)
 	steps, invalid int
 
@@ -190,7 +192,7 @@ func newEnv(spec dojo.Spec, cfg mgConfig, opts dojo.Options) *Env {
 	}
 	e.value = &e.obs
 	e.parts = reward.MustNew(&e.spec, opts)
-	for i := range mgNumParts {
+	for i := range numComponents {
 		if e.parts.Weight(i) != 0 {
 			e.weighed = append(e.weighed, i)
 		}
@@ -267,7 +269,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	e.carried = mgObj{}
 	e.mission = e.world.mission
 	e.obs.Mission = e.mission
-	e.started, e.ended = true, false
+	e.life.Begin()
 	e.steps, e.invalid = 0, 0
 	e.ver++
 	e.oracle.valid = false
@@ -330,14 +332,8 @@ func (e *Env) potential(d int32) float64 {
 
 // Step applies an action.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error) {
-	if !e.started {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if e.ended {
-		return dojo.Step{}, dojo.ErrEnded
-	}
-	if ctx.Err() != nil {
-		return dojo.Step{}, dojo.CheckContext(ctx)
+	if err := e.life.Step(ctx); err != nil {
+		return dojo.Step{}, err
 	}
 	act, errMsg := a.Index, ""
 	if a.Kind != dojo.ActIndex || uint(act) >= mgNumActs {
@@ -350,9 +346,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	if act < 0 {
 		e.invalid++
 		invalid = -1
-		if e.terminate && e.invalid >= e.maxInvalid {
-			terminated = true
-		}
+		terminated = e.policy.Ends(e.invalid)
 	} else {
 		f := e.agent + e.fwd[e.dir]
 		fo := e.grid[f]
@@ -419,29 +413,29 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		e.lastAct = [3]int{e.agent, e.dir, act}
 		e.updateField()
 	}
-	parts := p.Parts()[:mgNumParts]
+	parts := p.Parts()[:numComponents]
 	if success {
-		parts[mgPartSuccess].Value = 1
-		parts[mgPartMiniGrid].Value = reward.MiniGrid(e.steps, e.maxSteps)
+		parts[cSuccess].Value = 1
+		parts[cMiniGrid].Value = reward.MiniGrid(e.steps, e.maxSteps)
 	} else {
-		parts[mgPartSuccess].Value = 0
-		parts[mgPartMiniGrid].Value = 0
+		parts[cSuccess].Value = 0
+		parts[cMiniGrid].Value = 0
 	}
-	parts[mgPartStepCost].Value = -1
-	parts[mgPartLava].Value = lava
-	parts[mgPartInvalid].Value = invalid
+	parts[cStepCost].Value = -1
+	parts[cLava].Value = lava
+	parts[cInvalid].Value = invalid
 	e.visits[e.agent]++
-	parts[mgPartExplore].Value = e.bonus[e.visits[e.agent]]
+	parts[cExplore].Value = e.bonus[e.visits[e.agent]]
 	d := e.field.at(e.agent, e.dir, e.carried)
 	if success {
 		d = 0
 	}
 	phi := e.potential(d)
-	parts[mgPartPotential].Value = reward.Potential(e.gamma, e.phi, phi, terminated)
+	parts[cPotential].Value = reward.Potential(e.gamma, e.phi, phi, terminated)
 	e.phi = phi
 	e.metrics[0].Value = float64(d)
 	if terminated || truncated {
-		e.ended = true
+		e.life.End()
 	}
 	if moved || changed {
 		e.observe(changed)

@@ -583,7 +583,7 @@ func TestMiniGridInvalidActions(t *testing.T) {
 				t.Fatalf("%q rejected: %s", w, s.Info.Error)
 			}
 		}
-		if !e.ended {
+		if e.life.Running() {
 			t.Errorf("two forward words did not reach the goal: at %v", e.pos())
 		}
 	})

@@ -25,11 +25,8 @@ func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
 	if err := dojo.CheckContext(ctx); err != nil {
 		return dojo.Action{}, err
 	}
-	if !e.started {
-		return dojo.Action{}, dojo.ErrNotReset
-	}
-	if e.ended {
-		return dojo.Action{}, dojo.ErrEnded
+	if err := e.life.Check(); err != nil {
+		return dojo.Action{}, err
 	}
 	o := &e.oracle
 	if !o.valid || o.ver != e.ver {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // mgDemoMap is Custom-v0's map when neither map nor map_file is given.
@@ -40,7 +41,7 @@ var mgProfiles = map[string]map[string]float64{
 func mgOptions(v *mgVariant) []dojo.Option {
 	opts := []dojo.Option{
 		{Name: "obs", Type: dojo.OptString, Default: "egocentric", Choices: []string{"egocentric", "full"}, Description: "observation image: egocentric (MiniGrid's view_size×view_size partial view) or full (the whole grid with the agent, as MiniGrid's FullyObsWrapper)"},
-		{Name: "text", Type: dojo.OptBool, Default: false, Description: "also describe the state in words (Obs.Text and Messages): mission, carried object, cell in front, visible objects (or the whole map with obs=full) and the action words"},
+		family.Text("also describe the state in words (Obs.Text and Messages): mission, carried object, cell in front, visible objects (or the whole map with obs=full) and the action words"),
 		dojo.Option{Name: "view_size", Type: dojo.OptInt, Default: 7, Description: "side of the egocentric view (odd), MiniGrid's agent_view_size"}.Range(3, 15),
 		{Name: "see_through_walls", Type: dojo.OptBool, Default: v.seeThrough, Description: "when false, walls and closed doors hide the cells behind them in the egocentric view (MiniGrid's process_vis); MiniGrid's default for this world"},
 	}
@@ -54,11 +55,17 @@ func mgOptions(v *mgVariant) []dojo.Option {
 	} else {
 		opts = append(opts, dojo.Option{Name: "max_steps", Type: dojo.OptInt, Default: v.maxSteps, Description: "step limit (MiniGrid's max_steps for this world by default)"}.Range(1, 1e7))
 	}
-	return append(opts,
+	opts = append(opts,
 		dojo.Option{Name: "gamma", Type: dojo.OptFloat, Default: 0.99, Description: "discount γ of the potential shaping γΦ(s')−Φ(s)"}.Range(0, 1),
 		dojo.Option{Name: "explore_beta", Type: dojo.OptFloat, Default: 0.1, Description: "β of the exploration bonus β/√N(cell)"}.Range(0, 1e6),
-		dojo.Option{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"}, Description: "what an invalid action does: penalize (invalid component −1, state unchanged, episode goes on) or terminate (also end the episode, unsuccessfully, at the max_invalid-th invalid action)"},
-		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1, Description: "with invalid_action=terminate, the number of invalid actions that ends the episode"}.Range(1, 1e9),
+	)
+	opts = append(opts, family.InvalidOptions(family.InvalidText{
+		Action:  "what an invalid action does: penalize (invalid component −1, state unchanged, episode goes on) or terminate (also end the episode, unsuccessfully, at the max_invalid-th invalid action)",
+		Counted: "invalid actions",
+		Ends:    "ends",
+		Max:     1e9,
+	})...)
+	return append(opts,
 		dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: minigrid (default: MiniGrid's 1 − 0.9·t/T on success), sparse, shaped, explore, or an object of component weights"},
 	)
 }
@@ -68,14 +75,13 @@ func mgConfigure(v *mgVariant, opts dojo.Options) (mgConfig, error) {
 	cfg := mgConfig{
 		layout:     v.layout,
 		full:       opts.String("obs") == "full",
-		text:       opts.Bool("text"),
+		text:       opts.Bool(family.TextOption),
 		view:       opts.Int("view_size"),
 		seeThrough: opts.Bool("see_through_walls"),
 		maxSteps:   opts.Int("max_steps"),
 		gamma:      opts.Float("gamma"),
 		beta:       opts.Float("explore_beta"),
-		terminate:  opts.String("invalid_action") == "terminate",
-		maxInvalid: opts.Int("max_invalid"),
+		policy:     family.NewPolicy(opts),
 		reach:      !v.pickup,
 	}
 	if cfg.view%2 == 0 || cfg.view < 3 {

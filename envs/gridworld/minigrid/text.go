@@ -265,7 +265,7 @@ func (e *Env) textObs(obs *dojo.Obs, reset bool, errMsg string) {
 	} else {
 		b = e.appendEgoText(b)
 	}
-	if e.ended {
+	if !e.life.Running() {
 		b = append(b, "The episode is over.\n"...)
 	} else {
 		b = append(b, "Steps left: "...)

@@ -145,4 +145,10 @@
 // taxi's [x, y], the passenger's place or 4 in the taxi, the destination).
 // Each also lists the action words. State is not called by Step, which
 // stays allocation-free.
+//
+// The episode lifecycle (not reset, ended, the context), the options text,
+// invalid_action and max_invalid with their policy, the lookup of component
+// indices by name and the cache of shared worlds (at most 256, the least
+// recently used evicted first) come from envs/internal/family, shared by
+// every family.
 package toytext

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -23,25 +24,23 @@ type Env struct {
 	spec  dojo.Spec
 	parts *reward.Parts
 
-	maxSteps   int
-	maxInvalid int
-	terminate  bool // invalid_action=terminate
-	text       bool
-	system     string // the system message of option instructions, or ""
+	maxSteps int
+	policy   family.Policy
+	text     bool
+	system   string // the system message of option instructions, or ""
 
 	pcg      rand.PCG
 	s        int
 	last     int
 	steps    int
 	invalids int
-	started  bool
-	done     bool
+	life     family.Lifecycle
 
 	metrics dojo.Metrics
 	msg     [2]dojo.Message
 	tbuf    []byte
 	pv      []dojo.Part // parts.Parts(), the buffer the parts live in
-	policy  []int       // the oracle's policy on stochastic worlds, computed once
+	oracle  []int       // the oracle's policy on stochastic worlds, computed once
 	rewards []float64   // the reward of each outcome of w.out under the profile
 }
 
@@ -50,7 +49,7 @@ type Env struct {
 func newEnv(w *toyWorld, spec dojo.Spec, opts dojo.Options, maxSteps int) (*Env, error) {
 	spec.MaxSteps = maxSteps
 	spec.Stochastic = w.stochastic
-	spec.ObsText = opts.Bool("text")
+	spec.ObsText = opts.Bool(family.TextOption)
 	spec.Observation.N = w.nS
 	if opts.Bool("instructions") && !spec.ObsText {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"instructions\" needs text=true: the instructions are the first message of the text observation", spec.ID).WithField("options.instructions")
@@ -61,18 +60,17 @@ func newEnv(w *toyWorld, spec dojo.Spec, opts dojo.Options, maxSteps int) (*Env,
 	}
 	e := &Env{
 		w: w, spec: spec, parts: parts,
-		maxSteps:   maxSteps,
-		maxInvalid: max(1, opts.Int("max_invalid")),
-		terminate:  opts.String("invalid_action") == "terminate",
-		text:       spec.ObsText,
-		last:       -1,
+		maxSteps: maxSteps,
+		policy:   family.NewPolicy(opts),
+		text:     spec.ObsText,
+		last:     -1,
 	}
 	if opts.Bool("instructions") {
 		e.system = toyInstructions(w, maxSteps)
 	}
 	e.metrics = append(dojo.Metrics{{Name: "prob"}, {Name: "distance"}}, w.extraNames...)
 	e.pv = parts.Parts()
-	var weights [toyNumParts]float64
+	var weights [numComponents]float64
 	for i := range weights {
 		weights[i] = parts.Weight(i)
 	}
@@ -110,7 +108,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	}
 	e.s = int(w.initStates[i])
 	e.last, e.steps, e.invalids = -1, 0, 0
-	e.started, e.done = true, false
+	e.life.Begin()
 	e.parts.Reset()
 	e.setMetrics(1, w.dist[e.s])
 	obs := dojo.Obs{Value: w.boxed[e.s]}
@@ -129,14 +127,8 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 // Step applies an action: a discrete index, its word, or an assistant
 // message holding the word.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error) {
-	if err := ctx.Err(); err != nil {
-		return dojo.Step{}, dojo.CheckContext(ctx)
-	}
-	if !e.started {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if e.done {
-		return dojo.Step{}, dojo.ErrEnded
+	if err := e.life.Step(ctx); err != nil {
+		return dojo.Step{}, err
 	}
 	e.steps++
 	w := e.w
@@ -150,13 +142,13 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	var reward float64
 	if bad != "" {
 		e.invalids++
-		p.Set(toySuccess, 0)
-		p.Set(toyGym, 0)
-		p.Set(toyPotential, 0)
-		p.Set(toyStepCost, -1)
-		p.Set(toyInvalid, -1)
+		p.Set(cSuccess, 0)
+		p.Set(cGym, 0)
+		p.Set(cPotential, 0)
+		p.Set(cStepCost, -1)
+		p.Set(cInvalid, -1)
 		st.Info.Invalid, st.Info.Error = true, bad
-		st.Terminated = e.terminate && e.invalids >= e.maxInvalid
+		st.Terminated = e.policy.Ends(e.invalids)
 		reward = p.Sum()
 		e.setMetrics(1, w.dist[e.s])
 	} else {
@@ -178,12 +170,12 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		}
 		o = &w.out[i]
 		reward = e.rewards[i]
-		pv := e.pv[:toyNumParts]
-		pv[toySuccess].Value = o.success
-		pv[toyGym].Value = o.gym
-		pv[toyPotential].Value = o.pot
-		pv[toyStepCost].Value = o.step
-		pv[toyInvalid].Value = 0
+		pv := e.pv[:numComponents]
+		pv[cSuccess].Value = o.success
+		pv[cGym].Value = o.gym
+		pv[cPotential].Value = o.pot
+		pv[cStepCost].Value = o.step
+		pv[cInvalid].Value = 0
 		e.s, e.last = int(o.next), act
 		st.Terminated = o.term
 		st.Info.Success = o.succ
@@ -193,7 +185,9 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		e.setExtraMetrics()
 	}
 	st.Truncated = e.steps >= e.maxSteps
-	e.done = st.Terminated || st.Truncated
+	if st.Terminated || st.Truncated {
+		e.life.End()
+	}
 	if e.text {
 		st.Obs = e.textObs(toyEvent{
 			prev: prev, state: e.s, action: act, last: e.last, out: o, invalid: bad,

@@ -331,7 +331,8 @@ func TestToyTextStepFrequenciesMatchP(t *testing.T) {
 			}
 			counts := map[int]int{}
 			for range n {
-				env.s, env.steps, env.done = c.s, 0, false
+				env.s, env.steps = c.s, 0
+				env.life.Begin()
 				st, err := env.Step(ctx, dojo.IndexAction(c.a))
 				if err != nil {
 					t.Fatal(err)

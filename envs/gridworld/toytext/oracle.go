@@ -18,18 +18,15 @@ func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
 	if err := ctx.Err(); err != nil {
 		return dojo.Action{}, dojo.CheckContext(ctx)
 	}
-	if !e.started {
-		return dojo.Action{}, dojo.ErrNotReset
-	}
-	if e.done {
-		return dojo.Action{}, dojo.ErrEnded
+	if err := e.life.Check(); err != nil {
+		return dojo.Action{}, err
 	}
 	w := e.w
 	if w.stochastic {
-		if e.policy == nil {
-			_, e.policy = w.successMDP().ValueIteration(toyOracleGamma, 1e-10)
+		if e.oracle == nil {
+			_, e.oracle = w.successMDP().ValueIteration(toyOracleGamma, 1e-10)
 		}
-		return dojo.IndexAction(e.policy[e.s]), nil
+		return dojo.IndexAction(e.oracle[e.s]), nil
 	}
 	a := w.shortestAction(e.s)
 	if a < 0 {

@@ -2,6 +2,7 @@ package toytext
 
 import (
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 )
 
 // Register registers the toy-text worlds in r.
@@ -22,14 +23,16 @@ func Register(r *dojo.Registry) error {
 	return nil
 }
 
-// Reward component indices, in the order of toyRewards.
-const (
-	toySuccess = iota
-	toyGym
-	toyPotential
-	toyStepCost
-	toyInvalid
-	toyNumParts
+// numComponents is the number of reward components, len(toyRewards(…)).
+const numComponents = 5
+
+// Indices of the reward components in Spec.Rewards, looked up by name.
+var (
+	cSuccess   = family.MustIndex(toyRewards(""), dojo.SuccessComponent)
+	cGym       = family.MustIndex(toyRewards(""), "gym")
+	cPotential = family.MustIndex(toyRewards(""), "potential")
+	cStepCost  = family.MustIndex(toyRewards(""), "step_cost")
+	cInvalid   = family.MustIndex(toyRewards(""), "invalid")
 )
 
 func toyRewards(gymDoc string) []dojo.Component {
@@ -52,13 +55,17 @@ func toyTags() []string { return []string{"gymnasium", "toy-text", "tabular"} }
 
 // toyOptions returns the options the three worlds share.
 func toyOptions(maxSteps, minSteps int, maxStepsDoc string) []dojo.Option {
-	return []dojo.Option{
+	opts := []dojo.Option{
 		dojo.Option{Name: "max_steps", Type: dojo.OptInt, Default: maxSteps, Description: maxStepsDoc}.Range(float64(minSteps), 1e7),
 		dojo.Option{Name: "gamma", Type: dojo.OptFloat, Default: 0.99, Description: "discount γ of the potential shaping γΦ(s')−Φ(s)"}.Range(0, 1),
-		{Name: "text", Type: dojo.OptBool, Default: false, Description: "also observe the map as text (Obs.Text and one user message), as Gymnasium's ansi render draws it, with a legend and the action words"},
+		family.Text("also observe the map as text (Obs.Text and one user message), as Gymnasium's ansi render draws it, with a legend and the action words"),
 		{Name: "instructions", Type: dojo.OptBool, Default: false, Description: "with text=true, start the Reset observation with a system message for language agents: the task and its rules, the step limit, each action word and what it does, and the reply format (the word alone, its number, or <answer>word</answer>); needs text=true"},
-		{Name: "invalid_action", Type: dojo.OptString, Default: "penalize", Choices: []string{"penalize", "terminate"}, Description: "what an invalid action does: penalize (invalid component −1, state unchanged, episode goes on) or terminate (also end the episode, unsuccessfully, after max_invalid invalid actions)"},
-		dojo.Option{Name: "max_invalid", Type: dojo.OptInt, Default: 1, Description: "with invalid_action=terminate, the number of invalid actions that ends the episode"}.Range(1, 1e9),
-		{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: gym (default: Gymnasium's rewards), sparse, shaped, or an object of component weights"},
 	}
+	opts = append(opts, family.InvalidOptions(family.InvalidText{
+		Action:  "what an invalid action does: penalize (invalid component −1, state unchanged, episode goes on) or terminate (also end the episode, unsuccessfully, after max_invalid invalid actions)",
+		Counted: "invalid actions",
+		Ends:    "ends",
+		Max:     1e9,
+	})...)
+	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: gym (default: Gymnasium's rewards), sparse, shaped, or an object of component weights"})
 }

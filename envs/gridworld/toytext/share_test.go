@@ -58,3 +58,44 @@ func TestToyWorldsAreShared(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestToyWorldsBound checks that the cache of worlds keeps at most
+// toyWorldsMax of them, evicting the least recently used, and that an env
+// whose world was evicted still steps.
+func TestToyWorldsBound(t *testing.T) {
+	reg := toyRegistry(t)
+	ctx := context.Background()
+	var first *Env
+	for i := range toyWorldsMax + 10 {
+		env, err := reg.Make("gridworld/FrozenLake-v1", dojo.Options{"gamma": 0.5 + float64(i)/1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = env.(*Env)
+		}
+		if n := toyWorlds.Len(); n > toyWorldsMax {
+			t.Fatalf("after %d worlds the cache holds %d, want at most %d", i+1, n, toyWorldsMax)
+		}
+	}
+	env, err := reg.Make("gridworld/FrozenLake-v1", dojo.Options{"gamma": 0.5 + float64(toyWorldsMax+9)/1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := toyWorlds.Len(); n != toyWorldsMax {
+		t.Errorf("the cache holds %d worlds, want %d", n, toyWorldsMax)
+	}
+	again, err := reg.Make("gridworld/FrozenLake-v1", dojo.Options{"gamma": 0.5 + float64(toyWorldsMax+9)/1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.(*Env).w != again.(*Env).w {
+		t.Errorf("the most recent world was not kept")
+	}
+	if _, _, err := first.Reset(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Step(ctx, dojo.IndexAction(1)); err != nil {
+		t.Errorf("an env whose world was evicted: %v", err)
+	}
+}

@@ -3,9 +3,9 @@ package toytext
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -90,34 +90,19 @@ type toyWorld struct {
 // toyWorlds shares the read-only worlds of envs made with the same map and
 // dynamics, so that many envs (a vector of 64 FrozenLakes, thousands of
 // served episodes) use one copy of the tables and stay in the CPU's cache.
-// It keeps at most toyWorldsMax worlds; past that, envs build their own.
-var toyWorlds struct {
-	sync.Mutex
-	m map[string]*toyWorld
-}
+// It keeps at most toyWorldsMax worlds, the least recently used evicted
+// first (an env keeps the world it holds); envs that ask for a world being
+// built wait for it and share it.
+var toyWorlds = family.NewCache[string, *toyWorld](toyWorldsMax)
 
 const toyWorldsMax = 256
 
 // sharedToyWorld returns the world cached under key, building it with build
 // on a miss. key must determine everything build reads.
 func sharedToyWorld(key string, build func() *toyWorld) *toyWorld {
-	toyWorlds.Lock()
-	w, ok := toyWorlds.m[key]
-	toyWorlds.Unlock()
-	if ok {
-		return w
-	}
-	w = build()
-	toyWorlds.Lock()
-	defer toyWorlds.Unlock()
-	if old, ok := toyWorlds.m[key]; ok {
-		return old // built concurrently: keep one
-	}
-	if toyWorlds.m == nil {
-		toyWorlds.m = map[string]*toyWorld{}
-	}
-	if len(toyWorlds.m) < toyWorldsMax {
-		toyWorlds.m[key] = w
+	w, err := toyWorlds.Get(key, func() (*toyWorld, int, error) { return build(), 1, nil })
+	if err != nil { // the build panicked in the env that ran it: build here
+		return build()
 	}
 	return w
 }
