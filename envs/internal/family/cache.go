@@ -9,9 +9,8 @@ import (
 // database, a loaded data set, a web world, a shop catalog, a toy-text
 // transition table) among every episode of the process. It is the one
 // cache of the env families: sql's generated databases and data sets,
-// searchqa's worlds and corpora (bounded by pages) and the shop's catalogs
-// use it, and it is meant for gridworld's toy-text worlds
-// (gridworld/toytext.go) too.
+// searchqa's worlds and corpora (bounded by pages), the shop's catalogs
+// and toy text's worlds use it.
 //
 // A value is built once per key, by the first Get of the key; concurrent
 // Gets of the key wait for that build and share its value. A failed build
