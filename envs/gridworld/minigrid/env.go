@@ -28,16 +28,28 @@ const (
 // numComponents is the number of reward components, len(mgRewards()).
 const numComponents = 7
 
-// Indices of the reward components in Spec.Rewards, looked up by name.
-var (
-	cSuccess   = family.MustIndex(mgRewards(), dojo.SuccessComponent)
-	cMiniGrid  = family.MustIndex(mgRewards(), "minigrid")
-	cPotential = family.MustIndex(mgRewards(), "potential")
-	cStepCost  = family.MustIndex(mgRewards(), "step_cost")
-	cExplore   = family.MustIndex(mgRewards(), "explore")
-	cLava      = family.MustIndex(mgRewards(), "lava")
-	cInvalid   = family.MustIndex(mgRewards(), "invalid")
+// Indices of the reward components in Spec.Rewards: constants, so that
+// Step sets its parts without bounds checks, held to the components' names
+// when the package is initialised (family.MustConst).
+const (
+	cSuccess = iota
+	cMiniGrid
+	cPotential
+	cStepCost
+	cExplore
+	cLava
+	cInvalid
 )
+
+var _ = [...]int{
+	family.MustConst(mgRewards(), cSuccess, dojo.SuccessComponent),
+	family.MustConst(mgRewards(), cMiniGrid, "minigrid"),
+	family.MustConst(mgRewards(), cPotential, "potential"),
+	family.MustConst(mgRewards(), cStepCost, "step_cost"),
+	family.MustConst(mgRewards(), cExplore, "explore"),
+	family.MustConst(mgRewards(), cLava, "lava"),
+	family.MustConst(mgRewards(), cInvalid, "invalid"),
+}
 
 // mgSeedStream is the second word of the PCG seed of every MiniGrid world.
 const mgSeedStream = 0x6d696e6967726964 // "minigrid"
@@ -332,8 +344,8 @@ func (e *Env) potential(d int32) float64 {
 
 // Step applies an action.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error) {
-	if err := e.life.Step(ctx); err != nil {
-		return dojo.Step{}, err
+	if !e.life.Ready(ctx) {
+		return dojo.Step{}, e.life.Step(ctx)
 	}
 	act, errMsg := a.Index, ""
 	if a.Kind != dojo.ActIndex || uint(act) >= mgNumActs {

@@ -127,8 +127,8 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 // Step applies an action: a discrete index, its word, or an assistant
 // message holding the word.
 func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error) {
-	if err := e.life.Step(ctx); err != nil {
-		return dojo.Step{}, err
+	if !e.life.Ready(ctx) {
+		return dojo.Step{}, e.life.Step(ctx)
 	}
 	e.steps++
 	w := e.w

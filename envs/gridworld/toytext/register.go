@@ -26,14 +26,24 @@ func Register(r *dojo.Registry) error {
 // numComponents is the number of reward components, len(toyRewards(…)).
 const numComponents = 5
 
-// Indices of the reward components in Spec.Rewards, looked up by name.
-var (
-	cSuccess   = family.MustIndex(toyRewards(""), dojo.SuccessComponent)
-	cGym       = family.MustIndex(toyRewards(""), "gym")
-	cPotential = family.MustIndex(toyRewards(""), "potential")
-	cStepCost  = family.MustIndex(toyRewards(""), "step_cost")
-	cInvalid   = family.MustIndex(toyRewards(""), "invalid")
+// Indices of the reward components in Spec.Rewards: constants, so that
+// Step sets its parts without bounds checks, held to the components' names
+// when the package is initialised (family.MustConst).
+const (
+	cSuccess = iota
+	cGym
+	cPotential
+	cStepCost
+	cInvalid
 )
+
+var _ = [...]int{
+	family.MustConst(toyRewards(""), cSuccess, dojo.SuccessComponent),
+	family.MustConst(toyRewards(""), cGym, "gym"),
+	family.MustConst(toyRewards(""), cPotential, "potential"),
+	family.MustConst(toyRewards(""), cStepCost, "step_cost"),
+	family.MustConst(toyRewards(""), cInvalid, "invalid"),
+}
 
 func toyRewards(gymDoc string) []dojo.Component {
 	return []dojo.Component{

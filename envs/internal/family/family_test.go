@@ -318,3 +318,16 @@ func TestScore(t *testing.T) {
 		t.Fatalf("Score of nothing = %+v", s)
 	}
 }
+
+func TestMustConst(t *testing.T) {
+	comps := []dojo.Component{{Name: "success"}, {Name: "gym"}}
+	if got := MustConst(comps, 1, "gym"); got != 1 {
+		t.Errorf("MustConst(gym at 1) = %d", got)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `"gym" is at index 1, its constant says 0`) {
+			t.Errorf("a wrong constant: recovered %v, want a panic naming the component and both indices", r)
+		}
+	}()
+	MustConst(comps, 0, "gym")
+}

@@ -31,3 +31,15 @@ func MustIndex(comps []dojo.Component, name string) int {
 	}
 	return i
 }
+
+// MustConst checks, once when a package is initialised, a constant index of
+// a hot path against the component's name: it panics unless the component
+// named name in comps is at index i. Families whose Step indexes its parts
+// millions of times a second keep constant indices (no bounds check, no
+// load) and hold them to the names with MustConst.
+func MustConst(comps []dojo.Component, i int, name string) int {
+	if j := MustIndex(comps, name); j != i {
+		panic(fmt.Sprintf("family: reward component %q is at index %d, its constant says %d", name, j, i))
+	}
+	return i
+}
