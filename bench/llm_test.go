@@ -29,10 +29,7 @@ func instructed(spec dojo.Spec, obs dojo.Obs, info dojo.Info) error {
 	var missing []string
 	switch spec.Action.Kind {
 	case dojo.KindToolCalls:
-		tools := taskTools(info)
-		if tools == nil {
-			tools = spec.Action.Tools
-		}
+		tools := obs.ToolsOr(&spec)
 		if len(tools) == 0 {
 			return fmt.Errorf("a tool-calling env shows no tools")
 		}

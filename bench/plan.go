@@ -212,7 +212,7 @@ func (pe *PlanEntry) expected() (lo, hi float64) {
 type sizes struct {
 	mu                             sync.Mutex
 	maxSteps                       int
-	first, firstMsgs, tools        int
+	first, firstMsgs               int
 	obs, obsMsgs                   int
 	measured                       bool
 	lengths                        map[string]float64 // agent → total steps
@@ -232,44 +232,10 @@ func messagesBytes(o dojo.Obs) (int, int) {
 	return n, len(msgs)
 }
 
-// toolsBytes returns the bytes of tools as OpenAI tools JSON.
+// toolsBytes returns the bytes of tools as the openai agent sends them.
 func toolsBytes(tools []dojo.Tool) int {
-	if len(tools) == 0 {
-		return 0
-	}
-	type fn struct {
-		Name        string          `json:"name"`
-		Description string          `json:"description"`
-		Parameters  json.RawMessage `json:"parameters"`
-	}
-	type tool struct {
-		Type     string `json:"type"`
-		Function fn     `json:"function"`
-	}
-	ts := make([]tool, len(tools))
-	for i, t := range tools {
-		ts[i] = tool{"function", fn{t.Name, t.Description, t.InputSchema}}
-	}
-	b, _ := json.Marshal(ts)
+	b, _ := openai.ToolsJSON(tools) // a schema that is not JSON fails the run, not the plan
 	return len(b)
-}
-
-// taskTools returns the tools a task shows in its reset info
-// (Info.Extra["tools"]), if any.
-func taskTools(info dojo.Info) []dojo.Tool {
-	v, ok := info.Extra["tools"]
-	if !ok {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var ts []dojo.Tool
-	if json.Unmarshal(b, &ts) != nil {
-		return nil
-	}
-	return ts
 }
 
 // measure wraps maker so that its agents record what they see into s.
@@ -283,18 +249,15 @@ func (s *sizes) measure(maker dojo.AgentMaker) dojo.AgentMaker {
 		s.maxSteps = max(s.maxSteps, ep.Spec.MaxSteps)
 		if ep.Spec.Action.Kind == dojo.KindToolCalls {
 			s.specToolsBytes = max(s.specToolsBytes, toolsBytes(ep.Spec.Action.Tools))
+			s.taskToolsBytes = max(s.taskToolsBytes, toolsBytes(ep.Tools))
 		}
 		s.mu.Unlock()
-		toolSpace := ep.Spec.Action.Kind == dojo.KindToolCalls
 		return dojo.AgentFunc(func(ctx context.Context, t dojo.Turn) (dojo.Action, error) {
 			n, k := messagesBytes(t.Obs)
 			s.mu.Lock()
 			s.measured = true
 			if t.Step == 0 {
 				s.first, s.firstMsgs = max(s.first, n), max(s.firstMsgs, k)
-				if toolSpace {
-					s.taskToolsBytes = max(s.taskToolsBytes, toolsBytes(taskTools(t.Info)))
-				}
 			} else {
 				s.obs, s.obsMsgs = max(s.obs, n), max(s.obsMsgs, k)
 			}

@@ -74,6 +74,12 @@ type wireDef struct {
 var emptySchema = json.RawMessage(`{"type":"object","properties":{}}`)
 
 // encodeTools writes the env's tools as OpenAI's tools array, nil for none.
+// ToolsJSON returns the "tools" array the agent sends a model for tools:
+// OpenAI function tools, [{"type": "function", "function": {"name",
+// "description", "parameters"}}], with each tool's inputSchema as
+// parameters; nil for no tools.
+func ToolsJSON(tools []dojo.Tool) ([]byte, error) { return encodeTools(tools) }
+
 func encodeTools(tools []dojo.Tool) ([]byte, error) {
 	if len(tools) == 0 {
 		return nil, nil
