@@ -33,6 +33,10 @@ type Option struct {
 	Choices     []string   `json:"choices,omitempty"`
 	Min         *float64   `json:"min,omitempty"`
 	Max         *float64   `json:"max,omitempty"`
+	// Path marks an option (of type string) that names a file or folder
+	// the env reads: a registry restricted to a data dir
+	// (Registry.WithDataDir) refuses paths outside it.
+	Path bool `json:"path,omitempty"`
 }
 
 // Range returns the option with numeric bounds set.
@@ -49,6 +53,9 @@ func (o Option) validateSelf() error {
 	case OptInt, OptFloat, OptBool, OptString, OptStrings, OptReward, OptJSON:
 	default:
 		return fmt.Errorf("option %q: unknown type %q", o.Name, o.Type)
+	}
+	if o.Path && o.Type != OptString {
+		return fmt.Errorf("option %q: a path option must be of type string", o.Name)
 	}
 	if o.Default == nil {
 		return nil

@@ -19,6 +19,8 @@ type Factory func(opts Options) (Env, error)
 type Registry struct {
 	mu      sync.RWMutex
 	entries map[string]entry
+	// paths, when not nil, restricts path options (WithDataDir).
+	paths *pathRule
 }
 
 type entry struct {
@@ -85,6 +87,11 @@ func (r *Registry) Make(id string, opts Options) (Env, error) {
 	resolved, err := e.spec.Resolve(opts)
 	if err != nil {
 		return nil, err
+	}
+	if r.paths != nil {
+		if err := r.paths.check(&e.spec, resolved); err != nil {
+			return nil, err
+		}
 	}
 	env, err := e.factory(resolved)
 	if err != nil {

@@ -5,12 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
 	"io"
 	"math"
-	"math/rand/v2"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,180 +15,8 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/dojotest"
-	"github.com/dojo-rl/dojo/envs"
-	"github.com/dojo-rl/dojo/reward"
+	"github.com/dojo-rl/dojo/protocol/prototest"
 )
-
-// arithEnv is the test task family: "what is a + b?", with a generator and
-// a verifier, an oracle and a renderer. No real task family is registered
-// yet, so the task paths are tested on it.
-type arithEnv struct {
-	spec    dojo.Spec
-	digits  int
-	parts   *reward.Parts
-	a, b    int
-	seed    uint64
-	started bool
-	done    bool
-}
-
-const arithID = "arith/Add-v0"
-
-func arithSpec() dojo.Spec {
-	return dojo.Spec{
-		ID:          arithID,
-		Description: "Add two numbers of the given number of digits. A test family.",
-		Observation: dojo.Space{Kind: dojo.KindNone},
-		ObsText:     true,
-		Action:      dojo.Space{Kind: dojo.KindText},
-		MaxSteps:    1,
-		Rewards: []dojo.Component{
-			{Name: "success", Description: "1 if the answer is the sum", Shaped: 1},
-			{Name: "format", Description: "1 if the answer is in <answer> tags", Shaped: 0.1},
-		},
-		DefaultProfile: "shaped",
-		Options: []dojo.Option{
-			dojo.Option{Name: "digits", Type: dojo.OptInt, Default: 2, Description: "digits of each number"}.Range(1, 9),
-		},
-	}
-}
-
-func newArith(opts dojo.Options) (dojo.Env, error) {
-	spec := arithSpec()
-	p, err := reward.New(&spec, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &arithEnv{spec: spec, digits: opts.Int("digits"), parts: p}, nil
-}
-
-func (e *arithEnv) Spec() dojo.Spec { return e.spec }
-
-func (e *arithEnv) draw(seed uint64) (a, b int) {
-	rng := rand.New(rand.NewPCG(seed, 0xa417))
-	hi := int(math.Pow10(e.digits))
-	return rng.IntN(hi), rng.IntN(hi)
-}
-
-func (e *arithEnv) question() string {
-	return fmt.Sprintf("What is %d + %d? Answer as <answer>N</answer>.", e.a, e.b)
-}
-
-func (e *arithEnv) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, error) {
-	e.a, e.b = e.draw(seed)
-	e.seed, e.started, e.done = seed, true, false
-	e.parts.Reset()
-	q := e.question()
-	return dojo.Obs{Text: q, Messages: []dojo.Message{{Role: "user", Content: q}}}, dojo.Info{Parts: e.parts.Parts()}, nil
-}
-
-var answerRE = regexp.MustCompile(`<answer>\s*(-?\d+)\s*</answer>`)
-var numberRE = regexp.MustCompile(`-?\d+`)
-
-// score reads an answer: the number in <answer> tags, else the last number.
-func score(text string, sum int) (correct, tagged bool, found bool) {
-	if m := answerRE.FindStringSubmatch(text); m != nil {
-		n, err := strconv.Atoi(m[1])
-		return err == nil && n == sum, true, true
-	}
-	all := numberRE.FindAllString(text, -1)
-	if len(all) == 0 {
-		return false, false, false
-	}
-	n, err := strconv.Atoi(all[len(all)-1])
-	return err == nil && n == sum, false, true
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func (e *arithEnv) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
-	if !e.started {
-		return dojo.Step{}, dojo.ErrNotReset
-	}
-	if e.done {
-		return dojo.Step{}, dojo.ErrEnded
-	}
-	e.done = true
-	text := a.Text
-	if a.Kind == dojo.ActIndex {
-		text = strconv.Itoa(a.Index)
-	}
-	correct, tagged, _ := score(text, e.a+e.b)
-	e.parts.Set(0, b2f(correct))
-	e.parts.Set(1, b2f(tagged))
-	verdict := "wrong"
-	if correct {
-		verdict = "correct"
-	}
-	return dojo.Step{
-		Obs:        dojo.Obs{Text: verdict},
-		Reward:     e.parts.Sum(),
-		Terminated: true,
-		Info:       dojo.Info{Success: correct, Parts: e.parts.Parts()},
-	}, nil
-}
-
-func (e *arithEnv) OracleAction(ctx context.Context) (dojo.Action, error) {
-	return dojo.TextAction(fmt.Sprintf("<answer>%d</answer>", e.a+e.b)), nil
-}
-
-// Frame draws the sum as the shade of a 4x4 image.
-func (e *arithEnv) Frame() image.Image {
-	img := image.NewGray(image.Rect(0, 0, 4, 4))
-	for i := range img.Pix {
-		img.Pix[i] = uint8((e.a + e.b + i) % 256)
-	}
-	img.Set(0, 0, color.Gray{Y: 255})
-	return img
-}
-
-type arithGold struct {
-	A   int `json:"a"`
-	B   int `json:"b"`
-	Sum int `json:"sum"`
-}
-
-func (e *arithEnv) GenerateTask(ctx context.Context, seed uint64) (dojo.Task, error) {
-	a, b := e.draw(seed)
-	gold, _ := json.Marshal(arithGold{a, b, a + b})
-	return dojo.Task{
-		ID:      fmt.Sprintf("%s:d%d:%d", arithID, e.digits, seed),
-		Env:     arithID,
-		Options: dojo.Options{"digits": e.digits},
-		Seed:    seed,
-		Prompt:  []dojo.Message{{Role: "user", Content: fmt.Sprintf("What is %d + %d? Answer as <answer>N</answer>.", a, b)}},
-		Verify:  gold,
-		Meta:    map[string]any{"digits": e.digits},
-	}, nil
-}
-
-func (e *arithEnv) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (dojo.Score, error) {
-	var g arithGold
-	if err := json.Unmarshal(t.Verify, &g); err != nil {
-		return dojo.Score{}, dojo.Errorf(dojo.CodeInvalid, "task %s: bad verify block: %v", t.ID, err).WithField("task.verify")
-	}
-	text := r.Text
-	for _, m := range r.Messages {
-		if m.Role == "assistant" {
-			text = m.Content
-		}
-	}
-	correct, tagged, found := score(text, g.Sum)
-	parts := []dojo.Part{
-		{Name: "success", Value: b2f(correct), Weight: e.parts.Weight(0)},
-		{Name: "format", Value: b2f(tagged), Weight: e.parts.Weight(1)},
-	}
-	sc := dojo.Score{Reward: dojo.Sum(parts), Success: correct, Parts: parts}
-	if !found {
-		sc.Error = "no number in the response"
-	}
-	return sc, nil
-}
 
 // flakyEnv misbehaves on purpose: action 3 panics, action 2 gives a NaN
 // reward, and every step sleeps the option sleep_ms. Its observation value
@@ -302,9 +126,14 @@ func (e *flakyEnv) Close() error {
 }
 
 // testRegistry is envs.Default() plus the test envs.
+// The test task family lives in prototest, shared with the transports'
+// tests.
+const arithID = prototest.ArithID
+
+type arithGold = prototest.ArithGold
+
 func testRegistry() *dojo.Registry {
-	r := envs.Default()
-	r.MustRegister(arithSpec(), newArith)
+	r := prototest.Registry()
 	r.MustRegister(flakySpec(), newFlaky)
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -124,7 +125,12 @@ func mReset(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 			case h.started:
 				seed = NextSeed(h.seed)
 			}
-			obs, info, err := h.env.Reset(ctx, seed)
+			var obs dojo.Obs
+			var info dojo.Info
+			err := ss.timed(ctx, h, "reset", func(ctx context.Context) (err error) {
+				obs, info, err = h.env.Reset(ctx, seed)
+				return err
+			})
 			if err != nil {
 				return nil, err
 			}
@@ -226,7 +232,36 @@ func (ss *session) step(ctx context.Context, h *handle, a dojo.Action, field str
 
 // stepInto is step writing the step to *st, which spares the copies of a
 // dojo.Step returned through several calls on the hot path.
-func (ss *session) stepInto(ctx context.Context, h *handle, a dojo.Action, field string, info infoUse, st *dojo.Step) (err error) {
+func (ss *session) stepInto(ctx context.Context, h *handle, a dojo.Action, field string, info infoUse, st *dojo.Step) error {
+	if ss.stepTimeout <= 0 {
+		return ss.stepUntimed(ctx, h, a, field, info, st)
+	}
+	return ss.timed(ctx, h, "step", func(ctx context.Context) error {
+		return ss.stepUntimed(ctx, h, a, field, info, st)
+	})
+}
+
+// timed runs an operation (op) of h's env, or a task/verify when h is nil,
+// under the server's step timeout, if any: a run that fails after the
+// deadline passed fails with a timeout error.
+func (ss *session) timed(ctx context.Context, h *handle, op string, run func(context.Context) error) error {
+	if ss.stepTimeout <= 0 {
+		return run(ctx)
+	}
+	tctx, cancel := context.WithTimeout(ctx, ss.stepTimeout)
+	defer cancel()
+	err := run(tctx)
+	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		what := op
+		if h != nil {
+			what = fmt.Sprintf("env %s (%s): %s", h.name, h.spec.ID, op)
+		}
+		return &dojo.Error{Code: dojo.CodeTimeout, Msg: fmt.Sprintf("%s took longer than the server's step timeout of %s", what, ss.stepTimeout)}
+	}
+	return err
+}
+
+func (ss *session) stepUntimed(ctx context.Context, h *handle, a dojo.Action, field string, info infoUse, st *dojo.Step) (err error) {
 	if !h.started {
 		return &dojo.Error{Code: dojo.CodeState, Field: field,
 			Msg: fmt.Sprintf("env %s (%s): step before reset: call env/reset first", h.name, h.spec.ID)}

@@ -96,7 +96,11 @@ func mVerify(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 		return nil, "", werr
 	}
 	return func(ctx context.Context, dst []byte) ([]byte, error) {
-		sc, err := ss.tasks.Verify(ctx, task, resp)
+		var sc dojo.Score
+		err := ss.timed(ctx, nil, "task/verify "+task.Env, func(ctx context.Context) (err error) {
+			sc, err = ss.tasks.Verify(ctx, task, resp)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}

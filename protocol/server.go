@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,9 +20,14 @@ import (
 
 // Server limits' defaults.
 const (
-	DefaultMaxLineBytes = 16 << 20
-	DefaultMaxEnvs      = 4096
+	DefaultMaxLineBytes    = 16 << 20
+	DefaultMaxEnvs         = 4096
+	DefaultReadBufferBytes = 64 << 10
 )
+
+// ErrIdle is the error Serve returns when it ends a session for being idle
+// longer than Server.IdleTimeout.
+var ErrIdle = errors.New("protocol: session idle longer than the idle timeout")
 
 // Server serves the envs of a registry over newline-delimited JSON-RPC 2.0
 // (see the package doc for the methods). Its zero value needs only
@@ -47,6 +53,21 @@ type Server struct {
 	// Version is the serverInfo.version sent by initialize (default
 	// "dev").
 	Version string
+	// ReadBufferBytes is the size of a session's read buffer (default
+	// DefaultReadBufferBytes, 64 KiB). Lines longer than the buffer are
+	// still read whole (up to MaxLineBytes); a small buffer saves memory
+	// where many sessions sit idle (the network server's).
+	ReadBufferBytes int
+	// StepTimeout bounds each env/reset, env/step, env/stepMany entry and
+	// task/verify: the env's context is canceled after it, and the
+	// request (or entry) fails with a timeout error (-32003). An env that
+	// ignores its context finishes its step, which then counts. 0 (the
+	// default) sets no deadline.
+	StepTimeout time.Duration
+	// IdleTimeout ends a session that has read no request and had none in
+	// flight for this long: Serve then returns ErrIdle. 0 (the default)
+	// never does.
+	IdleTimeout time.Duration
 
 	// fanOutAfter overrides manyFanOutAfter when not 0; negative spreads
 	// every env/stepMany at once (for the tests of parallel stepping).
@@ -78,7 +99,17 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 
 	done := make(chan error, 1)
 	ss.readDone = done
-	go ss.readLoop(&lineReader{br: bufio.NewReaderSize(r, 64<<10)})
+	bufSize := s.ReadBufferBytes
+	if bufSize <= 0 {
+		bufSize = DefaultReadBufferBytes
+	}
+	if s.IdleTimeout > 0 {
+		ss.idle = s.IdleTimeout
+		ss.touch()
+		ss.idleTimer = time.AfterFunc(ss.idle, ss.checkIdle)
+		defer ss.idleTimer.Stop()
+	}
+	go ss.readLoop(&lineReader{br: bufio.NewReaderSize(r, bufSize)})
 	var err error
 	select {
 	case err = <-done:
@@ -105,15 +136,16 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 
 func (s *Server) newSession(ctx context.Context, cancel context.CancelCauseFunc, w io.Writer) *session {
 	ss := &session{
-		srv:      s,
-		ctx:      ctx,
-		cancel:   cancel,
-		log:      s.Log,
-		w:        w,
-		handles:  map[string]*handle{},
-		maxLine:  s.MaxLineBytes,
-		maxEnvs:  s.MaxEnvs,
-		parallel: s.Parallelism,
+		srv:         s,
+		ctx:         ctx,
+		cancel:      cancel,
+		log:         s.Log,
+		w:           w,
+		handles:     map[string]*handle{},
+		maxLine:     s.MaxLineBytes,
+		stepTimeout: s.StepTimeout,
+		maxEnvs:     s.MaxEnvs,
+		parallel:    s.Parallelism,
 
 		fanOutAfter: s.fanOutAfter,
 	}
@@ -149,6 +181,15 @@ type session struct {
 	tasks    *Tasker
 
 	fanOutAfter time.Duration // see Server.fanOutAfter
+	stepTimeout time.Duration // see Server.StepTimeout
+
+	// idle is Server.IdleTimeout (0: none). busy counts the requests in
+	// flight and lastActive is when one was last read or finished (Unix
+	// nanoseconds); idleTimer checks them.
+	idle       time.Duration
+	busy       atomic.Int64
+	lastActive atomic.Int64
+	idleTimer  *time.Timer
 
 	wmu  sync.Mutex
 	w    io.Writer
@@ -287,6 +328,9 @@ type request struct {
 // (a line in error is answered here), and false once the session is
 // closed.
 func (ss *session) dispatch(line []byte) (*request, bool) {
+	if ss.idle > 0 {
+		ss.touch()
+	}
 	req, werr := ss.parse(line)
 	if werr != nil {
 		if req.id != nil {
@@ -300,7 +344,28 @@ func (ss *session) dispatch(line []byte) (*request, bool) {
 		return nil, false
 	}
 	ss.inflight.Add(1)
+	if ss.idle > 0 {
+		ss.busy.Add(1)
+	}
 	return &req, true
+}
+
+// touch notes activity for the idle timeout.
+func (ss *session) touch() { ss.lastActive.Store(time.Now().UnixNano()) }
+
+// checkIdle ends the session if it has been idle for ss.idle, else checks
+// again when it could be.
+func (ss *session) checkIdle() {
+	if ss.busy.Load() > 0 {
+		ss.idleTimer.Reset(ss.idle)
+		return
+	}
+	quiet := time.Since(time.Unix(0, ss.lastActive.Load()))
+	if quiet < ss.idle {
+		ss.idleTimer.Reset(ss.idle - quiet)
+		return
+	}
+	ss.cancel(ErrIdle)
 }
 
 // parse validates the envelope and prepares the method. A request it
@@ -382,6 +447,12 @@ func (ss *session) parseLine(line []byte) (request, *Error) {
 // serve runs a request and writes its response.
 func (ss *session) serve(req request) {
 	defer ss.inflight.Done()
+	if ss.idle > 0 {
+		defer func() {
+			ss.touch()
+			ss.busy.Add(-1)
+		}()
+	}
 	buf := getBuf()
 	defer putBuf(buf)
 	b := append(buf.b[:0], `{"jsonrpc":"2.0","id":`...)

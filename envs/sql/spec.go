@@ -62,7 +62,7 @@ func (v variant) options() []dojo.Option {
 	opts = append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
 		Description: "reward profile: shaped (default), sparse, arctic (Arctic-Text2SQL-R1: 1 correct / 0.1 executes / 0), sqlr1 (SQL-R1's format, execution and result terms), or an object of component weights"})
 	if v.data != nil {
-		opts = append([]dojo.Option{{Name: "path", Type: dojo.OptString, Default: v.data.defaultPath,
+		opts = append([]dojo.Option{{Name: "path", Type: dojo.OptString, Path: true, Default: v.data.defaultPath,
 			Description: "the " + v.data.title + " folder (" + v.data.layout + "), relative to the working directory or the module root"}}, opts[2:]...)
 		for i := range opts {
 			if opts[i].Name == "match_mode" {

@@ -49,7 +49,7 @@ func mgOptions(v *mgVariant) []dojo.Option {
 		opts = append(opts,
 			dojo.Option{Name: "max_steps", Type: dojo.OptInt, Default: 0, Description: "step limit; 0 means 10·width·height of the map"}.Range(0, 1e7),
 			dojo.Option{Name: "map", Type: dojo.OptStrings, Default: slices.Clone(mgDemoMap), Description: "the ASCII map, one line per element (see the package doc: # wall, . empty, G goal, L lava, F floor, K key, D/d/_ locked/closed/open door, B ball, X box, > v < ^ agent, other symbols in a legend); excludes map_file"},
-			dojo.Option{Name: "map_file", Type: dojo.OptString, Default: "", Description: "path of a text file holding an ASCII map; excludes map"},
+			dojo.Option{Name: "map_file", Type: dojo.OptString, Path: true, Default: "", Description: "path of a text file holding an ASCII map; excludes map"},
 			dojo.Option{Name: "mission", Type: dojo.OptString, Default: mgDefaultMission, Description: "the mission string of the observation"},
 		)
 	} else {

@@ -48,7 +48,7 @@ func frozenLakeSpec(id, mapName string) dojo.Spec {
 	opts := []dojo.Option{
 		{Name: "map_name", Type: dojo.OptString, Default: mapName, Choices: []string{"4x4", "8x8"}, Description: "Gymnasium's preloaded map (used when desc, map_file and random_map are unset)"},
 		{Name: "desc", Type: dojo.OptStrings, Description: "a custom map: rows of S (start, exactly one), F (frozen), H (hole), G (goal, at least one), as Gymnasium's desc; overrides map_name"},
-		{Name: "map_file", Type: dojo.OptString, Default: "", Description: "path of an ASCII map file: one row of S F H G per line; blank lines and lines starting with # are ignored"},
+		{Name: "map_file", Type: dojo.OptString, Path: true, Default: "", Description: "path of an ASCII map file: one row of S F H G per line; blank lines and lines starting with # are ignored"},
 		dojo.Option{Name: "random_map", Type: dojo.OptInt, Default: 0, Description: "side length (2..64) of a random square map with a path from S to G, generated from map_seed as Gymnasium's generate_random_map; 0 for none"}.Range(0, 64),
 		dojo.Option{Name: "random_map_p", Type: dojo.OptFloat, Default: 0.8, Description: "probability that a tile of a random map is frozen"}.Range(0, 1),
 		dojo.Option{Name: "map_seed", Type: dojo.OptInt, Default: 0, Description: "seed of the random map"}.Range(0, 1<<53),

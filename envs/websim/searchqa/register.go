@@ -42,9 +42,9 @@ func (v searchVariant) options() []dojo.Option {
 	var opts []dojo.Option
 	if v.corpus {
 		opts = append(opts,
-			dojo.Option{Name: "corpus", Type: dojo.OptString, Default: "",
+			dojo.Option{Name: "corpus", Type: dojo.OptString, Path: true, Default: "",
 				Description: `the corpus: a file of JSON lines {"id", "title", "text"} (or {"id", "contents"}, the title on the first line); empty (with qa empty) for the sample corpus built in`},
-			dojo.Option{Name: "qa", Type: dojo.OptString, Default: "",
+			dojo.Option{Name: "qa", Type: dojo.OptString, Path: true, Default: "",
 				Description: `the questions: a file of JSON lines {"question", "answers": [...]} ("golden_answers" or "answer" also do), with optional "id" and "supporting" (page ids); the seed mod the number of questions selects one`})
 	} else {
 		if v.kind == "" {
