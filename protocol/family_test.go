@@ -125,13 +125,13 @@ func (e *flakyEnv) Close() error {
 	return nil
 }
 
-// testRegistry is envs.Default() plus the test envs.
 // The test task family lives in prototest, shared with the transports'
 // tests.
 const arithID = prototest.ArithID
 
 type arithGold = prototest.ArithGold
 
+// testRegistry is prototest's registry plus the flaky env.
 func testRegistry() *dojo.Registry {
 	r := prototest.Registry()
 	r.MustRegister(flakySpec(), newFlaky)

@@ -107,6 +107,10 @@ type Server struct {
 	srvs     []*http.Server
 
 	closingFlag atomic.Bool
+
+	// capacityWait is how long a socket refused for capacity may take to
+	// send its first message (tests shorten it).
+	capacityWait time.Duration
 }
 
 // New returns a Server for cfg.
@@ -144,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log != nil {
 		log = slog.New(redactingHandler{cfg.Log.Handler()})
 	}
-	s := &Server{cfg: cfg, reg: reg, log: log, sessions: map[*wsSession]struct{}{}}
+	s := &Server{cfg: cfg, reg: reg, log: log, sessions: map[*wsSession]struct{}{}, capacityWait: capacityWait}
 	s.proto = &protocol.Server{
 		Registry:        reg,
 		Log:             log,

@@ -285,7 +285,7 @@ func (ss *wsSession) writeFrame(b []byte) error {
 // closed after capacityWait.
 func (s *Server) refuse(c *websocket.Conn, conn net.Conn) {
 	s.log.Info("session refused: at the session limit", "max_sessions", s.cfg.MaxSessions)
-	ctx, cancel := context.WithTimeout(context.Background(), capacityWait)
+	ctx, cancel := context.WithTimeout(context.Background(), s.capacityWait)
 	defer cancel()
 	id := json.RawMessage("null")
 	typ, msg, err := c.Read(ctx)
