@@ -201,4 +201,3 @@ func TestMCPUsageErrors(t *testing.T) {
 		}
 	}
 }
-
