@@ -10,10 +10,11 @@
 // Both handshakes are served: the stateless one of protocol 2026-07-28
 // (server/discover, then requests carrying their _meta), which the SDK's
 // client v1.8.0 tries first, and the initialize handshake of 2025-11-25 and
-// older, which older clients send directly and newer ones fall back to. Over
-// HTTP the handler is stateless: every request stands alone (an
-// initialize-first client gets its answers too), which the episodes allow
-// since their handles are global to the Server.
+// older, which older clients send directly and newer ones fall back to.
+// Over HTTP, requests of the 2026-07-28 protocol are answered statelessly,
+// and an initialize starts a stateful session (Mcp-Session-Id), both as the
+// SDK serves them; episodes' handles are global to the Server either way,
+// so an episode may be started by one client and played by another.
 //
 // # Playable envs
 //

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -87,7 +88,7 @@ func connectHTTP(t *testing.T, s *Server, opts *mcp.ClientSessionOptions) *mcp.C
 	t.Helper()
 	ts := httptest.NewServer(s.HTTPHandler())
 	t.Cleanup(ts.Close)
-	cs, err := newClient().Connect(testCtx(t), &mcp.StreamableClientTransport{Endpoint: ts.URL, DisableStandaloneSSE: true}, opts)
+	cs, err := newClient().Connect(testCtx(t), &mcp.StreamableClientTransport{Endpoint: ts.URL}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -911,7 +912,7 @@ func TestLegacyInitializeStdio(t *testing.T) {
 // and in memory.
 func TestLegacyClientHTTP(t *testing.T) {
 	s := newServer(t, Config{})
-	for _, cs := range []*mcp.ClientSession{
+	for i, cs := range []*mcp.ClientSession{
 		connectHTTP(t, s, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}),
 		connectHTTP(t, s, &mcp.ClientSessionOptions{ProtocolVersion: "2025-06-18"}),
 		connectMemory(t, s, &mcp.ClientSessionOptions{ProtocolVersion: "2025-03-26"}),
@@ -919,7 +920,14 @@ func TestLegacyClientHTTP(t *testing.T) {
 		if v := cs.InitializeResult().ProtocolVersion; v >= "2026" {
 			t.Errorf("a legacy client negotiated %s", v)
 		}
+		if i < 2 && cs.ID() == "" {
+			t.Errorf("an initialize-first client over HTTP got no session (Mcp-Session-Id)")
+		}
 		checkOracle(t, cs, tc{"toolcall/Calendar-v0", nil}, 0)
+	}
+	// The 2026-07-28 client is stateless: no session.
+	if cs := connectHTTP(t, s, nil); cs.ID() != "" || cs.InitializeResult().ProtocolVersion != "2026-07-28" {
+		t.Errorf("the default client over HTTP: session %q, protocol %s", cs.ID(), cs.InitializeResult().ProtocolVersion)
 	}
 }
 
@@ -983,4 +991,47 @@ func TestShutdown(t *testing.T) {
 	}
 	wantError(t, call(t, cs, "end_episode", map[string]any{"handle": st.Handle}), "shut down")
 	wantError(t, call(t, cs, "start_episode", map[string]any{"env": "toolcall/Bank-v0"}), "shutting down")
+}
+
+// Raw HTTP: an initialize starts a session, garbage is refused, and the
+// server keeps serving.
+func TestHTTPRaw(t *testing.T) {
+	s := newServer(t, Config{})
+	ts := httptest.NewServer(s.HTTPHandler())
+	defer ts.Close()
+	var lastBody string
+	post := func(body string, hdr map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", ts.URL, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		lastBody = string(b)
+		resp.Body.Close()
+		return resp
+	}
+	resp := post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`, nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Mcp-Session-Id") == "" {
+		t.Errorf("initialize: %d, session %q", resp.StatusCode, resp.Header.Get("Mcp-Session-Id"))
+	}
+	if resp := post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":7}`, nil); !strings.Contains(lastBody, `"error"`) {
+		t.Errorf("initialize with bad params: %d %s, want a JSON-RPC error", resp.StatusCode, lastBody)
+	}
+	for _, body := range []string{`garbage`, `[1,2]`, ``} {
+		if resp := post(body, nil); resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			t.Errorf("POST %q: status %d, want a 4xx", body, resp.StatusCode)
+		}
+	}
+	if resp := post(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, map[string]string{"Mcp-Session-Id": "nope"}); resp.StatusCode != 404 {
+		t.Errorf("an unknown session: %d, want 404", resp.StatusCode)
+	}
+	// Still serving.
+	checkOracle(t, connectHTTP(t, s, nil), tc{"sql/HR-v0", nil}, 0)
 }

@@ -1,7 +1,9 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -161,20 +163,58 @@ func (s *Server) Connect(ctx context.Context, t mcp.Transport) (*mcp.ServerSessi
 	return s.mcp.Connect(ctx, t, nil)
 }
 
-// HTTPHandler returns the Streamable HTTP handler, stateless: every POST
-// is answered on its own (as JSON), so both the 2026-07-28 protocol's
-// stateless requests and initialize-first clients are served, and the
-// episodes' handles carry the state. It applies no authentication; mount it
-// behind whatever the server requires.
+// HTTPHandler returns the Streamable HTTP handler. It serves both kinds
+// of client the SDK supports: requests of the 2026-07-28 protocol, which
+// carry no session, are answered statelessly, each on its own; an
+// initialize request (the handshake of 2025-11-25 and older) starts a
+// stateful session, whose Mcp-Session-Id the client sends with its later
+// requests (and its GET stream and DELETE), closed after IdleTimeout
+// without a request. Answers are JSON. Episodes are global to the Server
+// either way. It applies no authentication; mount it behind whatever the
+// server requires.
 func (s *Server) HTTPHandler() http.Handler {
 	s.httpOnce.Do(func() {
-		s.http = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
+		get := func(*http.Request) *mcp.Server { return s.mcp }
+		stateless := mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{
 			Stateless:    true,
 			JSONResponse: true,
 			Logger:       s.log,
 		})
+		stateful := mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{
+			JSONResponse:   true,
+			Logger:         s.log,
+			SessionTimeout: s.cfg.IdleTimeout,
+		})
+		s.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Mcp-Session-Id") != "" || (r.Method == http.MethodPost && isInitialize(r)) {
+				stateful.ServeHTTP(w, r)
+				return
+			}
+			stateless.ServeHTTP(w, r)
+		})
 	})
 	return s.http
+}
+
+// isInitialize reports whether a POST's body is an initialize request,
+// leaving the body to be read again. A body too large or not JSON is left
+// to the stateless handler to refuse.
+func isInitialize(r *http.Request) bool {
+	if r.Body == nil {
+		return false
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, mcp.DefaultMaxRequestBodyBytes+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), r.Body), r.Body}
+	if err != nil {
+		return false
+	}
+	var m struct {
+		Method string `json:"method"`
+	}
+	return json.Unmarshal(b, &m) == nil && m.Method == "initialize"
 }
 
 // MCP returns the SDK server, for transports this package does not wrap.
