@@ -21,7 +21,7 @@ import (
 
 var defaultReg = sync.OnceValue(envs.Default)
 
-func newServer(t *testing.T, cfg Config) *Server {
+func newServer(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	if cfg.Registry == nil {
 		cfg.Registry = defaultReg()
@@ -34,7 +34,7 @@ func newServer(t *testing.T, cfg Config) *Server {
 	return s
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
@@ -46,7 +46,7 @@ func newClient() *mcp.Client {
 
 // connectMemory connects an SDK client with its default handshake over an
 // in-memory transport.
-func connectMemory(t *testing.T, s *Server, opts *mcp.ClientSessionOptions) *mcp.ClientSession {
+func connectMemory(t testing.TB, s *Server, opts *mcp.ClientSessionOptions) *mcp.ClientSession {
 	t.Helper()
 	ctx := testCtx(t)
 	st, ct := mcp.NewInMemoryTransports()
@@ -63,7 +63,7 @@ func connectMemory(t *testing.T, s *Server, opts *mcp.ClientSessionOptions) *mcp
 }
 
 // connectStdio connects an SDK client to ServeStdio over pipes.
-func connectStdio(t *testing.T, s *Server) *mcp.ClientSession {
+func connectStdio(t testing.TB, s *Server) *mcp.ClientSession {
 	t.Helper()
 	ctx := testCtx(t)
 	inR, inW := io.Pipe()
@@ -84,7 +84,7 @@ func connectStdio(t *testing.T, s *Server) *mcp.ClientSession {
 	return cs
 }
 
-func connectHTTP(t *testing.T, s *Server, opts *mcp.ClientSessionOptions) *mcp.ClientSession {
+func connectHTTP(t testing.TB, s *Server, opts *mcp.ClientSessionOptions) *mcp.ClientSession {
 	t.Helper()
 	ts := httptest.NewServer(s.HTTPHandler())
 	t.Cleanup(ts.Close)
@@ -97,7 +97,7 @@ func connectHTTP(t *testing.T, s *Server, opts *mcp.ClientSessionOptions) *mcp.C
 }
 
 // call calls a tool and returns its result; a protocol error fails the test.
-func call(t *testing.T, cs *mcp.ClientSession, name string, args map[string]any) *mcp.CallToolResult {
+func call(t testing.TB, cs *mcp.ClientSession, name string, args map[string]any) *mcp.CallToolResult {
 	t.Helper()
 	res, err := cs.CallTool(testCtx(t), &mcp.CallToolParams{Name: name, Arguments: args})
 	if err != nil {
@@ -116,7 +116,7 @@ func text(r *mcp.CallToolResult) string {
 	return b.String()
 }
 
-func decode[T any](t *testing.T, r *mcp.CallToolResult) T {
+func decode[T any](t testing.TB, r *mcp.CallToolResult) T {
 	t.Helper()
 	var v T
 	if r.IsError {
