@@ -9,6 +9,7 @@
 //	                                    whose data is absent are skipped)
 //	dojo agents [--json]                the built-in agents
 //	dojo serve                          the JSON-RPC 2.0 stdio server
+//	dojo mcp                            the tool envs as an MCP server on stdio
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
 //	dojo verify --tasks T --responses R score responses to generated tasks
 //	dojo reward [NAME]                  standalone scorers (toolrl, bfcl, em, f1, searchr1) as reward functions
@@ -82,6 +83,7 @@ func init() {
 		{"agents", "list the built-in agents", cmdAgents},
 		{"demo", "a short benchmark over every family with built-in agents", cmdDemo},
 		{"serve", "serve envs over JSON-RPC on stdin and stdout (for Python and other clients)", cmdServe},
+		{"mcp", "serve the tool envs as an MCP server on stdin and stdout (for MCP clients)", cmdMCP},
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},
 		{"reward", "standalone scorers (toolrl, bfcl, em, f1, searchr1) for JSON lines on stdin", cmdReward},
