@@ -268,3 +268,11 @@ func (s *envSchemas) validate(t testing.TB, sch *jsonschema.Schema, what string,
 		t.Fatalf("%s does not match /schema: %v\n%s", what, err, b)
 	}
 }
+
+func decodeBody(t testing.TB, resp *http.Response, v any) {
+	t.Helper()
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("%s %s: body is not JSON: %v", resp.Request.Method, resp.Request.URL.Path, err)
+	}
+}
