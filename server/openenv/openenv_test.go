@@ -369,3 +369,28 @@ func TestResetOptionsAndSeed(t *testing.T) {
 	}
 	c.close()
 }
+
+// TestReadmeExample plays the README's GenericEnvClient example, through
+// the token-less base URL.
+func TestReadmeExample(t *testing.T) {
+	srv, _ := newServer(t, openenv.Config{})
+	c := dialEnv(t, srv.URL+"/envs/gridworld/FrozenLake-v1")
+	r, err := c.reset(map[string]any{"seed": 0, "is_slippery": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []int{1, 1, 2, 2, 1, 2} {
+		if r, err = c.step(map[string]any{"action": a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info := r.Observation["metadata"].(map[string]any)["info"].(map[string]any)
+	if r.Reward == nil || *r.Reward != 1 || !r.Done || info["success"] != true {
+		t.Errorf("the README's episode: reward %v done %v success %v, want 1 true true", r.Reward, r.Done, info["success"])
+	}
+	st, _ := c.state()
+	if st["step_count"] != 6.0 || st["done"] != true {
+		t.Errorf("state %v", st)
+	}
+	c.close()
+}
