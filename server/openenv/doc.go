@@ -3,7 +3,8 @@
 // (EnvClient, GenericEnvClient) and the trainers built on it speak it
 // unmodified. One Handler serves every env of a registry, chosen by path:
 // an env's base URL is /envs/{family}/{name} (for example
-// /envs/gridworld/FrozenLake-v1), and the client appends /ws to it.
+// /envs/gridworld/FrozenLake-v1: dojo's ids are all family/Name-vN, so
+// {name} is one path segment), and the client appends /ws to it.
 //
 // The Handler checks neither tokens nor origins: the server that mounts it
 // (package server) does, and strips a /t/TOKEN prefix before calling it.

@@ -94,7 +94,9 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request, spec *dojo.Spe
 	}
 	defer release()
 	defer s.closeEnv()
+	h.log.Debug("openenv session opened", "env", s.id)
 	s.loop()
+	h.log.Debug("openenv session ended", "env", s.id, "steps", s.steps)
 }
 
 // refuse answers the first message of a session over the limit with a
