@@ -390,6 +390,17 @@ func TestStepDeadline(t *testing.T) {
 		t.Errorf("reset after a timeout: %v", err)
 	}
 	c.close()
+	// The stateless step: a deadline of its own, shorter than the server's.
+	srv2, _ := newServer(t, openenv.Config{Registry: reg, StepTimeout: time.Hour})
+	resp, err := http.Post(srv2.URL+"/envs/test/Slow-v0/step", "application/json", strings.NewReader(`{"action": {"action": 1}, "timeout_s": 0.2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	decodeBody(t, resp, &body)
+	if d, _ := body["detail"].(string); resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(d, "deadline") {
+		t.Errorf("POST /step past timeout_s: %s %v", resp.Status, body)
+	}
 }
 
 func TestShutdownWithStepInFlight(t *testing.T) {

@@ -17,8 +17,8 @@ import (
 
 // Config configures a Handler.
 type Config struct {
-	// Registry holds the envs served; an id family/Name-vN is served
-	// under /envs/family/Name-vN.
+	// Registry holds the envs served (required); an id family/Name-vN is
+	// served under /envs/family/Name-vN.
 	Registry *dojo.Registry
 	// Acquire takes a session slot, returning the function that gives it
 	// back, or ok false when the server is at capacity. Every WebSocket
@@ -65,8 +65,11 @@ type Handler struct {
 	wg       sync.WaitGroup
 }
 
-// New returns a Handler serving cfg.Registry.
+// New returns a Handler serving cfg.Registry, which must not be nil.
 func New(cfg Config) *Handler {
+	if cfg.Registry == nil {
+		panic("openenv.New: Config.Registry is nil")
+	}
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes
 	}
