@@ -113,6 +113,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		per := float64(after.HeapInuse+after.StackInuse-before.HeapInuse-before.StackInuse) / n
 		b.ReportMetric(per/1024, "KiB/session")
+		b.ReportMetric(float64(after.StackInuse-before.StackInuse)/n/1024, "stack-KiB/session")
 		for _, c := range conns {
 			c.Close()
 		}
