@@ -523,3 +523,31 @@ func TestSessionsLeakNothing(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestTextEnvTakesToolCalls: the shop takes text, and tool calls of its
+// tools, alone or with text, as its schema says.
+func TestTextEnvTakesToolCalls(t *testing.T) {
+	srv, _ := newServer(t, openenv.Config{})
+	base := srv.URL + "/envs/websim/Shop-v0"
+	c := dialEnv(t, base)
+	c.schemas = fetchSchemas(t, base)
+	if _, err := c.reset(map[string]any{"seed": 0}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.step(map[string]any{"tool_calls": []any{map[string]any{"id": "1", "name": "search", "arguments": map[string]any{"query": "hair brush"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Observation["value"].(map[string]any); v["page"] != "results" {
+		t.Errorf("after a search call: page %v, want results", v["page"])
+	}
+	if r, err = c.step(map[string]any{"text": "click[Back to Search]"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Observation["value"].(map[string]any); v["page"] != "search" {
+		t.Errorf("after click[Back to Search]: page %v, want search", v["page"])
+	}
+	_, err = c.request(map[string]any{"type": "step", "data": map[string]any{"action": 1}})
+	wantError(t, "an index", err, "VALIDATION_ERROR", "action.action", `{"text": "..."}`)
+	c.close()
+}

@@ -98,8 +98,10 @@ func actionSchema(spec *dojo.Spec) obj {
 		props["text"] = obj{"type": "string", "description": textDescription(spec)}
 		if hasTools(spec) {
 			props["tool_calls"] = toolCallsSchema(spec)
+			s["anyOf"] = []obj{{"required": []string{"text"}}, {"required": []string{"tool_calls"}}}
+		} else {
+			s["required"] = []string{"text"}
 		}
-		s["required"] = []string{"text"}
 	case dojo.KindToolCalls:
 		props["text"] = obj{"type": "string", "description": "the assistant's text; without tool_calls it is the final answer"}
 		props["tool_calls"] = toolCallsSchema(spec)

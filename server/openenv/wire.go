@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -87,7 +88,7 @@ func parseReset(data json.RawMessage, skip ...string) (*resetRequest, *wireError
 		return nil, invalid("data", "reset data must be a JSON object of keyword arguments (seed, episode_id and the env's options), got %s", abbreviate(data))
 	}
 	for k, raw := range m {
-		if contains(skip, k) {
+		if slices.Contains(skip, k) {
 			continue
 		}
 		raw = bytes.TrimSpace(raw)
@@ -126,15 +127,6 @@ func parseReset(data json.RawMessage, skip ...string) (*resetRequest, *wireError
 	return req, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // parseAction reads an OpenEnv action (a JSON object) for an env of the
 // given spec:
 //
@@ -160,7 +152,7 @@ func parseAction(spec *dojo.Spec, data json.RawMessage) (dojo.Action, *wireError
 	allowed := actionMembers(spec)
 	var unknown []string
 	for k := range m {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			unknown = append(unknown, k)
 		}
 	}
