@@ -3,6 +3,7 @@ module github.com/dojo-rl/dojo
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/google/go-cmp v0.7.0
 	github.com/hajimehoshi/ebiten/v2 v2.8.8
 	github.com/modelcontextprotocol/go-sdk v1.8.0
