@@ -168,6 +168,9 @@ func New(cfg Config) (*Server, error) {
 		ReadBufferBytes: 4 << 10,
 		StepTimeout:     cfg.StepTimeout,
 	}
+	if err := s.mount(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	return s, nil
 }
 
