@@ -1,0 +1,477 @@
+// Package loadgen drives many WebSocket sessions against a dojo network
+// server (dojo serve --listen) and measures what each request took: the
+// load generator behind dojo-load and the server's load tests.
+//
+// Each session opens its own WebSocket, then every Period takes one step of
+// its env, resetting first when no episode is running (the first tick, or
+// the episode ended). Sessions start spread over Ramp and tick at phases
+// spread over Period, so the server sees a steady Sessions/Period steps a
+// second rather than bursts. Two wire protocols are spoken:
+//
+//   - "openenv": OpenEnv's WebSocket messages at BASE/envs/{id}/ws
+//     ({"type":"reset","data":{"seed":S}}, {"type":"step","data":{"action":A}});
+//   - "rpc": dojo's JSON-RPC at BASE/rpc (env/make once, then env/reset and
+//     env/step).
+//
+// Actions are uniform over the env's discrete actions (Actions), drawn from
+// a generator seeded by the session's index, so two runs send the same
+// requests.
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Config describes a load run.
+type Config struct {
+	// URL is the server's base URL: ws://HOST:PORT or http://HOST:PORT,
+	// with a /t/TOKEN prefix if the token travels in the path.
+	URL string
+	// Token, when set, is sent as Authorization: Bearer.
+	Token string
+	// Protocol is "openenv" (the default) or "rpc".
+	Protocol string
+	// Env is the env id (default gridworld/FrozenLake-v1).
+	Env string
+	// Actions is the number of discrete actions to draw from (default 4).
+	Actions int
+	// Sessions is the number of concurrent sessions (default 100).
+	Sessions int
+	// Period is each session's time between steps (default 1s).
+	Period time.Duration
+	// Ramp spreads the sessions' connects over this long (default
+	// Sessions/2000 seconds, at least 1s).
+	Ramp time.Duration
+	// Settle is how long sessions stay connected and idle between the
+	// ramp and the first step (default 2s): the time to read the server's
+	// memory per idle session.
+	Settle time.Duration
+	// Duration is how long sessions step once all are connected (default
+	// 10s). The run ends after Ramp + Settle + Duration.
+	Duration time.Duration
+	// Timeout bounds each request (default 10s).
+	Timeout time.Duration
+	// Progress, when set, is called about once a second with the steps so
+	// far and the sessions connected.
+	Progress func(steps int64, connected int64)
+}
+
+// Latencies summarises request latencies.
+type Latencies struct {
+	Count int           `json:"count"`
+	P50   time.Duration `json:"p50_ns"`
+	P90   time.Duration `json:"p90_ns"`
+	P99   time.Duration `json:"p99_ns"`
+	P999  time.Duration `json:"p999_ns"`
+	Max   time.Duration `json:"max_ns"`
+}
+
+// Result is what a run measured.
+type Result struct {
+	Protocol  string        `json:"protocol"`
+	Env       string        `json:"env"`
+	Sessions  int           `json:"sessions"`
+	Connected int           `json:"connected"` // sessions whose WebSocket opened
+	Period    time.Duration `json:"period_ns"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
+	// Steps and Resets cover the measured window (after the ramp).
+	Steps  Latencies `json:"steps"`
+	Resets Latencies `json:"resets"`
+	// Connect is the WebSocket handshake's latency.
+	Connect Latencies `json:"connect"`
+	// StepsPerSecond is the measured window's step rate.
+	StepsPerSecond float64 `json:"steps_per_second"`
+	// Late counts ticks a session started more than a Period late (it was
+	// still waiting on an earlier request): the load the server did not
+	// keep up with.
+	Late int64 `json:"late"`
+	// Errors counts failed requests and connects by message (the first
+	// 10 kinds).
+	Errors map[string]int `json:"errors,omitempty"`
+	// ErrorCount is the total of Errors.
+	ErrorCount int `json:"error_count"`
+}
+
+func (c *Config) defaults() error {
+	if c.URL == "" {
+		return errors.New("loadgen: no URL")
+	}
+	if c.Protocol == "" {
+		c.Protocol = "openenv"
+	}
+	if c.Protocol != "openenv" && c.Protocol != "rpc" {
+		return fmt.Errorf("loadgen: protocol %q: want openenv or rpc", c.Protocol)
+	}
+	if c.Env == "" {
+		c.Env = "gridworld/FrozenLake-v1"
+	}
+	if c.Actions <= 0 {
+		c.Actions = 4
+	}
+	if c.Sessions <= 0 {
+		c.Sessions = 100
+	}
+	if c.Period <= 0 {
+		c.Period = time.Second
+	}
+	if c.Ramp <= 0 {
+		c.Ramp = max(time.Second, time.Duration(c.Sessions)*time.Second/2000)
+	}
+	if c.Settle <= 0 {
+		c.Settle = 2 * time.Second
+	}
+	if c.Duration <= 0 {
+		c.Duration = 10 * time.Second
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	return nil
+}
+
+// endpoint returns the WebSocket URL of the protocol.
+func (c *Config) endpoint() string {
+	u := strings.TrimRight(c.URL, "/")
+	if rest, ok := strings.CutPrefix(u, "http://"); ok {
+		u = "ws://" + rest
+	} else if rest, ok := strings.CutPrefix(u, "https://"); ok {
+		u = "wss://" + rest
+	}
+	if c.Protocol == "rpc" {
+		return u + "/rpc"
+	}
+	return u + "/envs/" + c.Env + "/ws"
+}
+
+// Run runs the load and returns what it measured. It returns an error only
+// for a bad Config; failed requests are counted in Result.Errors.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	measureFrom := start.Add(cfg.Ramp + cfg.Settle)
+	end := measureFrom.Add(cfg.Duration)
+
+	var (
+		mu        sync.Mutex
+		steps     []time.Duration
+		resets    []time.Duration
+		connects  []time.Duration
+		errs      = map[string]int{}
+		errCount  int
+		connected atomic.Int64
+		stepCount atomic.Int64
+		late      atomic.Int64
+	)
+	fail := func(what string, err error) {
+		msg := what + ": " + err.Error()
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		errCount++
+		if _, ok := errs[msg]; ok || len(errs) < 10 {
+			errs[msg]++
+		}
+	}
+
+	var progressDone chan struct{}
+	if cfg.Progress != nil {
+		progressDone = make(chan struct{})
+		go func() {
+			defer close(progressDone)
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					cfg.Progress(stepCount.Load(), connected.Load())
+				}
+			}
+		}()
+	}
+
+	header := http.Header{}
+	if cfg.Token != "" {
+		header.Set("Authorization", "Bearer "+cfg.Token)
+	}
+	url := cfg.endpoint()
+	var wg sync.WaitGroup
+	for i := range cfg.Sessions {
+		wg.Go(func() {
+			s := &session{cfg: &cfg, index: i, rng: rand.New(rand.NewPCG(uint64(i), 0x10AD)), done: true}
+			// Connect at this session's point of the ramp.
+			at := start.Add(time.Duration(int64(cfg.Ramp) * int64(i) / int64(cfg.Sessions)))
+			if !sleepUntil(ctx, at) {
+				return
+			}
+			t0 := time.Now()
+			dctx, dcancel := context.WithTimeout(ctx, cfg.Timeout)
+			conn, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{HTTPHeader: header, CompressionMode: websocket.CompressionDisabled})
+			dcancel()
+			if err != nil {
+				fail("connect", err)
+				return
+			}
+			d := time.Since(t0)
+			connected.Add(1)
+			defer conn.CloseNow()
+			conn.SetReadLimit(1 << 20)
+			s.conn = conn
+			var myResets, mySteps []time.Duration
+			// Tick at a phase of its own, from the end of the ramp on.
+			next := measureFrom.Add(time.Duration(int64(cfg.Period) * int64(i) / int64(cfg.Sessions)))
+			for {
+				// Before the measured window the session holds its
+				// connection idle, as a trainer between rollouts does.
+				if !sleepUntil(ctx, next) || time.Now().After(end) {
+					break
+				}
+				if time.Since(next) > cfg.Period {
+					late.Add(1)
+				}
+				next = next.Add(cfg.Period)
+				if s.done {
+					t := time.Now()
+					if err := s.reset(ctx); err != nil {
+						fail("reset", err)
+						break
+					}
+					myResets = append(myResets, time.Since(t))
+				}
+				t := time.Now()
+				if err := s.step(ctx); err != nil {
+					fail("step", err)
+					break
+				}
+				mySteps = append(mySteps, time.Since(t))
+				stepCount.Add(1)
+			}
+			conn.Close(websocket.StatusNormalClosure, "load run over")
+			mu.Lock()
+			connects = append(connects, d)
+			steps = append(steps, mySteps...)
+			resets = append(resets, myResets...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	cancel()
+	if progressDone != nil {
+		<-progressDone
+	}
+	elapsed := time.Since(start)
+	res := &Result{
+		Protocol:   cfg.Protocol,
+		Env:        cfg.Env,
+		Sessions:   cfg.Sessions,
+		Connected:  int(connected.Load()),
+		Period:     cfg.Period,
+		Elapsed:    elapsed,
+		Steps:      summarize(steps),
+		Resets:     summarize(resets),
+		Connect:    summarize(connects),
+		Late:       late.Load(),
+		ErrorCount: errCount,
+	}
+	if len(errs) > 0 {
+		res.Errors = errs
+	}
+	res.StepsPerSecond = float64(len(steps)) / cfg.Duration.Seconds()
+	return res, nil
+}
+
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+func summarize(d []time.Duration) Latencies {
+	if len(d) == 0 {
+		return Latencies{}
+	}
+	slices.Sort(d)
+	q := func(p float64) time.Duration {
+		i := int(p * float64(len(d)-1))
+		return d[i]
+	}
+	return Latencies{Count: len(d), P50: q(0.50), P90: q(0.90), P99: q(0.99), P999: q(0.999), Max: d[len(d)-1]}
+}
+
+// session is one WebSocket session's state.
+type session struct {
+	cfg    *Config
+	index  int
+	rng    *rand.Rand
+	conn   *websocket.Conn
+	handle string // rpc: the env handle
+	seed   uint64
+	done   bool // no episode running
+	id     int
+	buf    []byte
+}
+
+func (s *session) roundTrip(ctx context.Context, msg []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	if err := s.conn.Write(ctx, websocket.MessageText, msg); err != nil {
+		return nil, err
+	}
+	typ, b, err := s.conn.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if typ != websocket.MessageText {
+		return nil, errors.New("a binary answer")
+	}
+	return b, nil
+}
+
+func (s *session) reset(ctx context.Context) error {
+	s.seed = uint64(s.index)<<20 + uint64(s.id)
+	if s.cfg.Protocol == "rpc" {
+		if s.handle == "" {
+			b, err := s.call(ctx, "env/make", `{"id":`+strconv.Quote(s.cfg.Env)+`}`)
+			if err != nil {
+				return err
+			}
+			var r struct {
+				Env string `json:"env"`
+			}
+			if err := json.Unmarshal(b, &r); err != nil || r.Env == "" {
+				return fmt.Errorf("env/make answered %.200s", b)
+			}
+			s.handle = r.Env
+		}
+		_, err := s.call(ctx, "env/reset", `{"env":`+strconv.Quote(s.handle)+`,"seed":`+strconv.FormatUint(s.seed, 10)+`}`)
+		if err == nil {
+			s.done = false
+		}
+		return err
+	}
+	b, err := s.roundTrip(ctx, []byte(`{"type":"reset","data":{"seed":`+strconv.FormatUint(s.seed, 10)+`}}`))
+	if err != nil {
+		return err
+	}
+	if _, err := openenvDone(b); err != nil {
+		return err
+	}
+	s.done = false
+	return nil
+}
+
+func (s *session) step(ctx context.Context) error {
+	if s.done || (s.cfg.Protocol == "rpc" && s.handle == "") {
+		if err := s.reset(ctx); err != nil {
+			return err
+		}
+	}
+	a := strconv.Itoa(s.rng.IntN(s.cfg.Actions))
+	if s.cfg.Protocol == "rpc" {
+		b, err := s.call(ctx, "env/step", `{"env":`+strconv.Quote(s.handle)+`,"action":`+a+`}`)
+		if err != nil {
+			return err
+		}
+		var r struct {
+			Terminated, Truncated bool
+		}
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("env/step answered %.200s", b)
+		}
+		s.done = r.Terminated || r.Truncated
+		return nil
+	}
+	b, err := s.roundTrip(ctx, []byte(`{"type":"step","data":{"action":`+a+`}}`))
+	if err != nil {
+		return err
+	}
+	s.done, err = openenvDone(b)
+	return err
+}
+
+// call makes a JSON-RPC call and returns its result.
+func (s *session) call(ctx context.Context, method, params string) (json.RawMessage, error) {
+	s.id++
+	s.buf = append(s.buf[:0], `{"jsonrpc":"2.0","id":`...)
+	s.buf = strconv.AppendInt(s.buf, int64(s.id), 10)
+	s.buf = append(s.buf, `,"method":"`...)
+	s.buf = append(s.buf, method...)
+	s.buf = append(s.buf, `","params":`...)
+	s.buf = append(s.buf, params...)
+	s.buf = append(s.buf, '}')
+	b, err := s.roundTrip(ctx, s.buf)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		ID     int             `json:"id"`
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: answer is not JSON: %.200s", method, b)
+	}
+	if r.Error != nil {
+		return nil, fmt.Errorf("%s: error %d: %s", method, r.Error.Code, r.Error.Message)
+	}
+	if r.ID != s.id {
+		return nil, fmt.Errorf("%s: answer to id %d, want %d", method, r.ID, s.id)
+	}
+	return r.Result, nil
+}
+
+// openenvDone reads an OpenEnv answer frame: its done flag, or the error it
+// carries.
+func openenvDone(b []byte) (bool, error) {
+	var f struct {
+		Type string `json:"type"`
+		Data struct {
+			Done    bool   `json:"done"`
+			Message string `json:"message"`
+			Code    string `json:"code"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return false, fmt.Errorf("answer is not JSON: %.200s", b)
+	}
+	switch f.Type {
+	case "observation":
+		return f.Data.Done, nil
+	case "error":
+		return false, fmt.Errorf("error %s: %s", f.Data.Code, f.Data.Message)
+	}
+	return false, fmt.Errorf("answer of type %q: %.200s", f.Type, bytes.TrimSpace(b))
+}

@@ -1,0 +1,98 @@
+package loadgen_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dojo-rl/dojo/envs"
+	"github.com/dojo-rl/dojo/internal/loadgen"
+	"github.com/dojo-rl/dojo/server"
+)
+
+// startServer serves the default registry on a loopback port and returns
+// its base URL.
+func startServer(t *testing.T, token string) string {
+	t.Helper()
+	srv, err := server.New(server.Config{Registry: envs.Default(), Token: token, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && err != http.ErrServerClosed && err != context.Canceled {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return "ws://" + ln.Addr().String()
+}
+
+// TestRun drives sessions over both protocols and checks that every session
+// connected, reset and stepped, and that nothing failed.
+func TestRun(t *testing.T) {
+	url := startServer(t, "sekrit")
+	for _, proto := range []string{"openenv", "rpc"} {
+		t.Run(proto, func(t *testing.T) {
+			const sessions = 40
+			res, err := loadgen.Run(context.Background(), loadgen.Config{
+				URL: url, Token: "sekrit", Protocol: proto, Sessions: sessions,
+				Period: 100 * time.Millisecond, Ramp: 200 * time.Millisecond,
+				Settle: 100 * time.Millisecond, Duration: time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ErrorCount != 0 || res.Connected != sessions {
+				t.Fatalf("%d of %d connected, errors %v", res.Connected, sessions, res.Errors)
+			}
+			// Every session resets before its first step; an episode of
+			// FrozenLake under random actions ends within 100 steps, so
+			// more resets follow, and each tick steps once.
+			if res.Steps.Count < sessions || res.Resets.Count < sessions || res.Connect.Count != sessions {
+				t.Fatalf("steps %d, resets %d, connects %d for %d sessions", res.Steps.Count, res.Resets.Count, res.Connect.Count, sessions)
+			}
+			if res.Steps.P50 <= 0 || res.Steps.P50 > res.Steps.P99 || res.Steps.P99 > res.Steps.Max {
+				t.Fatalf("percentiles out of order: %+v", res.Steps)
+			}
+		})
+	}
+}
+
+// TestRunCountsRefusals checks that a wrong token shows as connect errors
+// naming the refusal, not as a clean run.
+func TestRunCountsRefusals(t *testing.T) {
+	url := startServer(t, "sekrit")
+	res, err := loadgen.Run(context.Background(), loadgen.Config{
+		URL: url, Token: "wrong", Sessions: 5, Ramp: 50 * time.Millisecond,
+		Settle: 10 * time.Millisecond, Duration: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Connected != 0 || res.ErrorCount != 5 {
+		t.Fatalf("connected %d, errors %d (%v); want 0 and 5", res.Connected, res.ErrorCount, res.Errors)
+	}
+	for msg := range res.Errors {
+		if !strings.Contains(msg, "401") {
+			t.Errorf("error %q does not name the 401", msg)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, cfg := range []loadgen.Config{{}, {URL: "ws://x", Protocol: "grpc"}} {
+		if _, err := loadgen.Run(context.Background(), cfg); err == nil {
+			t.Errorf("Run(%+v) succeeded", cfg)
+		}
+	}
+}
