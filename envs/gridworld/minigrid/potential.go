@@ -36,6 +36,7 @@ type mgField struct {
 	// the carried object (see Env.updateField).
 	sig     []mgDyn
 	carried mgObj
+	start   int  // compute's start
 	valid   bool // false from Reset until computed for this episode
 }
 
@@ -81,7 +82,10 @@ func mgPassable(o mgObj, h uint8) (ok bool, cost int32) {
 
 // compute fills the table for grid (padded, row stride pw via fwd) with
 // success at the goal cells (reach) or at picking up the target object.
-func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) {
+// start is −1, or the agent's cell when it stands where it could not walk
+// (MiniGrid lets the agent start on a goal or on lava): the table then
+// also holds the distances from there, though no move enters that cell.
+func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj, start int) {
 	f.ncell = len(grid)
 	for i := range f.layerOf {
 		f.layerOf[i] = -1
@@ -131,6 +135,12 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) 
 	for i := range f.bucket {
 		f.bucket[i] = f.bucket[i][:0]
 	}
+	// stand reports whether the relaxed agent can be on cell c in hold
+	// class h.
+	stand := func(c int, h uint8) bool {
+		ok, _ := mgPassable(grid[c], h)
+		return ok || c == start
+	}
 	relax := func(s int, d int32) {
 		if cur := f.dist[s]; cur < 0 || d < cur {
 			f.dist[s] = d
@@ -143,7 +153,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) 
 			c := int(t) - fwd[d]
 			for l := 0; l < f.nl; l++ {
 				h := f.classOf[l]
-				if ok, _ := mgPassable(grid[c], h); !ok {
+				if !stand(c, h) {
 					continue
 				}
 				if reach || h == mgHoldNone {
@@ -170,7 +180,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) 
 			if _, cost := mgPassable(grid[c], h); cost > 0 {
 				p := c - fwd[d]
 				if p >= 0 && p < f.ncell {
-					if ok, _ := mgPassable(grid[p], h); ok {
+					if stand(p, h) {
 						relax(lb+p*4+d, cur+cost)
 					}
 				}
@@ -182,7 +192,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) 
 					if h2 == h {
 						continue
 					}
-					if ok, _ := mgPassable(grid[c], h2); !ok {
+					if !stand(c, h2) {
 						continue
 					}
 					cost := int32(2)
