@@ -135,12 +135,6 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj, 
 	for i := range f.bucket {
 		f.bucket[i] = f.bucket[i][:0]
 	}
-	// stand reports whether the relaxed agent can be on cell c in hold
-	// class h.
-	stand := func(c int, h uint8) bool {
-		ok, _ := mgPassable(grid[c], h)
-		return ok || c == start
-	}
 	relax := func(s int, d int32) {
 		if cur := f.dist[s]; cur < 0 || d < cur {
 			f.dist[s] = d
@@ -153,7 +147,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj, 
 			c := int(t) - fwd[d]
 			for l := 0; l < f.nl; l++ {
 				h := f.classOf[l]
-				if !stand(c, h) {
+				if ok, _ := mgPassable(grid[c], h); !ok && c != start {
 					continue
 				}
 				if reach || h == mgHoldNone {
@@ -180,7 +174,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj, 
 			if _, cost := mgPassable(grid[c], h); cost > 0 {
 				p := c - fwd[d]
 				if p >= 0 && p < f.ncell {
-					if stand(p, h) {
+					if ok, _ := mgPassable(grid[p], h); ok || p == start {
 						relax(lb+p*4+d, cur+cost)
 					}
 				}
@@ -192,7 +186,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj, 
 					if h2 == h {
 						continue
 					}
-					if !stand(c, h2) {
+					if ok, _ := mgPassable(grid[c], h2); !ok && c != start {
 						continue
 					}
 					cost := int32(2)
