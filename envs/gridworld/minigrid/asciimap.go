@@ -391,21 +391,28 @@ const mgLegendSymbols = "abcefghijklmnopqrstuwxyz0123456789ACEHIJMNOPQRSTUVWYZ!$
 
 // mgFormatMap writes a world in the ASCII map format: the rows, then a
 // blank line and the legend when objects need one. The agent is drawn on
-// its cell whatever lies under it.
-func mgFormatMap(w, h int, at func(x, y int) mgObj, ax, ay, dir int) []string {
+// its cell whatever lies under it, unless under is set and the cell is not
+// empty: then a legend symbol "agent facing DIR on OBJECT" keeps it.
+func mgFormatMap(w, h int, at func(x, y int) mgObj, ax, ay, dir int, under bool) []string {
 	sym := map[mgObj]byte{}
 	for c, o := range mgBuiltin {
 		sym[o] = c
 	}
 	var legend []string
 	next := 0
+	agent := mgAgentChar(dir)
+	if o := at(ax, ay); under && o.Type != mgEmpty && next < len(mgLegendSymbols) {
+		agent = mgLegendSymbols[next]
+		next++
+		legend = append(legend, string(agent)+": agent facing "+[4]string{"right", "down", "left", "up"}[dir]+" on "+mgDescribeObject(o))
+	}
 	rows := make([]string, h)
 	var b []byte
 	for y := range h {
 		b = b[:0]
 		for x := range w {
 			if x == ax && y == ay {
-				b = append(b, mgAgentChar(dir))
+				b = append(b, agent)
 				continue
 			}
 			o := at(x, y)

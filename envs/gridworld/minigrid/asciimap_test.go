@@ -116,7 +116,7 @@ func TestMiniGridMapFormat(t *testing.T) {
 			t.Errorf("cell %v = %+v, want %+v", p, got, o)
 		}
 	}
-	rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir)
+	rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir, true)
 	wantRows := []string{
 		"##########",
 		"#v.KDd_BX#",
@@ -143,6 +143,8 @@ func FuzzMiniGridMap(f *testing.F) {
 	f.Add("#####\n#>.G#\n###")
 	f.Add("a: red key")
 	f.Add("\x00\xff\n>G.")
+	f.Add("#####\n#a.G#\n#####\n\na: agent facing up on open red door")
+	f.Add("####\n#ab#\n####\n\na: agent facing left on goal\nb: blue floor")
 	f.Fuzz(func(t *testing.T, text string) {
 		w, err := mgParseMap([]string{text}, "map")
 		if err != nil {
@@ -166,7 +168,7 @@ func FuzzMiniGridMap(f *testing.F) {
 		if goals == 0 {
 			t.Fatalf("accepted a map without a goal")
 		}
-		rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir)
+		rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir, true)
 		w2, err := mgParseMap(rows, "map")
 		if err != nil {
 			t.Fatalf("formatted map %q does not parse: %v", rows, err)
