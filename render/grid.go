@@ -55,8 +55,8 @@ func checkMiniGrid(s *state.MiniGrid) error {
 		return fmt.Errorf("agent %v is outside the %dx%d grid", s.Agent, s.Width, s.Height)
 	case s.Dir < 0 || s.Dir > 3:
 		return fmt.Errorf("dir %d: want 0 (right), 1 (down), 2 (left) or 3 (up)", s.Dir)
-	case s.View < 0 || s.View > 63:
-		return fmt.Errorf("view %d: want 0 to 63", s.View)
+	case s.View < 0 || s.View > 255:
+		return fmt.Errorf("view %d: want 0 to 255", s.View)
 	}
 	return nil
 }

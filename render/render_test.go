@@ -425,3 +425,23 @@ func Example() {
 	// Output:
 	// 9 steps, 10 frames of (620,426)
 }
+
+// TestMiniGridWideViewAndStartCell replays an episode with a view wider
+// than the old limit of 63 cells, the agent starting on lava.
+func TestMiniGridWideViewAndStartCell(t *testing.T) {
+	t.Parallel()
+	ep := episode(t, "gridworld/Custom-v0", "oracle", 1, dojo.Options{
+		"view_size": 65,
+		"map":       []string{"#######", "#a..G.#", "#######", "", "a: agent facing right on lava"},
+	})
+	if !ep.Success {
+		t.Fatalf("the oracle failed: %+v", ep)
+	}
+	r, err := render.NewReplay(ep)
+	if err != nil {
+		t.Fatalf("NewReplay: %v", err)
+	}
+	if r.Len() != len(ep.Steps)+1 || r.Frame(0).Bounds().Empty() {
+		t.Errorf("%d frames for %d steps", r.Len(), len(ep.Steps))
+	}
+}

@@ -103,7 +103,12 @@ func Potential(gamma, phiS, phiNext float64, terminal bool) float64 {
 }
 
 // MiniGrid returns MiniGrid's success reward 1 − 0.9·t/T for success after
-// t steps of at most T.
+// t steps of at most T, computed as MiniGrid's _reward computes it,
+// 1 - 0.9 * (step_count / max_steps): the quotient first, then the product,
+// then the difference, each rounded to float64, so that the result has the
+// same bits as MiniGrid's (1 − (0.9·t)/T differs in the last bit on about a
+// fifth of the pairs t ≤ T ≤ 1000).
 func MiniGrid(t, maxSteps int) float64 {
-	return 1 - 0.9*float64(t)/float64(maxSteps)
+	q := float64(t) / float64(maxSteps)
+	return 1 - float64(0.9*q) // no fused multiply-add: same bits everywhere
 }

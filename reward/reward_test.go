@@ -60,9 +60,23 @@ func TestPartsUnderProfiles(t *testing.T) {
 	}
 }
 
+// TestMiniGrid checks values MiniGrid's _reward gives (Python's
+// 1 - 0.9 * (t / T)), to the bit; envs/gridworld/minigrid checks every
+// t ≤ T ≤ 1000.
 func TestMiniGrid(t *testing.T) {
-	if got := reward.MiniGrid(10, 100); math.Abs(got-0.91) > 1e-12 {
-		t.Errorf("MiniGrid(10, 100) = %v, want 0.91", got)
+	tests := []struct {
+		t, T int
+		want float64
+	}{
+		{10, 100, 0.91},
+		{2, 5, 0.6399999999999999},
+		{4, 7, 0.48571428571428577},
+		{9, 9, 0.09999999999999998},
+	}
+	for _, tc := range tests {
+		if got := reward.MiniGrid(tc.t, tc.T); math.Float64bits(got) != math.Float64bits(tc.want) {
+			t.Errorf("MiniGrid(%d, %d) = %v, want %v", tc.t, tc.T, got, tc.want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package minigrid
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -96,6 +97,7 @@ func mgParseMap(in []string, src string) (*mgWorld, error) {
 	}
 	// The legend: every other non-blank line.
 	legend := map[byte]mgObj{}
+	agents := map[byte]mgStart{} // symbols of the agent on an object
 	legendLine := map[byte]int{}
 	for ; i < len(lines); i++ {
 		l := lines[i]
@@ -111,6 +113,13 @@ func mgParseMap(in []string, src string) (*mgWorld, error) {
 		}
 		if prev, ok := legendLine[sym]; ok {
 			return nil, fmt.Errorf("%s line %d: symbol %q is already defined on line %d", src, i+1, sym, prev+1)
+		}
+		if st, ok, err := mgParseStart(desc); ok {
+			if err != nil {
+				return nil, fmt.Errorf("%s line %d: legend %q: %v", src, i+1, l, err)
+			}
+			agents[sym], legendLine[sym] = st, i
+			continue
 		}
 		o, err := mgParseObject(desc)
 		if err != nil {
@@ -136,12 +145,20 @@ func mgParseMap(in []string, src string) (*mgWorld, error) {
 		}
 		for x := 0; x < w; x++ {
 			c := l[x]
+			st, isAgent := agents[c]
 			if d := mgAgentDir(c); d >= 0 {
+				st, isAgent = mgStart{dir: d, on: mgEmptyObj}, true
+			}
+			if isAgent {
 				if agentLine >= 0 {
 					return nil, fmt.Errorf("%s line %d, column %d: a second agent %q (the first is at line %d, column %d); a map has exactly one agent", src, li+1, x+1, c, agentLine, agentCol)
 				}
 				agentLine, agentCol = li+1, x+1
-				g.ax, g.ay, g.dir = x, y, d
+				g.ax, g.ay, g.dir = x, y, st.dir
+				if st.on.Type == mgGoal {
+					goals++
+				}
+				g.set(x, y, st.on)
 				continue
 			}
 			o, ok := mgBuiltin[c]
@@ -164,6 +181,58 @@ func mgParseMap(in []string, src string) (*mgWorld, error) {
 		return nil, fmt.Errorf("%s: no goal: put a G where the agent must go", src)
 	}
 	return g, nil
+}
+
+// mgStart is a legend symbol for the agent: its direction and the object
+// it starts on.
+type mgStart struct {
+	dir int
+	on  mgObj
+}
+
+const mgStartGrammar = `want "agent facing right|down|left|up [on OBJECT]", OBJECT one the agent can overlap: "empty", "[COLOR] floor", "open [COLOR] door", "goal" or "lava"`
+
+// mgParseStart parses a legend description of the agent, "agent facing
+// DIR [on OBJECT]"; ok is false when desc does not describe the agent.
+// MiniGrid's reset accepts a start cell that is empty or that the agent can
+// overlap (floor, an open door, a goal, lava), so these are the objects
+// allowed under the agent.
+func mgParseStart(desc string) (st mgStart, ok bool, err error) {
+	words := strings.Fields(strings.ToLower(desc))
+	for len(words) > 0 && (words[0] == "a" || words[0] == "an" || words[0] == "the") {
+		words = words[1:]
+	}
+	if len(words) == 0 || words[0] != "agent" {
+		return mgStart{}, false, nil
+	}
+	words = words[1:]
+	if len(words) > 0 && words[0] == "facing" {
+		words = words[1:]
+	}
+	st.dir = -1
+	if len(words) > 0 {
+		st.dir = slices.Index([]string{"right", "down", "left", "up"}, words[0])
+	}
+	if st.dir < 0 {
+		return mgStart{}, true, fmt.Errorf("no direction (%s)", mgStartGrammar)
+	}
+	words = words[1:]
+	st.on = mgEmptyObj
+	if len(words) == 0 {
+		return st, true, nil
+	}
+	if words[0] != "on" || len(words) == 1 {
+		return mgStart{}, true, fmt.Errorf("unexpected %q (%s)", strings.Join(words, " "), mgStartGrammar)
+	}
+	o, err := mgParseObject(strings.Join(words[1:], " "))
+	if err != nil {
+		return mgStart{}, true, fmt.Errorf("the object under the agent: %v", err)
+	}
+	if !o.canOverlap() {
+		return mgStart{}, true, fmt.Errorf("the agent cannot start on %s: MiniGrid starts the agent on an empty cell or on one it can overlap (floor, an open door, a goal, lava)", mgDescribeObject(o))
+	}
+	st.on = o
+	return st, true, nil
 }
 
 // mgLegendLine splits "x: description" (or "x = description").
@@ -322,21 +391,28 @@ const mgLegendSymbols = "abcefghijklmnopqrstuwxyz0123456789ACEHIJMNOPQRSTUVWYZ!$
 
 // mgFormatMap writes a world in the ASCII map format: the rows, then a
 // blank line and the legend when objects need one. The agent is drawn on
-// its cell whatever lies under it.
-func mgFormatMap(w, h int, at func(x, y int) mgObj, ax, ay, dir int) []string {
+// its cell whatever lies under it, unless under is set and the cell is not
+// empty: then a legend symbol "agent facing DIR on OBJECT" keeps it.
+func mgFormatMap(w, h int, at func(x, y int) mgObj, ax, ay, dir int, under bool) []string {
 	sym := map[mgObj]byte{}
 	for c, o := range mgBuiltin {
 		sym[o] = c
 	}
 	var legend []string
 	next := 0
+	agent := mgAgentChar(dir)
+	if o := at(ax, ay); under && o.Type != mgEmpty && next < len(mgLegendSymbols) {
+		agent = mgLegendSymbols[next]
+		next++
+		legend = append(legend, string(agent)+": agent facing "+[4]string{"right", "down", "left", "up"}[dir]+" on "+mgDescribeObject(o))
+	}
 	rows := make([]string, h)
 	var b []byte
 	for y := range h {
 		b = b[:0]
 		for x := range w {
 			if x == ax && y == ay {
-				b = append(b, mgAgentChar(dir))
+				b = append(b, agent)
 				continue
 			}
 			o := at(x, y)

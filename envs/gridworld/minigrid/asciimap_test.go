@@ -45,7 +45,8 @@ func TestMiniGridMapErrors(t *testing.T) {
 		{"file ragged", dojo.Options{"map_file": file}, []string{`map_file "` + file + `" line 3`, "same length"}},
 		{"missing file", dojo.Options{"map_file": filepath.Join(dir, "nope.txt")}, []string{"map_file", "no such file"}},
 		{"even view", dojo.Options{"view_size": 6}, []string{`"view_size"`, "odd"}},
-		{"view too large", dojo.Options{"view_size": 17}, []string{`"view_size"`, "maximum 15"}},
+		{"view too large", dojo.Options{"view_size": 257}, []string{`"view_size"`, "maximum 255"}},
+		{"view too small", dojo.Options{"view_size": 1}, []string{`"view_size"`, "minimum 3"}},
 		{"obs choice", dojo.Options{"obs": "pixels"}, []string{`"obs"`, "egocentric, full"}},
 		{"unknown option", dojo.Options{"size": 5}, []string{`unknown option "size"`}},
 		{"unknown profile", dojo.Options{"reward": "dense"}, []string{`unknown reward profile "dense"`, "minigrid"}},
@@ -115,7 +116,7 @@ func TestMiniGridMapFormat(t *testing.T) {
 			t.Errorf("cell %v = %+v, want %+v", p, got, o)
 		}
 	}
-	rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir)
+	rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir, true)
 	wantRows := []string{
 		"##########",
 		"#v.KDd_BX#",
@@ -142,6 +143,8 @@ func FuzzMiniGridMap(f *testing.F) {
 	f.Add("#####\n#>.G#\n###")
 	f.Add("a: red key")
 	f.Add("\x00\xff\n>G.")
+	f.Add("#####\n#a.G#\n#####\n\na: agent facing up on open red door")
+	f.Add("####\n#ab#\n####\n\na: agent facing left on goal\nb: blue floor")
 	f.Fuzz(func(t *testing.T, text string) {
 		w, err := mgParseMap([]string{text}, "map")
 		if err != nil {
@@ -165,7 +168,7 @@ func FuzzMiniGridMap(f *testing.F) {
 		if goals == 0 {
 			t.Fatalf("accepted a map without a goal")
 		}
-		rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir)
+		rows := mgFormatMap(w.w, w.h, w.at, w.ax, w.ay, w.dir, true)
 		w2, err := mgParseMap(rows, "map")
 		if err != nil {
 			t.Fatalf("formatted map %q does not parse: %v", rows, err)

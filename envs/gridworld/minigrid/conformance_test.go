@@ -187,11 +187,12 @@ func mgRefView(e *Env) []int8 {
 }
 
 // TestMiniGridViewReference compares the env's egocentric view with
-// mgRefView along random walks in several worlds and view sizes.
+// mgRefView along random walks in several worlds and view sizes, up to
+// 15 (occlude, on bit masks) and beyond (occludeWide).
 func TestMiniGridViewReference(t *testing.T) {
 	reg := mgTestRegistry(t)
 	for _, id := range []string{"gridworld/DoorKey-8x8-v0", "gridworld/KeyCorridor-S3R3-v0", "gridworld/MultiRoom-N4-S5-v0", "gridworld/FourRooms-v0", "gridworld/Custom-v0"} {
-		for _, view := range []int{3, 5, 7, 9, 11} {
+		for _, view := range []int{3, 5, 7, 9, 11, 15, 17, 31} {
 			for _, through := range []bool{false, true} {
 				env, err := reg.Make(id, dojo.Options{"view_size": view, "see_through_walls": through})
 				if err != nil {

@@ -137,6 +137,7 @@ type Env struct {
 	value    any
 	viewOff  [4][]int32 // cell offset of each view cell, in image order
 	ego      []int8     // the egocentric image (also with obs=full, for text)
+	vis      []bool     // occludeWide's visibility mask, [vx*view+vy]
 	fullAt   int        // obs=full: the cell the agent is drawn on
 	textBuf  []byte
 	msgs     [2]dojo.Message
@@ -197,6 +198,9 @@ func newEnv(spec dojo.Spec, cfg mgConfig, opts dojo.Options) *Env {
 		e.viewOff[d] = off
 	}
 	e.ego = make([]int8, v*v*3, v*v*3+3) // slack for egocentric's 24-byte copies
+	if v > mgMaskView {
+		e.vis = make([]bool, v*v)
+	}
 	if cfg.full {
 		e.obs.Image = make([]int8, e.w*e.h*3)
 	} else {
@@ -324,10 +328,14 @@ func (e *Env) updateField() {
 	if other == e.field {
 		other = &e.fields[1]
 	}
-	if !other.valid || other.carried != e.carried || !slices.Equal(other.sig, sig) {
-		other.compute(e.grid, &e.fwd, e.reach, e.carried)
+	start := -1
+	if !e.grid[e.agent].standable() {
+		start = e.agent // on the goal or lava it started on
+	}
+	if !other.valid || other.carried != e.carried || other.start != start || !slices.Equal(other.sig, sig) {
+		other.compute(e.grid, &e.fwd, e.reach, e.carried, start)
 		other.sig = append(other.sig[:0], sig...)
-		other.carried = e.carried
+		other.carried, other.start = e.carried, start
 		other.valid = true
 	}
 	e.field = other
@@ -529,7 +537,9 @@ func (e *Env) egocentric() {
 		}
 	}
 	agentK := hv*v + v - 1
-	if !e.seeThrough {
+	if !e.seeThrough && v > mgMaskView {
+		e.occludeWide()
+	} else if !e.seeThrough {
 		var opaque [16]uint16
 		if v <= 8 {
 			// Each column's opacity flags are v consecutive bytes of opq:
@@ -564,6 +574,49 @@ func (e *Env) egocentric() {
 		*(*[3]int8)(img[3*agentK:]) = e.carried.code()
 	} else {
 		*(*[3]int8)(img[3*agentK:]) = [3]int8{mgEmpty, 0, 0}
+	}
+}
+
+// mgMaskView is the widest view occlude handles, on 16-bit row masks;
+// occludeWide handles wider ones.
+const mgMaskView = 15
+
+// occludeWide blanks the cells of e.ego the agent cannot see, cell by cell
+// in the order of MiniGrid's Grid.process_vis: from the agent's row up, in
+// each row a pass to the right then one to the left; a visible cell that
+// can be seen through (not a wall, not a closed door) makes visible its
+// neighbour in the direction of the pass and the two cells above those.
+func (e *Env) occludeWide() {
+	v := e.view
+	img, vis := e.ego, e.vis
+	clear(vis)
+	through := func(k int) bool {
+		t := img[3*k]
+		return t != mgWall && (t != mgDoor || img[3*k+2] == mgOpen)
+	}
+	vis[(v/2)*v+v-1] = true
+	for vy := v - 1; vy >= 0; vy-- {
+		for vx := 0; vx < v-1; vx++ {
+			if k := vx*v + vy; vis[k] && through(k) {
+				vis[k+v] = true
+				if vy > 0 {
+					vis[k+v-1], vis[k-1] = true, true
+				}
+			}
+		}
+		for vx := v - 1; vx > 0; vx-- {
+			if k := vx*v + vy; vis[k] && through(k) {
+				vis[k-v] = true
+				if vy > 0 {
+					vis[k-v-1], vis[k-1] = true, true
+				}
+			}
+		}
+	}
+	for k, ok := range vis {
+		if !ok {
+			*(*[3]int8)(img[3*k:]) = [3]int8{}
+		}
 	}
 }
 

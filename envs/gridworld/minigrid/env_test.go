@@ -94,8 +94,8 @@ func TestMiniGridWalls(t *testing.T) {
 	if !s.Terminated || !s.Info.Success || e.pos() != [2]int{3, 2} {
 		t.Fatalf("stepping onto the goal: terminated=%v success=%v at %v, want success at [3 2]", s.Terminated, s.Info.Success, e.pos())
 	}
-	if want := 1 - 0.9*10/float64(e.maxSteps); s.Reward != want || mgPart(s, "minigrid") != want || mgPart(s, "success") != 1 {
-		t.Errorf("reward %v (minigrid %v), want MiniGrid's 1-0.9*10/%d = %v", s.Reward, mgPart(s, "minigrid"), e.maxSteps, want)
+	if want := mgPythonReward(10, e.maxSteps); s.Reward != want || mgPart(s, "minigrid") != want || mgPart(s, "success") != 1 {
+		t.Errorf("reward %v (minigrid %v), want MiniGrid's 1 - 0.9 * (10 / %d) = %v", s.Reward, mgPart(s, "minigrid"), e.maxSteps, want)
 	}
 }
 

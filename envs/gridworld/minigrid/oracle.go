@@ -2,6 +2,7 @@ package minigrid
 
 import (
 	"context"
+	"errors"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -11,7 +12,8 @@ import (
 type mgOracle struct {
 	planner mgPlanner
 	valid   bool
-	ver     int // the env's world version the field was computed for
+	none    bool // no plan leads to success from world version ver
+	ver     int  // the env's world version the field (or none) is for
 	stages  []mgStage
 	j       int
 	field   []int32 // [cell][dir]: actions to complete stage j; −1 unreachable
@@ -29,6 +31,11 @@ func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
 		return dojo.Action{}, err
 	}
 	o := &e.oracle
+	if o.none && o.ver == e.ver {
+		// Moving or turning cannot make success reachable: the agent's
+		// moves are reversible, and entering lava or a goal ends the episode.
+		return dojo.Action{}, e.noPlan()
+	}
 	if !o.valid || o.ver != e.ver {
 		advance := o.valid && e.ver == o.ver+1 && o.j+1 < len(o.stages)
 		if advance {
@@ -71,13 +78,23 @@ func (e *Env) OracleAction(ctx context.Context) (dojo.Action, error) {
 func (e *Env) replan() error {
 	o := &e.oracle
 	stages, _, err := o.planner.plan(e.grid, e.fwd, e.reach, e.agent, e.dir, e.carried)
+	if errors.Is(err, errMgUnreachable) {
+		o.valid, o.none, o.ver = false, true, e.ver
+		return e.noPlan()
+	}
 	if err != nil {
 		o.valid = false
 		return dojo.Errorf(dojo.CodeInternal, "%s: oracle: %v", e.spec.ID, err)
 	}
-	o.stages, o.j, o.valid = stages, 0, true
+	o.stages, o.j, o.valid, o.none = stages, 0, true, false
 	o.walkField(e)
 	return nil
+}
+
+// noPlan is the oracle's answer where success cannot be reached (a map
+// loaded with require_solvable=false): it has no action.
+func (e *Env) noPlan() error {
+	return dojo.Errorf(dojo.CodeInvalid, "%s: no sequence of actions leads from this state to success: the oracle has no action (the map's goal cannot be reached)", e.spec.ID)
 }
 
 // walkField computes, for every pose in the current world, the actions
@@ -93,9 +110,11 @@ func (o *mgOracle) walkField(e *Env) {
 	}
 	o.queue = o.queue[:0]
 	st := o.stages[o.j]
+	// The agent's cell counts as one to stand on even when it is not (the
+	// agent may start on a goal or lava), but no forward move enters it.
 	if o.j == len(o.stages)-1 {
 		for c, obj := range e.grid {
-			if !obj.standable() {
+			if !obj.standable() && c != e.agent {
 				continue
 			}
 			for d := range 4 {
@@ -115,7 +134,7 @@ func (o *mgOracle) walkField(e *Env) {
 		c, d := s>>2, s&3
 		v := o.field[s] + 1
 		preds := [3]int{c*4 + (d+1)&3, c*4 + (d+3)&3, -1}
-		if p := c - e.fwd[d]; p >= 0 && p < len(e.grid) && e.grid[p].standable() {
+		if p := c - e.fwd[d]; p >= 0 && p < len(e.grid) && e.grid[c].standable() && (e.grid[p].standable() || p == e.agent) {
 			preds[2] = p*4 + d
 		}
 		for _, t := range preds {

@@ -2,6 +2,7 @@ package minigrid
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 )
 
@@ -64,6 +65,10 @@ type mgPlanner struct {
 	ub      int32   // cost of the best success found so far
 }
 
+// errMgUnreachable is the planner's answer when no sequence of actions
+// leads from the state to success.
+var errMgUnreachable = errors.New("success cannot be reached from this state")
+
 // mgMaxPlanNodes bounds one search.
 const mgMaxPlanNodes = 400000
 
@@ -93,7 +98,7 @@ func (p *mgPlanner) plan(grid []mgObj, fwd [4]int, reach bool, agent, dir int, c
 			p.base[i] = o
 		}
 	}
-	p.heuristic(grid)
+	p.heuristic(grid, agent)
 	root := mgNode{dyn: dyn, carried: carried, cell: int32(agent), dir: uint8(dir), act: 255, parent: -1}
 	stages, cost, err := p.search(root, true)
 	if err != nil {
@@ -106,7 +111,11 @@ func (p *mgPlanner) plan(grid []mgObj, fwd [4]int, reach bool, agent, dir int, c
 // goal (reach) or to beside the target plus the pickup, through anything
 // but walls and lava. The agent needs at least that many actions, and it
 // changes by at most one per move, so A* with it finds shortest plans.
-func (p *mgPlanner) heuristic(grid []mgObj) {
+//
+// The agent may start on lava (MiniGrid lets it start on any cell it can
+// overlap), which the search above does not enter: its cell gets one more
+// than its best neighbour, as the agent must leave it first.
+func (p *mgPlanner) heuristic(grid []mgObj, agent int) {
 	p.h = mgResize(p.h, len(grid))
 	q := p.queue[:0]
 	for i, o := range grid {
@@ -128,6 +137,13 @@ func (p *mgPlanner) heuristic(grid []mgObj) {
 		}
 	}
 	p.queue = q
+	if p.h[agent] < 0 {
+		for _, f := range p.fwd {
+			if n := agent + f; n >= 0 && n < len(grid) && p.h[n] >= 0 && (p.h[agent] < 0 || p.h[n]+1 < p.h[agent]) {
+				p.h[agent] = p.h[n] + 1
+			}
+		}
+	}
 }
 
 // estimate returns the heuristic of a node at cell: the moves to the goal,
@@ -164,7 +180,7 @@ func (p *mgPlanner) search(root mgNode, prune bool) ([]mgStage, int, error) {
 		}
 		p.expand(it.node, prune)
 	}
-	return nil, 0, fmt.Errorf("success cannot be reached from this state")
+	return nil, 0, errMgUnreachable
 }
 
 func (p *mgPlanner) stages(i int32) []mgStage {

@@ -36,6 +36,7 @@ type mgField struct {
 	// the carried object (see Env.updateField).
 	sig     []mgDyn
 	carried mgObj
+	start   int  // compute's start
 	valid   bool // false from Reset until computed for this episode
 }
 
@@ -81,7 +82,10 @@ func mgPassable(o mgObj, h uint8) (ok bool, cost int32) {
 
 // compute fills the table for grid (padded, row stride pw via fwd) with
 // success at the goal cells (reach) or at picking up the target object.
-func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) {
+// start is −1, or the agent's cell when it stands where it could not walk
+// (MiniGrid lets the agent start on a goal or on lava): the table then
+// also holds the distances from there, though no move enters that cell.
+func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj, start int) {
 	f.ncell = len(grid)
 	for i := range f.layerOf {
 		f.layerOf[i] = -1
@@ -143,7 +147,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) 
 			c := int(t) - fwd[d]
 			for l := 0; l < f.nl; l++ {
 				h := f.classOf[l]
-				if ok, _ := mgPassable(grid[c], h); !ok {
+				if ok, _ := mgPassable(grid[c], h); !ok && c != start {
 					continue
 				}
 				if reach || h == mgHoldNone {
@@ -170,7 +174,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) 
 			if _, cost := mgPassable(grid[c], h); cost > 0 {
 				p := c - fwd[d]
 				if p >= 0 && p < f.ncell {
-					if ok, _ := mgPassable(grid[p], h); ok {
+					if ok, _ := mgPassable(grid[p], h); ok || p == start {
 						relax(lb+p*4+d, cur+cost)
 					}
 				}
@@ -182,7 +186,7 @@ func (f *mgField) compute(grid []mgObj, fwd *[4]int, reach bool, carried mgObj) 
 					if h2 == h {
 						continue
 					}
-					if ok, _ := mgPassable(grid[c], h2); !ok {
+					if ok, _ := mgPassable(grid[c], h2); !ok && c != start {
 						continue
 					}
 					cost := int32(2)

@@ -21,6 +21,12 @@ var mgDemoMap = []string{
 
 const mgDefaultMission = "get to the green goal square"
 
+// mgMaxView bounds view_size. MiniGrid asserts only an odd size of at
+// least 3; 255 = 2·128 − 1 lets the agent see the largest map (128 cells a
+// side) whole from any cell, and keeps the padded grid, which grows with
+// the view, within tens of megabytes.
+const mgMaxView = 255
+
 func mgRewards() []dojo.Component {
 	return []dojo.Component{
 		{Name: dojo.SuccessComponent, Description: "1 on the step that ends the episode successfully (reaching a goal; KeyCorridor: picking up the ball), else 0"},
@@ -42,7 +48,7 @@ func mgOptions(v *mgVariant) []dojo.Option {
 	opts := []dojo.Option{
 		{Name: "obs", Type: dojo.OptString, Default: "egocentric", Choices: []string{"egocentric", "full"}, Description: "observation image: egocentric (MiniGrid's view_size×view_size partial view) or full (the whole grid with the agent, as MiniGrid's FullyObsWrapper)"},
 		family.Text("also describe the state in words (Obs.Text and Messages): mission, carried object, cell in front, visible objects (or the whole map with obs=full) and the action words"),
-		dojo.Option{Name: "view_size", Type: dojo.OptInt, Default: 7, Description: "side of the egocentric view (odd), MiniGrid's agent_view_size"}.Range(3, 15),
+		dojo.Option{Name: "view_size", Type: dojo.OptInt, Default: 7, Description: "side of the egocentric view (odd, at least 3 as MiniGrid asserts; at most 255, which sees a 128-cell map whole from any cell), MiniGrid's agent_view_size"}.Range(3, mgMaxView),
 		{Name: "see_through_walls", Type: dojo.OptBool, Default: v.seeThrough, Description: "when false, walls and closed doors hide the cells behind them in the egocentric view (MiniGrid's process_vis); MiniGrid's default for this world"},
 	}
 	if v.layout.kind == mgLayoutCustom {
@@ -51,6 +57,7 @@ func mgOptions(v *mgVariant) []dojo.Option {
 			dojo.Option{Name: "map", Type: dojo.OptStrings, Default: slices.Clone(mgDemoMap), Description: "the ASCII map, one line per element (see the package doc: # wall, . empty, G goal, L lava, F floor, K key, D/d/_ locked/closed/open door, B ball, X box, > v < ^ agent, other symbols in a legend); excludes map_file"},
 			dojo.Option{Name: "map_file", Type: dojo.OptString, Path: true, Default: "", Description: "path of a text file holding an ASCII map; excludes map"},
 			dojo.Option{Name: "mission", Type: dojo.OptString, Default: mgDefaultMission, Description: "the mission string of the observation"},
+			dojo.Option{Name: "require_solvable", Type: dojo.OptBool, Default: true, Description: "refuse a map whose goal the agent cannot reach (walled off, behind lava, behind a locked door without its key); false accepts it, as MiniGrid does: the episode runs to the step limit and the oracle reports that it has no action"},
 		)
 	} else {
 		opts = append(opts, dojo.Option{Name: "max_steps", Type: dojo.OptInt, Default: v.maxSteps, Description: "step limit (MiniGrid's max_steps for this world by default)"}.Range(1, 1e7))
@@ -124,8 +131,11 @@ func mgLoadCustom(opts dojo.Options) (*mgWorld, error) {
 	if w.mission == "" {
 		w.mission = mgDefaultMission
 	}
+	if !opts.Bool("require_solvable") {
+		return w, nil
+	}
 	if _, err := mgSolve(w, true); err != nil {
-		return nil, fmt.Errorf("%s: the agent cannot reach a goal: %v", src, err)
+		return nil, fmt.Errorf("%s: the agent cannot reach a goal: %v (require_solvable=false accepts such a map)", src, err)
 	}
 	return w, nil
 }

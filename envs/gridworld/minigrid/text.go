@@ -229,7 +229,7 @@ func (e *Env) appendEgoText(b []byte) []byte {
 // appendFullText draws the whole grid as an ASCII map.
 func (e *Env) appendFullText(b []byte) []byte {
 	x, y := e.xyOf(e.agent)
-	rows := mgFormatMap(e.w, e.h, func(x, y int) mgObj { return e.grid[e.cellOf(x, y)] }, x, y, e.dir)
+	rows := mgFormatMap(e.w, e.h, func(x, y int) mgObj { return e.grid[e.cellOf(x, y)] }, x, y, e.dir, false)
 	b = append(b, "Map (you are the arrow; # wall, . empty, G goal, L lava, K yellow key, D locked yellow door, d closed yellow door, _ open yellow door, B blue ball, X purple box, F floor, others in the legend below the map):\n"...)
 	for _, r := range rows {
 		b = append(append(b, r...), '\n')

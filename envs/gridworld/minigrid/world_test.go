@@ -48,10 +48,10 @@ func TestMiniGridLayouts(t *testing.T) {
 					t.Fatalf("seed %d: %v", seed, err)
 				}
 				if err := mgCheckLayout(&v, &g); err != nil {
-					t.Fatalf("seed %d: %v\n%s", seed, err, strings.Join(mgFormatMap(g.w, g.h, g.at, g.ax, g.ay, g.dir), "\n"))
+					t.Fatalf("seed %d: %v\n%s", seed, err, strings.Join(mgFormatMap(g.w, g.h, g.at, g.ax, g.ay, g.dir, false), "\n"))
 				}
 				if _, err := mgSolve(&g, !v.pickup); err != nil {
-					t.Fatalf("seed %d: unsolvable: %v\n%s", seed, err, strings.Join(mgFormatMap(g.w, g.h, g.at, g.ax, g.ay, g.dir), "\n"))
+					t.Fatalf("seed %d: unsolvable: %v\n%s", seed, err, strings.Join(mgFormatMap(g.w, g.h, g.at, g.ax, g.ay, g.dir, true), "\n"))
 				}
 			}
 		})
