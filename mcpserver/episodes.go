@@ -139,22 +139,13 @@ func (s *Server) handleListEnvs(ctx context.Context, req *mcp.CallToolRequest) (
 			e.Fixed = p.fixed
 		}
 		for _, t := range p.tools {
-			if v := s.tools[s.nameOf(p.id, t)]; v != nil {
+			if v := s.variant(t); v != nil {
 				e.Tools = append(e.Tools, v.mcpName)
 			}
 		}
 		out.Envs = append(out.Envs, e)
 	}
 	return jsonResult(out)
-}
-
-// nameOf returns the MCP name of env id's tool t.
-func (s *Server) nameOf(id string, t dojo.Tool) string {
-	v := s.variant(t)
-	if v == nil {
-		return ""
-	}
-	return v.mcpName
 }
 
 // variant finds the variant of a tool, or nil.
