@@ -56,16 +56,16 @@
 // to hold a per-episode list), while each toolcall task offers its own few
 // tools and different envs may give one tool name different schemas. So
 // the server lists the union of the tools of every playable env (as made
-// with its default options), each with "handle" added to its input schema's
-// properties and required list. A name that two envs give different
-// schemas or descriptions is kept by the variant offered by the most envs;
-// the others are namespaced with the lower-case name of the first env
-// offering them ("shop_search" for websim/Shop-v0's search, beside
-// websim's search engine's "search"). start_episode lists the episode's
-// tools under these names, in the order the task's prompt shows them. A call
-// of a tool the episode's task does not offer is a tool error naming the
-// episode's tools; a call by the env's own name of a namespaced tool
-// ("search" on a shop episode) is accepted.
+// with its default options, in its tools mode), each with "handle" added
+// to its input schema's properties and required list. A name that two
+// envs give different schemas or descriptions is kept by the variant
+// offered by the most envs; the others are namespaced with the lower-case
+// name of the first env offering them ("shop_search" for websim/Shop-v0's
+// search, beside websim's search engine's "search"). start_episode lists
+// the episode's tools under these names, in the order the task's prompt
+// shows them. A call of a tool the episode's task does not offer is a tool
+// error naming the episode's tools; a call by the env's own name of a
+// namespaced tool ("search" on a shop episode) is accepted.
 //
 // # Errors
 //

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dojo-rl/dojo"
@@ -23,6 +24,9 @@ type episode struct {
 	sem    chan struct{}
 	tools  []*episodeTool // the task's tools, in its prompt's order
 
+	closeOnce sync.Once
+	closeErr  error
+
 	// Guarded by sem.
 	lastUsed   time.Time
 	steps      int
@@ -32,6 +36,19 @@ type episode struct {
 	terminated bool
 	truncated  bool
 	last       dojo.Obs // the last observation (withheld when it ends the episode)
+	// abandoned is set when a step overran the step timeout: the step's
+	// goroutine closes the env when the step returns.
+	abandoned bool
+}
+
+// close closes the episode's env, once.
+func (ep *episode) close() error {
+	ep.closeOnce.Do(func() {
+		if ep.env != nil {
+			ep.closeErr = dojo.Close(ep.env)
+		}
+	})
+	return ep.closeErr
 }
 
 type episodeTool struct {
@@ -139,22 +156,13 @@ func (s *Server) handleListEnvs(ctx context.Context, req *mcp.CallToolRequest) (
 			e.Fixed = p.fixed
 		}
 		for _, t := range p.tools {
-			if v := s.tools[s.nameOf(p.id, t)]; v != nil {
+			if v := s.variant(t); v != nil {
 				e.Tools = append(e.Tools, v.mcpName)
 			}
 		}
 		out.Envs = append(out.Envs, e)
 	}
 	return jsonResult(out)
-}
-
-// nameOf returns the MCP name of env id's tool t.
-func (s *Server) nameOf(id string, t dojo.Tool) string {
-	v := s.variant(t)
-	if v == nil {
-		return ""
-	}
-	return v.mcpName
 }
 
 // variant finds the variant of a tool, or nil.
@@ -235,9 +243,8 @@ func (s *Server) handleStart(ctx context.Context, req *mcp.CallToolRequest) (*mc
 		s.mu.Lock()
 		delete(s.episodes, handle)
 		s.mu.Unlock()
-		if ep.env != nil {
-			dojo.Close(ep.env)
-		}
+		ep.close()
+		<-ep.sem
 		return res, nil
 	}
 
@@ -258,6 +265,7 @@ func (s *Server) handleStart(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	})
 	if err != nil {
 		if errors.Is(err, errTimedOut) {
+			<-ep.sem
 			return toolError("start_episode: %s: the reset took longer than the step timeout (%v)", id, s.cfg.StepTimeout), nil
 		}
 		return fail(toolError("start_episode: %s: reset: %v", id, err))
@@ -350,12 +358,11 @@ func (s *Server) timed(ctx context.Context, ep *episode, f func(context.Context)
 		s.gone.add(ep.handle, why)
 	}
 	s.mu.Unlock()
+	ep.abandoned = true
 	go func() {
 		<-done
 		cancel()
-		if ep.env != nil {
-			dojo.Close(ep.env)
-		}
+		ep.close()
 	}()
 	return errTimedOut
 }
@@ -562,6 +569,7 @@ func (s *Server) handleEnd(ctx context.Context, req *mcp.CallToolRequest) (*mcp.
 			note = "The answer was not sent: the episode had already ended. "
 		} else if _, err := s.step(ctx, ep, dojo.MessageAction(answer)); err != nil {
 			if errors.Is(err, errTimedOut) {
+				s.release(ep)
 				return toolError("end_episode: sending the answer took longer than the step timeout (%v); episode %s is closed", s.cfg.StepTimeout, ep.handle), nil
 			}
 			s.release(ep)
@@ -572,7 +580,8 @@ func (s *Server) handleEnd(ctx context.Context, req *mcp.CallToolRequest) (*mcp.
 	delete(s.episodes, ep.handle)
 	s.gone.add(ep.handle, "end_episode ended it")
 	s.mu.Unlock()
-	dojo.Close(ep.env)
+	ep.close()
+	s.release(ep)
 	res := Ended{
 		Handle: ep.handle, Env: ep.id, Seed: ep.seed, Steps: ep.steps,
 		Return: ep.ret, Parts: ep.parts, Success: ep.success,

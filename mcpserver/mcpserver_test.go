@@ -1035,3 +1035,23 @@ func TestHTTPRaw(t *testing.T) {
 	// Still serving.
 	checkOracle(t, connectHTTP(t, s, nil), tc{"sql/HR-v0", nil}, 0)
 }
+
+func TestCheckOptions(t *testing.T) {
+	var seen dojo.Options
+	s := newServer(t, Config{CheckOptions: func(id string, opts dojo.Options) error {
+		seen = opts
+		if _, ok := opts["path"]; ok {
+			return fmt.Errorf("option path: data paths are not served here")
+		}
+		return nil
+	}})
+	cs := connectMemory(t, s, nil)
+	wantError(t, call(t, cs, "start_episode", map[string]any{"env": "sql/Spider-v0", "options": map[string]any{"path": "/etc"}}), "sql/Spider-v0", "data paths are not served")
+	if s.Open() != 0 {
+		t.Errorf("a refused episode holds a slot")
+	}
+	decode[Started](t, call(t, cs, "start_episode", map[string]any{"env": "websim/Shop-v0", "options": map[string]any{"products": 100}}))
+	if seen["action_format"] != "tools" || seen["products"] != float64(100) {
+		t.Errorf("CheckOptions saw %v, want the caller's options with the fixed ones", seen)
+	}
+}

@@ -243,9 +243,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, ep := range eps {
 		select {
 		case ep.sem <- struct{}{}:
-			if err := dojo.Close(ep.env); err != nil {
-				errs = append(errs, err)
+			if !ep.abandoned { // else its overrun step's goroutine closes it
+				if err := ep.close(); err != nil {
+					errs = append(errs, err)
+				}
 			}
+			<-ep.sem
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -299,7 +302,8 @@ func (s *Server) reap(now time.Time) {
 	s.mu.Unlock()
 	for _, ep := range idle {
 		s.log.Info("episode reaped", "handle", ep.handle, "env", ep.id)
-		dojo.Close(ep.env)
+		ep.close()
+		<-ep.sem
 	}
 }
 

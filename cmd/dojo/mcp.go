@@ -56,7 +56,14 @@ func cmdMCP(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	err = srv.ServeStdio(ctx, os.Stdin, a.stdout)
+	out := a.stdout
+	if f, ok := out.(*os.File); ok && f == os.Stdout {
+		// Only JSON-RPC may reach stdout: anything else in the process
+		// that writes to os.Stdout goes to stderr instead.
+		os.Stdout = os.Stderr
+		defer func() { os.Stdout = f }()
+	}
+	err = srv.ServeStdio(ctx, os.Stdin, out)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
