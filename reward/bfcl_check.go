@@ -134,12 +134,13 @@ func ScoreBFCLWith(e *BFCLEntry, calls []dojo.ToolCall, opts BFCLOptions) BFCLRe
 		switch {
 		case err != nil:
 			if decodeErr == "" {
-				decodeErr = fmt.Sprintf("The arguments of call %d (%s) are not JSON: %s", i+1, calls[i].Name, err)
+				decodeErr = err.Error()
+				if _, empty := err.(emptyArgsError); !empty {
+					decodeErr = fmt.Sprintf("The arguments of call %d (%s) are not JSON: %s", i+1, calls[i].Name, err)
+				}
 			}
 		case v.kind != jObj:
-			if formatErr == "" {
-				formatErr = fmt.Sprintf("The arguments of call %d (%s) are %s, not a JSON object.", i+1, calls[i].Name, v.raw)
-			}
+			formatErr = "Did not output in the specified format. Note: the model_result is wrapped in a string to ensure json serializability."
 		}
 		args[i] = v
 	}
@@ -151,6 +152,9 @@ func ScoreBFCLWith(e *BFCLEntry, calls []dojo.ToolCall, opts BFCLOptions) BFCLRe
 		return BFCLResult{OK: true}
 	case bfclRelevance:
 		if len(calls) == 0 || decodeErr != "" || formatErr != "" {
+			if decodeErr == "" {
+				decodeErr = "None" // BFCL's message when the output decodes to no call
+			}
 			return bfclFail("relevance_error:decoder_failed", "Invalid syntax. Failed to decode AST when it should have. %s", decodeErr)
 		}
 		return BFCLResult{OK: true}
@@ -159,7 +163,7 @@ func ScoreBFCLWith(e *BFCLEntry, calls []dojo.ToolCall, opts BFCLOptions) BFCLRe
 		return bfclFail("ast_decoder:decoder_failed", "Invalid syntax. Failed to decode AST. %s", decodeErr)
 	}
 	if formatErr != "" {
-		return bfclFail("ast_decoder:decoder_wrong_output_format", "Did not output in the specified format. %s", formatErr)
+		return bfclFail("ast_decoder:decoder_wrong_output_format", "%s", formatErr)
 	}
 	if len(e.answer) == 0 || len(e.Functions) == 0 {
 		return bfclFail(BFCLBadEntry, "entry %s has no expected call to check against", e.ID)
@@ -211,8 +215,8 @@ func ScoreBFCLWith(e *BFCLEntry, calls []dojo.ToolCall, opts BFCLOptions) BFCLRe
 }
 
 // decodeBFCLArgs is json.loads of a call's arguments: empty or white
-// space fails as Python's does ("Expecting value: line 1 column 1 (char
-// 0)").
+// space fails with Python's message ("Expecting value: line 1 column 1
+// (char 0)"); other JSON errors are dojo's.
 func decodeBFCLArgs(raw json.RawMessage) (jval, error) {
 	s := string(raw)
 	n := 0
@@ -224,10 +228,15 @@ func decodeBFCLArgs(raw json.RawMessage) (jval, error) {
 		if k := strings.LastIndexByte(s, '\n'); k >= 0 {
 			line, col = 1+strings.Count(s, "\n"), n-k
 		}
-		return jval{}, fmt.Errorf("Expecting value: line %d column %d (char %d)", line, col, n)
+		return jval{}, emptyArgsError(fmt.Sprintf("Expecting value: line %d column %d (char %d)", line, col, n))
 	}
 	return parseJSON(s)
 }
+
+// emptyArgsError is Python's json.loads error for empty arguments.
+type emptyArgsError string
+
+func (e emptyArgsError) Error() string { return string(e) }
 
 // checkBFCLCall is BFCL's simple_function_checker.
 func checkBFCLCall(lang bfclLang, opts BFCLOptions, f *BFCLFunction, call *dojo.ToolCall, args *jval, want *bfclCall) BFCLResult {
