@@ -338,29 +338,45 @@ func jsDict(v string) jval {
 // jsPairs is re.findall(r"([^:]+):\s*(.*?)(?:,\s*(?=[^,]+:)|$)", content)
 // on content without newlines (Go's regexp has no lookahead): each key
 // runs to the next colon, and its value to the first comma followed (after
-// white space) by another key and colon, or to the end.
+// white space) by another key and colon, or to the end. It takes time
+// linear in the content.
 func jsPairs(content string) [][2]string {
+	// nextComma[i] and nextColon[i]: the first comma and colon at or
+	// after byte i (len(content) if none).
+	n := len(content)
+	nextComma, nextColon := make([]int, n+1), make([]int, n+1)
+	nextComma[n], nextColon[n] = n, n
+	for i := n - 1; i >= 0; i-- {
+		nextComma[i], nextColon[i] = nextComma[i+1], nextColon[i+1]
+		switch content[i] {
+		case ',':
+			nextComma[i] = i
+		case ':':
+			nextColon[i] = i
+		}
+	}
+	// keyFollows is the lookahead (?=[^,]+:) at byte p: a non-comma,
+	// then a colon before the next comma.
+	keyFollows := func(p int) bool {
+		return p < n && content[p] != ',' && nextColon[p+1] < nextComma[p+1]
+	}
 	var out [][2]string
 	pos := 0
-	for pos < len(content) {
-		c := strings.IndexByte(content[pos:], ':')
-		if c < 0 {
+	for pos < n {
+		c := nextColon[pos]
+		if c == n {
 			break
 		}
-		c += pos
 		if c == pos {
 			pos++
 			continue
 		}
 		w := skipPySpace(content, c+1)
-		end, q := -1, w
-		for ; q < len(content); q += runeLen(content, q) {
-			if content[q] != ',' {
-				continue
-			}
+		end, q := -1, nextComma[w]
+		for ; q < n; q = nextComma[q+1] {
 			w2 := skipPySpace(content, q+1)
 			for p := w2; p > q; {
-				if keyFollows(content, p) {
+				if keyFollows(p) {
 					end = p
 					break
 				}
@@ -372,25 +388,12 @@ func jsPairs(content string) [][2]string {
 			}
 		}
 		if end < 0 {
-			q, end = len(content), len(content)
+			q, end = n, n
 		}
 		out = append(out, [2]string{content[pos:c], content[w:q]})
 		pos = end
 	}
 	return out
-}
-
-// keyFollows is the lookahead (?=[^,]+:) at byte p.
-func keyFollows(s string, p int) bool {
-	if p >= len(s) || s[p] == ',' {
-		return false
-	}
-	for k := p + 1; k < len(s) && s[k] != ','; k++ {
-		if s[k] == ':' {
-			return true
-		}
-	}
-	return false
 }
 
 func runeLen(s string, i int) int {

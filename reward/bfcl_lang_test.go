@@ -157,3 +157,26 @@ func TestPyNumbers(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBFCLConvert fuzzes the Java and JavaScript converters: any string
+// of any type converts without a panic, to a value or the string itself.
+func FuzzBFCLConvert(f *testing.F) {
+	for _, s := range []string{"25L", "new int[]{1, 2}", `new ArrayList<String>(Arrays.asList("a", "b"))`, `new HashMap<String, Object>() {{ put("a", 1); }}`,
+		"[[1, 2], [3]]", "new Array('a', 2)", "{a: 1, 'b': [1, 2], c: {d: 2}}", "12n", "٣.٥f", "{:,:}", "'", `"`, ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, typ := range []string{"byte", "short", "integer", "long", "float", "double", "boolean", "char", "Array", "ArrayList", "HashMap", "String", "any"} {
+			for _, nested := range []string{"", "String", "char", "integer", "long", "any", "Array"} {
+				v := javaConvert(s, typ, nested)
+				_ = pyRepr(&v)
+			}
+		}
+		for _, typ := range []string{"String", "integer", "float", "Bigint", "Boolean", "dict", "array", "any"} {
+			for _, nested := range []string{"", "String", "integer", "float", "dict", "array"} {
+				v := jsConvert(s, typ, nested)
+				_ = pyRepr(&v)
+			}
+		}
+	})
+}
