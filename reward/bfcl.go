@@ -620,7 +620,11 @@ func languageStrings(v any, lang bfclLang) any {
 		} else {
 			desc += fmt.Sprintf(" This is %s %s type parameter in string representation.", language, typ)
 		}
-		if items, ok := prop["items"].(map[string]any); ok {
+		listType := typ == "array"
+		if lang == langJava {
+			listType = typ == "Array" || typ == "ArrayList"
+		}
+		if items, ok := prop["items"].(map[string]any); ok && listType {
 			desc += fmt.Sprintf(" The list elements are of type %v; they are not in string representation.", items["type"])
 			delete(prop, "items")
 		}
