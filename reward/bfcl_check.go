@@ -1,12 +1,14 @@
 package reward
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/pylower"
 )
 
 // BFCLResult is ScoreBFCL's verdict, with BFCL's error message and error
@@ -17,15 +19,48 @@ type BFCLResult struct {
 	ErrorType string `json:"error_type,omitempty"`
 }
 
+// BFCLBadEntry is the error type of a result for an entry with a Problem:
+// BFCL cannot score it, and neither does dojo.
+const BFCLBadEntry = "dojo:bad_entry"
+
+// BFCLOptions are the scoring settings BFCL takes from a model's
+// configuration.
+type BFCLOptions struct {
+	// KeepDots checks calls against function names as written: BFCL's
+	// underscore_to_dot false, as for its prompting models. By default
+	// (false here, underscore_to_dot true, as for BFCL's function-calling
+	// models, which may not use "." in a name) a function's name is
+	// expected with each "." replaced by "_": geometry.circle_area is to
+	// be called as geometry_circle_area, and the dotted name is wrong.
+	KeepDots bool
+}
+
+// callName is the name a call of the function must have.
+func (o BFCLOptions) callName(name string) string {
+	if o.KeepDots {
+		return name
+	}
+	return strings.ReplaceAll(name, ".", "_")
+}
+
 func bfclFail(errType, format string, args ...any) BFCLResult {
 	return BFCLResult{Reason: fmt.Sprintf(format, args...), ErrorType: errType}
 }
 
-// ScoreBFCLText scores an assistant's text, its calls in <tool_call>
-// blocks (see ParseToolCalls). A text whose blocks do not parse is a
-// decoding failure, as BFCL's when it cannot decode a model's output: it
-// fails every category but irrelevance.
+// ScoreBFCLText scores an assistant's text with the default options (see
+// ScoreBFCLTextWith).
 func ScoreBFCLText(e *BFCLEntry, text string) BFCLResult {
+	return ScoreBFCLTextWith(e, text, BFCLOptions{})
+}
+
+// ScoreBFCLTextWith scores an assistant's text, its calls in <tool_call>
+// blocks (see ParseToolCalls). A text whose blocks do not parse is a
+// decoding failure, as BFCL's when it cannot decode a model's output: no
+// call, so it passes the irrelevance categories and fails the others.
+func ScoreBFCLTextWith(e *BFCLEntry, text string, opts BFCLOptions) BFCLResult {
+	if e.Problem != "" {
+		return bfclFail(BFCLBadEntry, "entry %s cannot be scored: %s", e.ID, e.Problem)
+	}
 	calls, _, errs := ParseToolCalls(text)
 	if len(errs) > 0 {
 		switch e.kind {
@@ -36,15 +71,33 @@ func ScoreBFCLText(e *BFCLEntry, text string) BFCLResult {
 		}
 		return bfclFail("ast_decoder:decoder_failed", "Invalid syntax. Failed to decode AST. %s", errs[0])
 	}
-	return ScoreBFCL(e, calls)
+	return ScoreBFCLWith(e, calls, opts)
 }
 
-// ScoreBFCL checks calls against a BFCL entry as BFCL's AST checker
-// (bfcl/eval_checker/ast_eval/ast_checker.py) does for Python entries; the
-// reason and error type are BFCL's. By category:
+// ScoreBFCL checks calls against a BFCL entry with the default options
+// (see ScoreBFCLWith).
+func ScoreBFCL(e *BFCLEntry, calls []dojo.ToolCall) BFCLResult {
+	return ScoreBFCLWith(e, calls, BFCLOptions{})
+}
+
+// ScoreBFCLWith checks calls against a BFCL entry as BFCL scores a
+// function-calling model's output: its decoder reads each call's
+// arguments as JSON (json.loads), then its relevance runner or its AST
+// checker (bfcl/eval_checker/ast_eval/ast_checker.py) judges them; the
+// reason and error type are BFCL's.
 //
-//   - simple: exactly one call, checked against the first function and the
-//     answer.
+// Decoding: arguments that are empty, white space or not JSON fail to
+// decode (ast_decoder:decoder_failed); arguments that are JSON but not an
+// object ("null", "[1, 2]", "\"x\"") decode to something that is not a
+// call (ast_decoder:decoder_wrong_output_format). Either way the output
+// holds no call, which is right for the irrelevance categories and wrong
+// for the others.
+//
+// By category:
+//
+//   - simple (simple_python, simple_java, simple_javascript, live_simple):
+//     exactly one call, checked against the first function and the first
+//     expected call, whatever function that names.
 //   - multiple: as many calls as expected calls (one); the first call is
 //     checked against the expected one.
 //   - parallel, parallel_multiple: as many calls as expected; for each
@@ -52,57 +105,80 @@ func ScoreBFCLText(e *BFCLEntry, text string) BFCLResult {
 //     the check matches it (order-free).
 //   - irrelevance: right when there is no call; relevance: when there is one.
 //
-// A call passes when its name is the function's (or, for a name with
-// dots, the name with each "." replaced by "_", as BFCL converts names for
-// OpenAI-style models); every required parameter is given; every given
+// A call passes when its name is the function's (see BFCLOptions.KeepDots
+// for names with dots); every required parameter is given; every given
 // parameter is both a property of the function and in the answer; each
 // value has the property's type (an integer is accepted for a float, and a
 // value of the answer's own type when that differs from the property's, as
 // BFCL accepts variables); and each value is one of the allowed ones —
 // strings compared after BFCL's standardize_string (spaces and , . / - _ *
-// ^ removed, lower case, ' read as "), lists compared with their string
-// items standardized, dicts key by key against each allowed dict (values
-// standardized, a key whose allowed values hold "" may be missing), lists
-// of dicts element by element, anything else by Python equality (1 equals
-// 1.0); and no parameter the answer requires (one whose allowed values
-// lack "") is missing.
+// ^ removed, lower case as Python's str.lower, ' read as "), lists compared
+// with their string items standardized, dicts key by key against each
+// allowed dict (values standardized, a key whose allowed values hold "" may
+// be missing), lists of dicts element by element, anything else by Python
+// equality (1 equals 1.0); and no parameter the answer requires (one whose
+// allowed values lack "") is missing. For Java and JavaScript entries each
+// value must be a string, which is first converted as BFCL's type
+// converters do (a Java long "5L" to 5, a JavaScript array "[1, 2]" to a
+// list, a value they cannot read left a string).
 //
-// Call ids are ignored; arguments that are not a JSON object fail the call.
-func ScoreBFCL(e *BFCLEntry, calls []dojo.ToolCall) BFCLResult {
+// Call ids are ignored. An entry with a Problem gets BFCLBadEntry.
+func ScoreBFCLWith(e *BFCLEntry, calls []dojo.ToolCall, opts BFCLOptions) BFCLResult {
+	if e.Problem != "" {
+		return bfclFail(BFCLBadEntry, "entry %s cannot be scored: %s", e.ID, e.Problem)
+	}
+	args := make([]jval, len(calls))
+	var decodeErr, formatErr string
+	for i := range calls {
+		v, err := decodeBFCLArgs(calls[i].Arguments)
+		switch {
+		case err != nil:
+			if decodeErr == "" {
+				decodeErr = err.Error()
+				if _, empty := err.(emptyArgsError); !empty {
+					decodeErr = fmt.Sprintf("The arguments of call %d (%s) are not JSON: %s", i+1, calls[i].Name, err)
+				}
+			}
+		case v.kind != jObj:
+			formatErr = "Did not output in the specified format. Note: the model_result is wrapped in a string to ensure json serializability."
+		}
+		args[i] = v
+	}
 	switch e.kind {
 	case bfclIrrelevance:
-		if len(calls) > 0 {
+		if len(calls) > 0 && decodeErr == "" && formatErr == "" {
 			return bfclFail("irrelevance_error:decoder_success", "Valid syntax. Successfully decode AST when it should not.")
 		}
 		return BFCLResult{OK: true}
 	case bfclRelevance:
-		if len(calls) == 0 {
-			return bfclFail("relevance_error:decoder_failed", "Invalid syntax. Failed to decode AST when it should have.")
+		if len(calls) == 0 || decodeErr != "" || formatErr != "" {
+			if decodeErr == "" {
+				decodeErr = "None" // BFCL's message when the output decodes to no call
+			}
+			return bfclFail("relevance_error:decoder_failed", "Invalid syntax. Failed to decode AST when it should have. %s", decodeErr)
 		}
 		return BFCLResult{OK: true}
 	}
-	if len(e.answer) == 0 || len(e.Functions) == 0 {
-		return bfclFail("bfcl:no_answer", "entry %s has no expected call to check against", e.ID)
+	if decodeErr != "" {
+		return bfclFail("ast_decoder:decoder_failed", "Invalid syntax. Failed to decode AST. %s", decodeErr)
 	}
-	args := make([]jval, len(calls))
-	for i := range calls {
-		v, err := parseArgs(calls[i].Arguments)
-		if err != nil || v.kind != jObj {
-			return bfclFail("ast_decoder:decoder_failed", "Invalid syntax. Failed to decode AST. The arguments of call %d (%s) are not a JSON object.", i+1, calls[i].Name)
-		}
-		args[i] = v
+	if formatErr != "" {
+		return bfclFail("ast_decoder:decoder_wrong_output_format", "%s", formatErr)
+	}
+	if len(e.answer) == 0 || len(e.Functions) == 0 {
+		return bfclFail(BFCLBadEntry, "entry %s has no expected call to check against", e.ID)
 	}
 	switch e.kind {
 	case bfclSimple:
 		if len(calls) != 1 {
 			return bfclFail("simple_function_checker:wrong_count", "Wrong number of functions.")
 		}
-		return checkBFCLCall(&e.Functions[0], &calls[0], &args[0], &e.answer[0])
+		return checkBFCLCall(e.lang, opts, &e.Functions[0], &calls[0], &args[0], &e.answer[0])
 	case bfclMultiple:
 		if len(calls) != len(e.answer) {
 			return bfclFail("multiple_function_checker:wrong_count", "Wrong number of functions.")
 		}
-		return checkBFCLCall(e.function(e.answer[0].name), &calls[0], &args[0], &e.answer[0])
+		return checkBFCLCall(e.lang, opts, e.function(e.answer[0].name), &calls[0], &args[0], &e.answer[0])
 	}
 	if len(calls) != len(e.answer) {
 		return bfclFail("parallel_function_checker_no_order:wrong_count", "Wrong number of functions.")
@@ -116,7 +192,7 @@ func ScoreBFCL(e *BFCLEntry, calls []dojo.ToolCall) BFCLResult {
 			if matched[j] {
 				continue
 			}
-			r := checkBFCLCall(f, &calls[j], &args[j], &e.answer[i])
+			r := checkBFCLCall(e.lang, opts, f, &calls[j], &args[j], &e.answer[i])
 			if r.OK {
 				matched[j], found = true, true
 				break
@@ -138,10 +214,35 @@ func ScoreBFCL(e *BFCLEntry, calls []dojo.ToolCall) BFCLResult {
 	return BFCLResult{OK: true}
 }
 
-// checkBFCLCall is BFCL's simple_function_checker for Python.
-func checkBFCLCall(f *BFCLFunction, call *dojo.ToolCall, args *jval, want *bfclCall) BFCLResult {
-	if call.Name != f.Name && call.Name != strings.ReplaceAll(f.Name, ".", "_") {
-		return bfclFail("simple_function_checker:wrong_func_name", "Function name %s not found in model output.", pyStrRepr(f.Name))
+// decodeBFCLArgs is json.loads of a call's arguments: empty or white
+// space fails with Python's message ("Expecting value: line 1 column 1
+// (char 0)"); other JSON errors are dojo's.
+func decodeBFCLArgs(raw json.RawMessage) (jval, error) {
+	s := string(raw)
+	n := 0
+	for n < len(s) && (s[n] == ' ' || s[n] == '\t' || s[n] == '\n' || s[n] == '\r') {
+		n++
+	}
+	if n == len(s) {
+		line, col := 1, n+1
+		if k := strings.LastIndexByte(s, '\n'); k >= 0 {
+			line, col = 1+strings.Count(s, "\n"), n-k
+		}
+		return jval{}, emptyArgsError(fmt.Sprintf("Expecting value: line %d column %d (char %d)", line, col, n))
+	}
+	return parseJSON(s)
+}
+
+// emptyArgsError is Python's json.loads error for empty arguments.
+type emptyArgsError string
+
+func (e emptyArgsError) Error() string { return string(e) }
+
+// checkBFCLCall is BFCL's simple_function_checker.
+func checkBFCLCall(lang bfclLang, opts BFCLOptions, f *BFCLFunction, call *dojo.ToolCall, args *jval, want *bfclCall) BFCLResult {
+	name := opts.callName(f.Name)
+	if call.Name != name {
+		return bfclFail("simple_function_checker:wrong_func_name", "Function name %s not found in model output.", pyStrRepr(name))
 	}
 	for _, p := range f.required {
 		if args.index(p) < 0 {
@@ -155,7 +256,20 @@ func checkBFCLCall(f *BFCLFunction, call *dojo.ToolCall, args *jval, want *bfclC
 			return bfclFail("simple_function_checker:unexpected_param", "Unexpected parameter: %s.", pyStrRepr(p))
 		}
 		value := args.vals[i]
-		if prop.pt == pyFloat && value.kind == jInt {
+		if lang != langPython {
+			if value.kind != jStr {
+				errType := "type_error:java"
+				if lang == langJS {
+					errType = "type_error:js"
+				}
+				return bfclFail(errType, "Incorrect type for parameter %s. Expected type String, got %s. Parameter value: %s.", pyStrRepr(p), typeOf(&value), pyRepr(&value))
+			}
+			if lang == langJava {
+				value = javaConvert(value.s, prop.typ, prop.itemsTyp)
+			} else {
+				value = jsConvert(value.s, prop.typ, prop.itemsTyp)
+			}
+		} else if prop.pt == pyFloat && value.kind == jInt {
 			value = jval{kind: jFloat, f: float64(value.i)}
 		} else if prop.pt == pyFloat && value.kind == jBigInt {
 			f, _ := strconv.ParseFloat(value.s, 64)
@@ -268,7 +382,7 @@ func standardizeString(s string) string {
 		}
 		b.WriteRune(r)
 	}
-	return strings.ToLower(b.String())
+	return pylower.Lower(b.String())
 }
 
 // standardized returns a string value standardized, anything else as is.

@@ -3,6 +3,7 @@ package reward_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -75,38 +76,82 @@ func TestLoadBFCLErrors(t *testing.T) {
 	q := func(id, f string) string {
 		return fmt.Sprintf(`{"id": %q, "question": "q", "function": [%s]}`, id, f)
 	}
-	tests := []struct {
+	// Faults of the file refuse it.
+	for _, tt := range []struct {
 		name, questions, answers, want string
 	}{
 		{"bad question line", "{", "", "questions line 1: not a BFCL question"},
 		{"no id", `{"question": "q", "function": []}`, "", `no "id"`},
-		{"unknown type", q("simple_0", `{"name": "f", "parameters": {"properties": {"x": {"type": "complex"}}}}`), "", `parameter "x" has type "complex", which BFCL does not check`},
-		{"unknown category", q("exec_simple_0", fn), "", `category "exec_simple" is not one the AST checker scores`},
-		{"required not a property", q("simple_0", `{"name": "f", "parameters": {"properties": {}, "required": ["y"]}}`), "", `required parameter "y" is not among its properties`},
+		{"unscored category", q("exec_simple_0", fn), "", `category "exec_simple" is not scored by dojo: BFCL scores it by executing the calls`},
+		{"multi-turn category", q("multi_turn_base_0", fn), "", `category "multi_turn_base" is not scored by dojo: BFCL scores it by running each turn's calls`},
+		{"unknown category", q("poetry_0", fn), "", `category "poetry" is not a BFCL category dojo scores: want one of simple_python, simple_java`},
 		{"duplicate id", q("simple_0", fn) + "\n" + q("simple_0", fn), "", `questions line 2: id "simple_0" repeats`},
-		{"missing answer", q("simple_0", fn), "", `entry "simple_0" (simple) has no answer`},
 		{"unknown answer id", q("simple_0", fn), `{"id": "simple_9", "ground_truth": [{"f": {"x": [1]}}]}`, `answers line 1: id "simple_9" is not in the questions file`},
-		{"answer names another function", q("simple_0", fn), `{"id": "simple_0", "ground_truth": [{"g": {"x": [1]}}]}`, `expects a call of "g", which its question does not offer (functions: f)`},
-		{"allowed values not a list", q("simple_0", fn), `{"id": "simple_0", "ground_truth": [{"f": {"x": 1}}]}`, `parameter "x" has 1, not a list of allowed values`},
-		{"no ground truth", q("simple_0", fn), `{"id": "simple_0"}`, `no "ground_truth" list`},
-	}
-	for _, tt := range tests {
+		{"answer without id", q("simple_0", fn), `{"ground_truth": []}`, `answers line 1: no "id"`},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var answers *strings.Reader
+			var answers io.Reader
 			if tt.answers != "" {
 				answers = strings.NewReader(tt.answers)
 			}
-			var err error
-			if answers != nil {
-				_, err = reward.LoadBFCL(strings.NewReader(tt.questions), answers)
-			} else {
-				_, err = reward.LoadBFCL(strings.NewReader(tt.questions), nil)
-			}
+			_, err := reward.LoadBFCL(strings.NewReader(tt.questions), answers)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+	// Faults of an entry are its problem: the file loads, and scoring the
+	// entry reports the problem.
+	for _, tt := range []struct {
+		name, questions, answers, want string
+	}{
+		{"unknown type", q("simple_0", `{"name": "f", "parameters": {"properties": {"x": {"type": "complex"}}}}`), `{"id": "simple_0", "ground_truth": [{"f": {"x": [1]}}]}`, `parameter "x" has type "complex", which BFCL's checker cannot check`},
+		{"Java type in a Python entry", q("simple_0", `{"name": "f", "parameters": {"properties": {"x": {"type": "HashMap"}}}}`), `{"id": "simple_0", "ground_truth": [{"f": {"x": [1]}}]}`, `parameter "x" has type "HashMap"`},
+		{"Java Set", q("simple_java_0", `{"name": "f", "parameters": {"properties": {"x": {"type": "Set"}}}}`), `{"id": "simple_java_0", "ground_truth": [{"f": {"x": [1]}}]}`, `parameter "x" has type "Set", which BFCL's checker cannot check: want byte, short`},
+		{"missing answer", q("simple_0", fn), "", `no answer in the answers file`},
+		{"answer names another function", q("multiple_0", fn), `{"id": "multiple_0", "ground_truth": [{"g": {"x": [1]}}]}`, `answers line 1: the answer expects a call of "g", which the question does not offer (functions: f)`},
+		{"allowed values not a list", q("simple_0", fn), `{"id": "simple_0", "ground_truth": [{"f": {"x": 1}}]}`, `parameter "x" has 1, not a list of allowed values`},
+		{"no ground truth", q("simple_0", fn), `{"id": "simple_0"}`, `no "ground_truth" list`},
+		{"function not a list", `{"id": "simple_0", "question": "q", "function": 3}`, `{"id": "simple_0", "ground_truth": [{"f": {"x": [1]}}]}`, `"function" is not a list`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var answers io.Reader
+			if tt.answers != "" {
+				answers = strings.NewReader(tt.answers)
+			}
+			entries, err := reward.LoadBFCL(strings.NewReader(tt.questions), answers)
+			if err != nil {
+				t.Fatalf("LoadBFCL refused the file: %v", err)
+			}
+			e := &entries[0]
+			if !strings.Contains(e.Problem, tt.want) {
+				t.Errorf("problem %q, want it to contain %q", e.Problem, tt.want)
+			}
+			r := reward.ScoreBFCL(e, calls("f", `{"x": 1}`))
+			if r.OK || r.ErrorType != reward.BFCLBadEntry || !strings.Contains(r.Reason, tt.want) {
+				t.Errorf("ScoreBFCL = %+v, want %s with the problem", r, reward.BFCLBadEntry)
+			}
+		})
+	}
+	// An answer naming a function the question does not offer is no
+	// problem in a simple category: BFCL checks the first function.
+	entries, err := reward.LoadBFCL(strings.NewReader(q("simple_0", fn)), strings.NewReader(`{"id": "simple_0", "ground_truth": [{"g": {"x": [1]}}]}`))
+	if err != nil || entries[0].Problem != "" {
+		t.Fatalf("simple entry whose answer names g: err %v, problem %q", err, entries[0].Problem)
+	}
+	if r := reward.ScoreBFCL(&entries[0], calls("f", `{"x": 1}`)); !r.OK {
+		t.Errorf("simple entry whose answer names g: %+v, want ok", r)
+	}
+	// A required parameter that is no property is scored as BFCL does: no
+	// call can pass.
+	entries, err = reward.LoadBFCL(strings.NewReader(q("simple_0", `{"name": "f", "parameters": {"properties": {}, "required": ["y"]}}`)), strings.NewReader(`{"id": "simple_0", "ground_truth": [{"f": {"y": [1]}}]}`))
+	if err != nil || entries[0].Problem != "" {
+		t.Fatalf("required not a property: err %v, problem %q", err, entries[0].Problem)
+	}
+	if r := reward.ScoreBFCL(&entries[0], calls("f", `{"y": 1}`)); r.ErrorType != "simple_function_checker:unexpected_param" {
+		t.Errorf("required not a property: %+v, want unexpected_param", r)
 	}
 }
 
@@ -147,9 +192,9 @@ func TestScoreBFCL(t *testing.T) {
 			"Wrong number of functions.", "simple_function_checker:wrong_count"},
 		{"simple: no call", "simple_0", nil, "Wrong number of functions.", "simple_function_checker:wrong_count"},
 		{"int accepted for float, dots as underscores", "simple_1", calls("geometry_circle_area", `{"radius": 5}`), "", ""},
-		{"float: string rejected", "simple_1", calls("geometry.circle_area", `{"radius": "5"}`),
+		{"float: string rejected", "simple_1", calls("geometry_circle_area", `{"radius": "5"}`),
 			"Incorrect type for parameter 'radius'. Expected type float, got str. Parameter value: '5'.", "type_error:simple"},
-		{"float: other value", "simple_1", calls("geometry.circle_area", `{"radius": 5.5}`),
+		{"float: other value", "simple_1", calls("geometry_circle_area", `{"radius": 5.5}`),
 			"Invalid value for parameter 'radius': 5.5. Expected one of [5.0].", "value_error:others"},
 		{"answer requires a doc-optional parameter", "simple_2", calls("find_flight", `{"city": "new-york city"}`),
 			"Optional parameter 'date' not provided and not marked as optional.", "simple_function_checker:missing_optional"},
@@ -206,6 +251,8 @@ func TestScoreBFCL(t *testing.T) {
 		{"live simple: 1 is not a boolean", "live_simple_0-0-0", calls("set_switch", `{"on": 1}`),
 			"Incorrect type for parameter 'on'. Expected type boolean, got int. Parameter value: 1.", "type_error:simple"},
 		{"arguments not an object", "live_simple_0-0-0", calls("set_switch", `[true]`),
+			"Did not output in the specified format.", "ast_decoder:decoder_wrong_output_format"},
+		{"arguments not JSON", "live_simple_0-0-0", calls("set_switch", `{"on": tru}`),
 			"Invalid syntax. Failed to decode AST.", "ast_decoder:decoder_failed"},
 	}
 	for _, tt := range tests {

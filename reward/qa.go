@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dojo-rl/dojo/internal/pylower"
 )
 
 // NormalizeAnswer is SQuAD's answer normalization, as the official
@@ -20,7 +22,7 @@ func NormalizeAnswer(s string) string {
 
 // answerTokens returns the words of the normalized answer.
 func answerTokens(s string) []string {
-	s = pyLower(s)
+	s = pylower.Lower(s)
 	// Remove ASCII punctuation.
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
@@ -95,81 +97,6 @@ func isWordRune(r rune) bool {
 
 func isASCIIPunct(c byte) bool {
 	return '!' <= c && c <= '/' || ':' <= c && c <= '@' || '[' <= c && c <= '`' || '{' <= c && c <= '~'
-}
-
-// pyLower is Python's str.lower: each character's full lower-case mapping
-// (Go's unicode.ToLower is the simple one; they differ only for U+0130),
-// and capital sigma as final sigma when it ends a word (preceded by a cased
-// letter, not followed by one, case-ignorable characters skipped).
-func pyLower(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return strings.ToLower(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i, r := range s {
-		switch r {
-		case 'İ':
-			b.WriteString("i\u0307")
-		case 'Σ':
-			if finalSigma(s, i) {
-				b.WriteRune('ς')
-			} else {
-				b.WriteRune('σ')
-			}
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
-// finalSigma is Unicode's Final_Sigma condition at the capital sigma at
-// byte i of s: a cased letter before it and none after it, skipping
-// case-ignorable characters either way.
-func finalSigma(s string, i int) bool {
-	before := false
-	for j := i; j > 0; {
-		r, size := utf8.DecodeLastRuneInString(s[:j])
-		j -= size
-		if caseIgnorable(r) {
-			continue
-		}
-		before = cased(r)
-		break
-	}
-	if !before {
-		return false
-	}
-	for j := i + len("Σ"); j < len(s); {
-		r, size := utf8.DecodeRuneInString(s[j:])
-		j += size
-		if caseIgnorable(r) {
-			continue
-		}
-		return !cased(r)
-	}
-	return true
-}
-
-func cased(r rune) bool {
-	return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) || unicode.Is(unicode.Other_Lowercase, r) || unicode.Is(unicode.Other_Uppercase, r)
-}
-
-func caseIgnorable(r rune) bool {
-	switch r {
-	case '\'', '.', ':', '\u00B7', '\u0387', '\u055F', '\u05F4', '\u2018', '\u2019', '\u2024', '\u2027',
-		'\uFE13', '\uFE52', '\uFE55', '\uFF07', '\uFF0E', '\uFF1A': // Word_Break MidLetter, MidNumLet, Single_Quote
-		return true
-	}
-	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
 
 // ExactMatch is SQuAD v1.1's exact match, maxed over the golds: 1 if the

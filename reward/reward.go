@@ -14,9 +14,12 @@
 // The package also holds scorers that families and trainers share: tool-call
 // parsing and matching (ParseToolCalls, MatchCalls), ToolRL's reward
 // reproduced exactly (ToolRL, ToolRLFormat, ToolRLCorrectness; formulas on
-// ToolRL), BFCL's AST checker (LoadBFCL, ScoreBFCL), SQuAD v1.1's answer
-// normalization, exact match and token F1 (NormalizeAnswer, ExactMatch,
-// TokenF1), and Search-R1's format-aware reward (SearchR1, SearchR1Format).
+// ToolRL), BFCL's evaluator for its v3 and v4 AST categories, Python, Java
+// and JavaScript (LoadBFCL, ScoreBFCL, ScoreBFCLWith, BFCLOptions), SQuAD
+// v1.1's answer normalization, exact match and token F1 (NormalizeAnswer,
+// ExactMatch, TokenF1), and Search-R1's format-aware reward (SearchR1,
+// SearchR1Format). Scorers that mirror an evaluator written in Python
+// lower-case text as Python's str.lower does (internal/pylower).
 package reward
 
 import (

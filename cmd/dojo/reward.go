@@ -28,7 +28,7 @@ var scorers []scorer
 func init() {
 	scorers = []scorer{
 		{"toolrl", `ToolRL's reward (format + correctness): stdin {"gold", "response"} lines -> {"reward", "parts"} lines`, rewardToolRL},
-		{"bfcl", `BFCL's AST checker: --questions Q --answers A, stdin {"id", "response"|"tool_calls"} lines -> {"id", "ok", "reason"} lines`, rewardBFCL},
+		{"bfcl", `BFCL's AST checker: --questions Q --answers A [--underscore-to-dot=false], stdin {"id", "response"|"tool_calls"} lines -> {"id", "ok", "reason"} lines`, rewardBFCL},
 		{"em", `SQuAD v1.1 exact match of the response's answer (last <answer> block, or the text), max over golds: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("em", scoreEMLine)},
 		{"f1", `SQuAD v1.1 token F1 of the response's answer, max over golds: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("f1", scoreF1Line)},
 		{"searchr1", `Search-R1's format-aware EM reward (structure 0.2, final format 0.1, retrieval 0.1) of the whole response: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("searchr1", scoreSearchR1Line)},
@@ -255,6 +255,7 @@ func rewardBFCL(ctx context.Context, a *app, args []string) error {
 	qPath := fs.String("questions", "", "the BFCL questions, one JSON line each {\"id\", \"question\", \"function\"}")
 	aPath := fs.String("answers", "", "the BFCL possible answers, one JSON line each {\"id\", \"ground_truth\"} (may be left out for irrelevance entries)")
 	rPath := fs.String("responses", "-", "the responses, one JSON line each {\"id\", \"response\": text with <tool_call> blocks} or {\"id\", \"tool_calls\": [...]}; - reads stdin")
+	underscoreToDot := fs.Bool("underscore-to-dot", true, underscoreToDotUsage)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -283,9 +284,15 @@ func rewardBFCL(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
+	opts := reward.BFCLOptions{KeepDots: !*underscoreToDot}
 	byID := make(map[string]*reward.BFCLEntry, len(entries))
+	var bad []string
 	for i := range entries {
 		byID[entries[i].ID] = &entries[i]
+		if p := entries[i].Problem; p != "" {
+			bad = append(bad, entries[i].ID)
+			fmt.Fprintf(a.stderr, "dojo reward bfcl: entry %s cannot be scored (its responses are reported, not scored): %s\n", entries[i].ID, p)
+		}
 	}
 	var in io.Reader = os.Stdin
 	if *rPath != "-" {
@@ -302,20 +309,25 @@ func rewardBFCL(ctx context.Context, a *app, args []string) error {
 	tally := map[string]*bfclTally{}
 	seen := map[string]bool{}
 	sc := lineScanner(in)
-	n, failed, correct := 0, 0, 0
+	n, failed, correct, unscored := 0, 0, 0, 0
 	for sc.Scan() {
 		n++
 		if err := dojo.CheckContext(ctx); err != nil {
 			out.Flush()
 			return err
 		}
-		id, res, err := scoreBFCLLine(sc.Bytes(), byID)
+		id, res, err := scoreBFCLLine(sc.Bytes(), byID, opts)
 		if err != nil {
 			failed++
 			enc.Encode(lineErr{fmt.Sprintf("line %d: %v", n, err)})
 			continue
 		}
 		seen[id] = true
+		if res.ErrorType == reward.BFCLBadEntry {
+			unscored++
+			enc.Encode(bfclOut{ID: id, OK: false, Reason: res.Reason, ErrorType: res.ErrorType})
+			continue
+		}
 		cat := byID[id].Category
 		if tally[cat] == nil {
 			tally[cat] = &bfclTally{}
@@ -333,13 +345,16 @@ func rewardBFCL(ctx context.Context, a *app, args []string) error {
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("reading responses: %w", err)
 	}
-	scored := n - failed
+	scored := n - failed - unscored
 	acc := 0.0
 	if scored > 0 {
 		acc = float64(correct) / float64(scored)
 	}
 	fmt.Fprintf(a.stderr, "dojo reward bfcl: %d responses, %d scored, %d correct (accuracy %.4f), %d failed; %d of %d entries unanswered\n",
 		n, scored, correct, acc, failed, len(entries)-len(seen), len(entries))
+	if len(bad) > 0 {
+		fmt.Fprintf(a.stderr, "  %d entries cannot be scored (%s): %d responses to them not scored\n", len(bad), strings.Join(bad, ", "), unscored)
+	}
 	cats := make([]string, 0, len(tally))
 	for c := range tally {
 		cats = append(cats, c)
@@ -355,7 +370,10 @@ func rewardBFCL(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func scoreBFCLLine(line []byte, byID map[string]*reward.BFCLEntry) (string, reward.BFCLResult, error) {
+// underscoreToDotUsage is the --underscore-to-dot flag's help.
+const underscoreToDotUsage = "BFCL's underscore_to_dot, as for its function-calling models: a function named a.b is called a_b (its dotted name fails); false checks names as written, as for BFCL's prompting models"
+
+func scoreBFCLLine(line []byte, byID map[string]*reward.BFCLEntry, opts reward.BFCLOptions) (string, reward.BFCLResult, error) {
 	var in bfclIn
 	if len(bytes.TrimSpace(line)) == 0 {
 		return "", reward.BFCLResult{}, errors.New(`empty line: want {"id": ..., "response": "..."} or {"id": ..., "tool_calls": [...]}`)
@@ -374,9 +392,9 @@ func scoreBFCLLine(line []byte, byID map[string]*reward.BFCLEntry) (string, rewa
 	case in.ToolCalls != nil && in.Response != nil:
 		return "", reward.BFCLResult{}, errors.New(`give either "response" or "tool_calls", not both`)
 	case in.ToolCalls != nil:
-		return *in.ID, reward.ScoreBFCL(e, *in.ToolCalls), nil
+		return *in.ID, reward.ScoreBFCLWith(e, *in.ToolCalls, opts), nil
 	case in.Response != nil:
-		return *in.ID, reward.ScoreBFCLText(e, *in.Response), nil
+		return *in.ID, reward.ScoreBFCLTextWith(e, *in.Response, opts), nil
 	}
 	return "", reward.BFCLResult{}, errors.New(`no "response" (text with <tool_call> blocks) or "tool_calls" (a list of {"name", "arguments"})`)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -150,6 +151,117 @@ func TestRewardBFCLUsageErrors(t *testing.T) {
 		r := dojoStdin(t, "", tc.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("dojo %v: exit %d, stderr %q, want 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestRewardBFCLFidelity runs dojo reward bfcl and dojo verify --bfcl on
+// entries of real BFCL shapes: both underscore_to_dot settings, a bad
+// entry reported in place, undecodable arguments in relevance entries.
+func TestRewardBFCLFidelity(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join("..", "..", "reward", "testdata", "bfcl")
+	q, err := filepath.Abs(filepath.Join(data, "fidelity_questions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := filepath.Abs(filepath.Join(data, "fidelity_answers.jsonl"))
+	in := strings.Join([]string{
+		`{"id": "parallel_20", "tool_calls": [{"name": "radio.play", "arguments": "{\"artist\": \"Nina Simone\", \"duration\": 10}"}, {"name": "radio_play", "arguments": "{\"artist\": \"Miles Davis\", \"duration\": 25}"}]}`,
+		`{"id": "parallel_20", "tool_calls": [{"name": "radio_play", "arguments": "{\"artist\": \"Nina Simone\", \"duration\": 10}"}, {"name": "radio_play", "arguments": "{\"artist\": \"Miles Davis\", \"duration\": 25}"}]}`,
+		`{"id": "parallel_20", "tool_calls": [{"name": "radio.play", "arguments": "{\"artist\": \"Nina Simone\", \"duration\": 10}"}, {"name": "radio.play", "arguments": "{\"artist\": \"Miles Davis\", \"duration\": 25}"}]}`,
+		`{"id": "multiple_20", "tool_calls": [{"name": "convert_length", "arguments": {"value": 3.0, "unit": "km"}}]}`,
+		`{"id": "irrelevance_20", "tool_calls": [{"name": "calc_area_of_circle", "arguments": "null"}]}`,
+		`{"id": "live_relevance_20-2-0", "tool_calls": [{"name": "search_engine_query", "arguments": ""}]}`,
+		`{"id": "simple_python_20", "tool_calls": [{"name": "get_weather", "arguments": {"city": "İSTANBUL"}}]}`,
+	}, "\n") + "\n"
+	type line struct {
+		ID        string `json:"id"`
+		OK        bool   `json:"ok"`
+		ErrorType string `json:"error_type"`
+	}
+	verdicts := func(r result) []line {
+		var out []line
+		for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+			var v line
+			if err := json.Unmarshal([]byte(l), &v); err != nil {
+				t.Fatalf("output line %q: %v", l, err)
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		flag string
+		want []line
+	}{
+		{"", []line{
+			{"parallel_20", false, "parallel_function_checker_no_order:cannot_find_match"},
+			{"parallel_20", true, ""},
+			{"parallel_20", false, "parallel_function_checker_no_order:cannot_find_match"},
+			{"multiple_20", false, "dojo:bad_entry"},
+			{"irrelevance_20", true, ""},
+			{"live_relevance_20-2-0", false, "relevance_error:decoder_failed"},
+			{"simple_python_20", false, "value_error:string"},
+		}},
+		{"--underscore-to-dot=false", []line{
+			{"parallel_20", false, "parallel_function_checker_no_order:cannot_find_match"},
+			{"parallel_20", false, "parallel_function_checker_no_order:cannot_find_match"},
+			{"parallel_20", true, ""},
+			{"multiple_20", false, "dojo:bad_entry"},
+			{"irrelevance_20", true, ""},
+			{"live_relevance_20-2-0", false, "relevance_error:decoder_failed"},
+			{"simple_python_20", false, "value_error:string"},
+		}},
+	} {
+		args := []string{"reward", "bfcl", "--questions", q, "--answers", a}
+		vargs := []string{"verify", "--bfcl", q, "--answers", a}
+		if tc.flag != "" {
+			args, vargs = append(args, tc.flag), append(vargs, tc.flag)
+		}
+		r := dojoStdin(t, in, args...)
+		if r.code != 0 {
+			t.Fatalf("dojo %v: exit %d, stderr %s", args, r.code, r.stderr)
+		}
+		if diff := cmp.Diff(tc.want, verdicts(r)); diff != "" {
+			t.Errorf("dojo %v (-want +got):\n%s", args, diff)
+		}
+		for _, s := range []string{
+			"entry multiple_20 cannot be scored (its responses are reported, not scored): answers line 4: the answer expects a call of \"length.convert\"",
+			"7 responses, 6 scored",
+			"1 entries cannot be scored (multiple_20): 1 responses to them not scored",
+		} {
+			if !strings.Contains(r.stderr, s) {
+				t.Errorf("dojo %v: stderr %q lacks %q", args, r.stderr, s)
+			}
+		}
+		if v := dojoStdin(t, in, vargs...); v.stdout != r.stdout || v.code != r.code {
+			t.Errorf("dojo %v differs from dojo %v:\n%s\n%s", vargs, args, v.stdout, r.stdout)
+		}
+	}
+	if r := dojoStdin(t, "", "verify", "--tasks", "t.jsonl", "--responses", "r.jsonl", "--underscore-to-dot=false"); r.code != 2 || !strings.Contains(r.stderr, "--underscore-to-dot is for --bfcl") {
+		t.Errorf("verify --underscore-to-dot without --bfcl: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestRewardBFCLRealFiles scores BFCL's published v4 simple_python and v3
+// simple files with the answers' own calls for a few entries (v3's
+// simple_363 among them): both load as published.
+func TestRewardBFCLRealFiles(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "..", "shared", "data", "bfcl")
+	if _, err := os.Stat(filepath.Join(dir, "v3", "BFCL_v3_simple.json")); err != nil {
+		t.Skipf("BFCL's data is not at %s (../shared/data/bfcl from the project root): %v", dir, err)
+	}
+	for _, tc := range []struct{ version, file, id, call string }{
+		{"v4", "BFCL_v4_simple_python.json", "simple_python_0", `{"name": "calculate_triangle_area", "arguments": {"base": 10, "height": 5}}`},
+		{"v3", "BFCL_v3_simple.json", "simple_363", `{"name": "restaurant_search_find_closest", "arguments": {"location": "Boston", "cuisine": "sushi", "amenities": ["Patio"]}}`},
+	} {
+		q, _ := filepath.Abs(filepath.Join(dir, tc.version, tc.file))
+		a, _ := filepath.Abs(filepath.Join(dir, tc.version, "possible_answer", tc.file))
+		r := dojoStdin(t, `{"id": "`+tc.id+`", "tool_calls": [`+tc.call+`]}`+"\n", "reward", "bfcl", "--questions", q, "--answers", a)
+		if r.code != 0 || !strings.Contains(r.stdout, `"ok":true`) || !strings.Contains(r.stderr, "1 responses, 1 scored, 1 correct") {
+			t.Errorf("%s %s: exit %d, stdout %s, stderr %s", tc.file, tc.id, r.code, r.stdout, r.stderr)
 		}
 	}
 }

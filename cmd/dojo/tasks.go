@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -83,6 +84,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	workers := fs.Int("workers", 0, "responses verified at once (0: GOMAXPROCS)")
 	bfcl := fs.String("bfcl", "", "score BFCL-format data instead of dojo tasks: the questions `file` (with --answers and --responses), as dojo reward bfcl does")
 	answers := fs.String("answers", "", "with --bfcl: the BFCL possible-answers `file`")
+	underscoreToDot := fs.Bool("underscore-to-dot", true, "with --bfcl: "+underscoreToDotUsage)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -101,10 +103,16 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 		if *responsesPath != "" {
 			rargs = append(rargs, "--responses", *responsesPath)
 		}
+		rargs = append(rargs, fmt.Sprintf("--underscore-to-dot=%t", *underscoreToDot))
 		return rewardBFCL(ctx, a, rargs)
 	}
 	if *answers != "" {
 		return usagef("--answers is for --bfcl")
+	}
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "underscore-to-dot" })
+	if set {
+		return usagef("--underscore-to-dot is for --bfcl")
 	}
 	if *tasksPath == "" || *responsesPath == "" {
 		return usagef("verify needs --tasks FILE and --responses FILE")
