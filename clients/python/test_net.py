@@ -1,0 +1,439 @@
+"""Tests of dojo_client's network client (connect, NetClient) against a real
+``dojo serve --listen 127.0.0.1:0``, and of its WebSocket framing against a
+scripted server.
+
+    DOJO_BIN=/path/to/dojo python3 -m unittest -v test_net
+"""
+
+import base64
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import dojo_client as dojo  # noqa: E402
+import test_dojo_client as base  # noqa: E402
+
+TOKEN = "s3cret-T0ken"
+
+
+def setUpModule():
+    base.setUpModule()
+
+
+class DojoServer:
+    """``dojo serve --listen 127.0.0.1:0`` with more flags; its address is
+    parsed from the "listening on ADDR" line on stderr. Ends within
+    seconds: stop() sends SIGTERM, then kills."""
+
+    def __init__(self, *flags):
+        self.proc = subprocess.Popen([base.BIN, "serve", "--listen", "127.0.0.1:0", *flags],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = []
+        self._drain = None
+        deadline = time.monotonic() + 60
+        self.addr = None
+        while self.addr is None:
+            line = self.proc.stderr.readline()
+            if not line:
+                self.proc.wait(5)
+                raise AssertionError("dojo serve --listen exited (%s) before listening: %s"
+                                     % (self.proc.returncode, b"".join(self.log).decode()))
+            self.log.append(line)
+            m = re.search(rb"listening on (\S+)", line)
+            if m:
+                self.addr = m.group(1).decode()
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError("dojo serve --listen did not say where it listens within 60s")
+        self._drain = threading.Thread(target=self._read_log, daemon=True)
+        self._drain.start()
+        self.url = "ws://" + self.addr
+
+    def _read_log(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._drain is not None:
+            self._drain.join(5)
+        self.proc.stderr.close()
+        return self.proc.returncode
+
+
+class NetTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DojoServer("--token", TOKEN)
+        cls.client = dojo.connect(cls.server.url, token=TOKEN)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.server.stop()
+
+    def test_initialize(self):
+        c = self.client
+        self.assertIsInstance(c, dojo.NetClient)
+        self.assertEqual(c.server_info["name"], "dojo")
+        for m in ("env/make", "env/reset", "env/step", "env/stepMany", "task/generate", "task/verify"):
+            self.assertIn(m, c.capabilities["methods"])
+
+    def test_episodes_match_stdio(self):
+        """Every env plays the same seeded episodes over the WebSocket as
+        over stdio, response for response, byte for byte."""
+        traces = []
+        for connect in (lambda t: base.new_client(trace=t), lambda t: dojo.connect(self.server.url, token=TOKEN, trace=t)):
+            trace = []
+            with connect(trace) as c:
+                for spec in base.usable_envs(c):
+                    with self.subTest(spec["id"]):
+                        base.ClientTest.play(self, c, spec["id"])
+            traces.append(trace)
+        stdio, net = traces
+        self.assertGreater(len(net), 100)
+        self.assertEqual(len(stdio), len(net))
+        for i, (a, b) in enumerate(zip(stdio, net)):
+            self.assertEqual(a, b, "response %d" % i)
+
+    def test_env_loop(self):
+        env_id = base.discrete_env_id(self.client)
+        with self.client.make(env_id, obs="dict") as env:
+            obs, info = env.reset(seed=4)
+            self.assertIn("parts", info)
+            for _ in range(env.spec["max_steps"]):
+                obs, reward, term, trunc, info = env.step(env.action_space.sample(random.Random(1)))
+                if term or trunc:
+                    break
+            else:
+                self.fail("no end within max_steps")
+            with self.assertRaises(dojo.DojoError) as cm:
+                env.step(0)
+            self.assertEqual(cm.exception.code, -32002)
+
+    def test_vector_env_matches_stdio(self):
+        env_id = base.discrete_env_id(self.client)
+        runs = []
+        with base.new_client() as stdio:
+            for c in (stdio, self.client):
+                rng, out = random.Random(3), []
+                with dojo.VectorEnv(env_id, 16, client=c, info=True) as v:
+                    out.append(v.reset(seed=50))
+                    for _ in range(120):
+                        out.append(v.step([v.single_action_space.sample(rng) for _ in range(16)]))
+                runs.append(out)
+        self.assertEqual(runs[0], runs[1])
+
+    def test_generate_verify_matches_stdio(self):
+        task_envs = [s["id"] for s in self.client.list_envs() if s["id"].startswith("toolcall/")]
+        if not task_envs:
+            self.skipTest("no toolcall env registered")
+        env_id = task_envs[0]
+        with base.new_client() as stdio:
+            want = stdio.generate(env_id, n=4, seed=11)
+            got = self.client.generate(env_id, n=4, seed=11)
+            self.assertEqual(got, want)
+            gold = self.client.generate(env_id, n=4, seed=11, verify=True)
+            answers = [t["verify"].get("answer", "") for t in gold]
+            self.assertEqual(self.client.verify_many(got, answers), stdio.verify_many(want, answers))
+            self.assertEqual(self.client.reward_fn(answers, env=[env_id] * 4, seed=[11, 12, 13, 14]),
+                             stdio.reward_fn(answers, env=[env_id] * 4, seed=[11, 12, 13, 14]))
+
+    def test_garbage(self):
+        c = dojo.connect(self.server.url, token=TOKEN)
+        try:
+            for line, code in (("this is not json", -32700), ("[1, 2, 3]", -32600),
+                               ('{"jsonrpc":"2.0","id":77}', -32600), ('{"jsonrpc":"2.0","id":"x","method":"env/nope"}', -32601)):
+                with self.subTest(line):
+                    r = c.send_raw(line)
+                    self.assertEqual(r["error"]["code"], code, r)
+            self.assertTrue(c.list_envs(), "the session goes on after bad requests")
+        finally:
+            c.close()
+
+    def test_token_forms(self):
+        """The token as a Bearer header, from DOJO_TOKEN, and as the path
+        prefix, with and without /rpc."""
+        addr = self.server.addr
+        old = os.environ.get("DOJO_TOKEN")
+        os.environ["DOJO_TOKEN"] = TOKEN
+        try:
+            forms = [("header", lambda: dojo.connect("ws://" + addr, token=TOKEN)),
+                     ("http scheme", lambda: dojo.connect("http://%s/rpc" % addr, token=TOKEN)),
+                     ("DOJO_TOKEN", lambda: dojo.connect("ws://" + addr)),
+                     ("prefix", lambda: dojo.connect("ws://%s/t/%s" % (addr, TOKEN), token=None)),
+                     ("prefix with /rpc", lambda: dojo.connect("ws://%s/t/%s/rpc" % (addr, TOKEN)))]
+            for name, open_ in forms:
+                with self.subTest(name):
+                    with open_() as c:
+                        self.assertTrue(c.list_envs())
+        finally:
+            if old is None:
+                del os.environ["DOJO_TOKEN"]
+            else:
+                os.environ["DOJO_TOKEN"] = old
+
+    def test_wrong_token(self):
+        addr = self.server.addr
+        old = os.environ.pop("DOJO_TOKEN", None)
+        try:
+            cases = [("no token", "ws://" + addr, None, "no token was given"),
+                     ("wrong header", "ws://" + addr, "not-the-token", "Authorization: Bearer header is not the server's"),
+                     ("wrong prefix", "ws://%s/t/not-the-token/" % addr, None, "/t/TOKEN/ prefix is not the server's")]
+            for name, url, token, want in cases:
+                with self.subTest(name):
+                    with self.assertRaises(dojo.ConnectError) as cm:
+                        dojo.connect(url, token=token)
+                    e = cm.exception
+                    self.assertEqual((e.status, e.kind), (401, "unauthorized"), str(e))
+                    self.assertIn("token", str(e))
+                    self.assertIn(want, str(e))
+                    self.assertNotIn("not-the-token", str(e), "an error message shows a token")
+                    self.assertNotIn(TOKEN, str(e), "an error message shows a token")
+        finally:
+            if old is not None:
+                os.environ["DOJO_TOKEN"] = old
+
+    def test_connection_refused(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()  # nothing listens there now
+        with self.assertRaises(dojo.ConnectError) as cm:
+            dojo.connect("ws://127.0.0.1:%d" % port, token=TOKEN)
+        self.assertIn("connection refused", str(cm.exception))
+        self.assertIsNone(cm.exception.status)
+
+    def test_bad_urls(self):
+        for url in ("ftp://127.0.0.1:1", "ws://", "ws://127.0.0.1:notaport"):
+            with self.subTest(url):
+                with self.assertRaises(ValueError):
+                    dojo.connect(url)
+
+    def test_not_found(self):
+        c = dojo.connect(self.server.url, token=TOKEN)
+        try:
+            with self.assertRaises(dojo.DojoError) as cm:
+                c.make("nosuch/Env-v0")
+            self.assertEqual((cm.exception.code, cm.exception.kind), (-32001, "not_found"))
+        finally:
+            c.close()
+        self.assertTrue(c.closed)
+        with self.assertRaises(dojo.ConnectionClosed):
+            c.list_envs()
+
+
+class LimitsTest(unittest.TestCase):
+    """The session limit, the message size limit and shutdown, each on a
+    server of its own."""
+
+    def test_capacity(self):
+        srv = DojoServer("--max-sessions", "1")
+        try:
+            with dojo.connect(srv.url) as first:
+                with self.assertRaises(dojo.CapacityReached) as cm:
+                    dojo.connect(srv.url)
+                self.assertIn("session limit", str(cm.exception))
+                self.assertIn("CAPACITY_REACHED", str(cm.exception))
+                self.assertEqual(cm.exception.code, -32007)
+                self.assertTrue(first.list_envs(), "the first session goes on")
+            # Its slot is free again once it closed.
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    with dojo.connect(srv.url) as again:
+                        self.assertTrue(again.list_envs())
+                    break
+                except dojo.CapacityReached:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+        finally:
+            srv.stop()
+
+    def test_oversized_message(self):
+        srv = DojoServer("--max-message-bytes", "4096")
+        try:
+            c = dojo.connect(srv.url)
+            self.assertTrue(c.list_envs())
+            with self.assertRaises(dojo.ConnectionClosed) as cm:
+                c.call("env/list", {"family": "x" * 10000})
+            e = cm.exception
+            self.assertEqual(e.close_code, 1009, str(e))
+            self.assertIn("message too big", str(e))
+            self.assertIn("--max-message-bytes", str(e))
+            self.assertTrue(c.closed)
+        finally:
+            srv.stop()
+
+    def test_server_shutdown(self):
+        srv = DojoServer()
+        try:
+            c = dojo.connect(srv.url)
+            env = c.make(base.discrete_env_id(c))
+            env.reset(seed=0)
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            with self.assertRaises(dojo.ConnectionClosed) as cm:
+                env.step(0)
+            self.assertEqual(cm.exception.close_code, 1001, str(cm.exception))
+            self.assertIn("shutting down", str(cm.exception))
+            self.assertEqual(srv.proc.wait(15), 0)
+            env.close()  # the session is gone: nothing to do
+            c.close()
+        finally:
+            srv.stop()
+
+
+class ScriptedServer:
+    """A WebSocket server on 127.0.0.1 for one connection, written from RFC
+    6455: it checks the client's handshake and masking, and answers each
+    JSON-RPC request with its params echoed, in fragments with a ping
+    between them. It records the client's frames."""
+
+    def __init__(self, accept_ok=True, fragments=3):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.accept_ok = accept_ok
+        self.fragments = fragments
+        self.frames = []  # (fin, opcode, masked, payload) from the client
+        self.request = None
+        self.error = None
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def read_exact(self, conn, n):
+        b = b""
+        while len(b) < n:
+            chunk = conn.recv(n - len(b))
+            if not chunk:
+                raise EOFError
+            b += chunk
+        return b
+
+    def read_frame(self, conn):
+        b0, b1 = self.read_exact(conn, 2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self.read_exact(conn, 2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self.read_exact(conn, 8))[0]
+        masked = bool(b1 & 0x80)
+        key = self.read_exact(conn, 4) if masked else b"\0\0\0\0"
+        data = self.read_exact(conn, n)
+        payload = bytes(x ^ key[i % 4] for i, x in enumerate(data))
+        frame = (bool(b0 & 0x80), b0 & 0x0F, masked, payload)
+        self.frames.append(frame)
+        return frame
+
+    @staticmethod
+    def frame(opcode, payload, fin=True):
+        n = len(payload)
+        head = bytes([(0x80 if fin else 0) | opcode])
+        if n < 126:
+            head += bytes([n])
+        else:
+            head += bytes([126]) + struct.pack("!H", n)
+        return head + payload
+
+    def run(self):
+        conn = None
+        try:
+            conn, _ = self.sock.accept()
+            conn.settimeout(20)
+            req = b""
+            while b"\r\n\r\n" not in req:
+                req += conn.recv(4096)
+            self.request = req.decode("latin-1")
+            key = re.search(r"(?im)^Sec-WebSocket-Key:\s*(\S+)", self.request).group(1)
+            accept = base64.b64encode(hashlib.sha1(key.encode() + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+            if not self.accept_ok:
+                accept = base64.b64encode(b"x" * 20)
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+            while True:
+                fin, op, masked, payload = self.read_frame(conn)
+                if op == 0x8:
+                    conn.sendall(self.frame(0x8, payload[:2]))
+                    break
+                if op != 0x1:
+                    continue
+                msg = json.loads(payload)
+                body = json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"echo": msg.get("params")}}).encode()
+                k = max(1, len(body) // self.fragments)
+                pieces = [body[i:i + k] for i in range(0, len(body), k)]
+                out = b""
+                for i, p in enumerate(pieces):
+                    out += self.frame(0x1 if i == 0 else 0x0, p, fin=i == len(pieces) - 1)
+                    if i == 0:
+                        out += self.frame(0x9, b"ping-%d" % msg["id"])
+                conn.sendall(out)
+                fin, op, masked, payload = self.read_frame(conn)  # the pong
+                if (op, payload) != (0xA, b"ping-%d" % msg["id"]):
+                    raise AssertionError("want a pong echoing the ping, got opcode %d %r" % (op, payload))
+        except Exception as e:  # reported by the test
+            self.error = e
+        finally:
+            if conn is not None:
+                conn.close()
+            self.sock.close()
+
+
+class FramingTest(unittest.TestCase):
+    def test_fragments_ping_and_masking(self):
+        srv = ScriptedServer()
+        c = dojo.connect("ws://127.0.0.1:%d/some/prefix" % srv.port, token="tok", initialize=False)
+        big = {"blob": "y" * 70000}  # a 64-bit length frame from the client
+        self.assertEqual(c.call("echo", {"a": 1}), {"echo": {"a": 1}})
+        self.assertEqual(c.call("echo", big), {"echo": big})
+        c.close()
+        srv.thread.join(20)
+        self.assertIsNone(srv.error)
+        self.assertRegex(srv.request, r"^GET /some/prefix/rpc HTTP/1.1\r\n")
+        self.assertIn("Authorization: Bearer tok\r\n", srv.request)
+        self.assertIn("Sec-WebSocket-Version: 13\r\n", srv.request)
+        self.assertTrue(all(masked for _, _, masked, _ in srv.frames), "every client frame must be masked")
+        ops = [op for _, op, _, _ in srv.frames]
+        self.assertEqual(ops, [0x1, 0xA, 0x1, 0xA, 0x8])
+        self.assertEqual(struct.unpack("!H", srv.frames[-1][3][:2])[0], 1000)
+
+    def test_wrong_accept(self):
+        srv = ScriptedServer(accept_ok=False)
+        with self.assertRaises(dojo.ConnectError) as cm:
+            dojo.connect("ws://127.0.0.1:%d" % srv.port, initialize=False)
+        self.assertIn("Sec-WebSocket-Accept", str(cm.exception))
+        srv.thread.join(20)
+
+    def test_mask(self):
+        from dojo_client.net import _mask
+        rng = random.Random(5)
+        for n in (0, 1, 3, 4, 5, 125, 126, 1000):
+            data = bytes(rng.randrange(256) for _ in range(n))
+            key = bytes(rng.randrange(256) for _ in range(4))
+            self.assertEqual(_mask(data, key), bytes(b ^ key[i % 4] for i, b in enumerate(data)))
+            self.assertEqual(len(_mask(b"\0" * n, key)), n, "leading zero bytes are kept")
+
+
+if __name__ == "__main__":
+    unittest.main()
