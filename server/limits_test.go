@@ -1,12 +1,15 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -506,4 +509,58 @@ func FuzzFlatten(f *testing.F) {
 			}
 		}
 	})
+}
+
+// handshake opens a WebSocket by hand on a bare connection, so that the
+// client side costs next to nothing in this process.
+func handshake(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(nc, "GET /rpc HTTP/1.1\r\nHost: "+addr+"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReaderSize(nc, 256), nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	nc.SetReadDeadline(time.Time{})
+	return nc
+}
+
+// TestIdleSessionMemory measures what an idle /rpc session costs the
+// server (heap and goroutine stacks, the client side being bare
+// connections), and holds it under 64 KiB. Not parallel: it reads the
+// process's memory.
+func TestIdleSessionMemory(t *testing.T) {
+	ts := start(t, Config{})
+	addr := strings.TrimPrefix(ts.base, "http://")
+	handshake(t, addr).Close()
+	eventually(t, "the warm-up session to end", func() bool { return ts.Sessions() == 0 })
+	mem := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc + ms.StackInuse
+	}
+	before := mem()
+	const n = 1000
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		conns[i] = handshake(t, addr)
+	}
+	eventually(t, "the sessions to start", func() bool { return ts.Sessions() == n })
+	after := mem()
+	for _, nc := range conns {
+		nc.Close()
+	}
+	per := (int64(after) - int64(before)) / n
+	t.Logf("an idle /rpc session costs %.1f KiB (heap and stacks, over %d sessions)", float64(per)/1024, n)
+	if per > 64<<10 {
+		t.Errorf("an idle session costs %d bytes, over 64 KiB", per)
+	}
+	eventually(t, "the sessions to end", func() bool { return ts.Sessions() == 0 })
 }
