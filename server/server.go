@@ -171,6 +171,14 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// SetEnvs mounts h under /envs/, as Config.Envs does, for a handler built
+// on the server (its Acquire, Accept and Registry). Call it before
+// serving.
+func (s *Server) SetEnvs(h http.Handler) { s.cfg.Envs = h }
+
+// SetMCP mounts h at /mcp, as Config.MCP does. Call it before serving.
+func (s *Server) SetMCP(h http.Handler) { s.cfg.MCP = h }
+
 // Registry returns the registry the server makes envs with: Config's,
 // restricted to Config.DataDir.
 func (s *Server) Registry() *dojo.Registry { return s.reg }
