@@ -11,11 +11,15 @@ import json
 import os
 import random
 import re
+import select
+import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -157,6 +161,26 @@ class NetTest(unittest.TestCase):
             self.assertEqual(self.client.verify_many(got, answers), stdio.verify_many(want, answers))
             self.assertEqual(self.client.reward_fn(answers, env=[env_id] * 4, seed=[11, 12, 13, 14]),
                              stdio.reward_fn(answers, env=[env_id] * 4, seed=[11, 12, 13, 14]))
+
+    def test_default_client_from_dojo_url(self):
+        """With DOJO_URL set, make() and the other module functions use a
+        session with that server (DOJO_BIN points nowhere)."""
+        env_id = base.discrete_env_id(self.client)
+        code = ("import dojo_client as d\n"
+                "c = d.default_client()\n"
+                "e = d.make(%r)\n"
+                "print(type(c).__name__, e.reset(seed=0)[0] is not None)\n" % env_id)
+        env = dict(os.environ, DOJO_URL=self.server.url, DOJO_TOKEN=TOKEN, DOJO_BIN="/nonexistent/dojo")
+        p = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.split(), ["NetClient", "True"])
+
+    def test_latency_example(self):
+        p = subprocess.run([sys.executable, os.path.join(HERE, "examples", "net_latency.py"), "--steps", "300"],
+                           env=dict(os.environ, DOJO_BIN=base.BIN), capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"WebSocket \(ws://127\.0\.0\.1:\d+\) +p50 +[\d.]+ us +p90 +[\d.]+ us +p99 +[\d.]+ us")
+        self.assertRegex(p.stdout, r"stdio pipe .* p50 +[\d.]+ us")
 
     def test_garbage(self):
         c = dojo.connect(self.server.url, token=TOKEN)
@@ -302,6 +326,94 @@ class LimitsTest(unittest.TestCase):
             c.close()
         finally:
             srv.stop()
+
+
+class TLSProxy:
+    """A TLS front for a server on 127.0.0.1, as a reverse proxy would be:
+    one connection, relayed by one thread."""
+
+    def __init__(self, target, certfile, keyfile):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(certfile, keyfile)
+        self.target = target
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        raw, _ = self.sock.accept()
+        self.sock.close()
+        try:
+            tls = self.ctx.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError):
+            raw.close()
+            return
+        host, port = self.target.rsplit(":", 1)
+        up = socket.create_connection((host, int(port)))
+        try:
+            while True:
+                r, _, _ = select.select([tls, up], [], [], 30)
+                if not r:
+                    return
+                if tls in r:
+                    data = tls.recv(1 << 16)
+                    while tls.pending():
+                        data += tls.recv(tls.pending())
+                    if not data:
+                        return
+                    up.sendall(data)
+                if up in r:
+                    data = up.recv(1 << 16)
+                    if not data:
+                        return
+                    tls.sendall(data)
+        except OSError:
+            return
+        finally:
+            tls.close()
+            up.close()
+
+
+@unittest.skipUnless(shutil.which("openssl"), "openssl is needed to make a test certificate")
+class TLSTest(unittest.TestCase):
+    """wss:// through a TLS front with a certificate for 127.0.0.1."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.cert, cls.key = os.path.join(cls.dir.name, "cert.pem"), os.path.join(cls.dir.name, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", cls.key, "-out", cls.cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True, timeout=60)
+        cls.server = DojoServer("--token", TOKEN)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.dir.cleanup()
+
+    def test_wss(self):
+        proxy = TLSProxy(self.server.addr, self.cert, self.key)
+        ctx = ssl.create_default_context(cafile=self.cert)
+        with dojo.connect("wss://127.0.0.1:%d" % proxy.port, token=TOKEN, ssl_context=ctx) as c:
+            env_id = base.discrete_env_id(c)
+            with c.make(env_id) as env:
+                env.reset(seed=2)
+                _, _, term, trunc, info = env.step(0)
+                self.assertIn("parts", info)
+        proxy.thread.join(20)
+
+    def test_untrusted_certificate(self):
+        proxy = TLSProxy(self.server.addr, self.cert, self.key)
+        with self.assertRaises(dojo.ConnectError) as cm:
+            dojo.connect("wss://127.0.0.1:%d" % proxy.port, token=TOKEN)
+        self.assertIn("TLS", str(cm.exception))
+        self.assertIn("certificate", str(cm.exception))
+        proxy.thread.join(20)
 
 
 class ScriptedServer:
