@@ -309,6 +309,21 @@ class LimitsTest(unittest.TestCase):
         finally:
             srv.stop()
 
+    def test_idle_session_closed(self):
+        srv = DojoServer("--idle-timeout", "300ms")
+        try:
+            c = dojo.connect(srv.url)
+            self.assertTrue(c.list_envs())
+            time.sleep(1.5)
+            with self.assertRaises(dojo.ConnectionClosed) as cm:
+                c.list_envs()
+            self.assertEqual(cm.exception.close_code, 1000, str(cm.exception))
+            self.assertIn("idle", str(cm.exception))
+            with dojo.connect(srv.url) as again:
+                self.assertTrue(again.list_envs(), "the server goes on")
+        finally:
+            srv.stop()
+
     def test_server_shutdown(self):
         srv = DojoServer()
         try:

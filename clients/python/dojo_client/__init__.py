@@ -1,9 +1,15 @@
-"""dojo_client: drive dojo environments from Python over dojo's stdio protocol.
+"""dojo_client: drive dojo environments from Python over dojo's protocol.
 
-Standard library only (Python 3.9+). The client starts ``dojo serve`` as a
+Standard library only (Python 3.9+). Client starts ``dojo serve`` as a
 subprocess and speaks newline-delimited JSON-RPC 2.0 with it (the protocol
 of dojo's package ``protocol``; ``go doc github.com/dojo-rl/dojo/protocol``
-documents every method).
+documents every method); connect() opens the same session with a ``dojo
+serve --listen`` server over a WebSocket (NetClient, in dojo_client.net)::
+
+    client = dojo.connect("ws://HOST:8000", token="T")
+    env = client.make("gridworld/FrozenLake-v1")
+
+dojo_client.trl adapts the tool envs to TRL's GRPOTrainer(environment_factory=...).
 
 Environments, Gymnasium style::
 

@@ -161,6 +161,9 @@ class DojoToolEnv:
     def __init__(self):
         self._env = None
         self._finalizer = None
+        self._clear()
+
+    def _clear(self):
         self._calls = 0
         self.reward = 0.0
         self.done = False
@@ -193,7 +196,7 @@ class DojoToolEnv:
         if isinstance(row.get("options"), dict):
             # Datasets fill options missing from a row with None.
             options.update({k: v for k, v in row["options"].items() if v is not None})
-        self.__init__()
+        self._clear()
         self._env = Env(env_id, options or None, client=c, obs="dict")
         self._finalizer = weakref.finalize(self, type(self)._orphans.append, self._env.handle)
         self.seed = int(row["seed"])
