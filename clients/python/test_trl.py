@@ -45,16 +45,17 @@ _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", 
 
 
 def json_type(hint):
+    """A type hint's JSON Schema, as transformers' get_json_schema maps the
+    hints it supports (a bare list or a Literal is not one of them in every
+    version: refused here)."""
     origin = typing.get_origin(hint)
-    if origin is typing.Literal:
-        vals = list(typing.get_args(hint))
-        return {"type": _JSON_TYPES[type(vals[0])], "enum": vals}
     if origin is list:
-        return {"type": "array", "items": json_type(typing.get_args(hint)[0])}
+        args = typing.get_args(hint)
+        return {"type": "array", "items": json_type(args[0])}
     if hint is typing.Any:
         return {}
-    if hint not in _JSON_TYPES:
-        raise AssertionError("type hint %r has no JSON Schema type" % (hint,))
+    if origin is not None or hint not in _JSON_TYPES or hint is list:
+        raise AssertionError("type hint %r: not one every version of the schema builder reads" % (hint,))
     return {"type": _JSON_TYPES[hint]}
 
 
@@ -62,8 +63,9 @@ def tool_schema(method):
     """A tool's schema from a method, by the rules of the Google-style
     docstrings TRL's tool schemas are built from: the description is the
     text before the first section; "Args:" lists "name: description" per
-    parameter, each parameter needs a type hint and a description; the
-    parameters without a default are required."""
+    parameter, a "(choices: [...])" ending a description is the enum; each
+    parameter needs a type hint and a description; the parameters without
+    a default are required."""
     doc = inspect.getdoc(method)
     if not doc:
         raise AssertionError("%s has no docstring" % method.__name__)
@@ -87,7 +89,16 @@ def tool_schema(method):
             raise AssertionError("%s: parameter %s has no type hint" % (method.__name__, name))
         if name not in args:
             raise AssertionError("%s: the docstring has no description for %s" % (method.__name__, name))
-        props[name] = dict(json_type(hints[name]), description=args[name])
+        prop = json_type(hints[name])
+        pdesc = args[name]
+        choices = re.search(r"\(choices:\s*(.*?)\)\s*$", pdesc, flags=re.I)
+        if choices:
+            prop["enum"] = json.loads(choices.group(1))
+            pdesc = pdesc[:choices.start()].strip()
+        if re.search(r"\(choices:", pdesc, flags=re.I):
+            raise AssertionError("%s: a (choices: ...) not at the end of %s's description" % (method.__name__, name))
+        prop["description"] = pdesc
+        props[name] = prop
         if p.default is inspect.Parameter.empty:
             required.append(name)
     extra = set(args) - set(props)
@@ -133,25 +144,49 @@ class TRLHarnessTest(unittest.TestCase):
                 ("net", dojo_trl.environment_factory(self.ENV, client=self.net)),
                 ("url", dojo_trl.environment_factory(self.ENV, url=self.server.url, token=test_net.TOKEN))]
 
+    def check_schemas(self, cls, spec_tools):
+        env = cls()  # TRL's __init__ takes no arguments
+        tools = discover_tools(env)
+        self.assertEqual(set(tools), set(spec_tools), "the public methods are exactly the env's tools")
+        types = {"number": "number", "integer": "integer", "string": "string", "boolean": "boolean"}
+        for name, method in tools.items():
+            schema = tool_schema(method)
+            want = spec_tools[name].get("inputSchema") or {}
+            props = want.get("properties", {})
+            self.assertEqual(set(schema["parameters"]["properties"]), set(props), name)
+            self.assertEqual(sorted(schema["parameters"]["required"]), sorted(want.get("required", [])), name)
+            for p, ps in props.items():
+                got = schema["parameters"]["properties"][p]
+                if ps.get("type") in types:
+                    self.assertEqual(got.get("type"), types[ps["type"]], "%s.%s" % (name, p))
+                self.assertEqual(got.get("enum"), ps.get("enum"), "%s.%s" % (name, p))
+                if ps.get("description"):
+                    self.assertIn(" ".join(ps["description"].split()), got["description"])
+            self.assertTrue(schema["description"].startswith(" ".join(spec_tools[name]["description"].split())[:40]))
+
     def test_tools_and_schemas(self):
         spec_tools = {t["name"]: t for t in self.stdio.make(self.ENV).spec["action"]["tools"]}
         for how, cls in self.factories():
             with self.subTest(how):
-                env = cls()  # TRL's __init__ takes no arguments
-                tools = discover_tools(env)
-                self.assertEqual(set(tools), set(spec_tools), "the public methods are exactly the env's tools")
-                for name, method in tools.items():
-                    schema = tool_schema(method)
-                    want = spec_tools[name]["inputSchema"]
-                    self.assertEqual(set(schema["parameters"]["properties"]), set(want.get("properties", {})))
-                    self.assertEqual(sorted(schema["parameters"]["required"]), sorted(want.get("required", [])))
-                    for p, ps in want.get("properties", {}).items():
-                        got = schema["parameters"]["properties"][p]
-                        self.assertEqual(got.get("type"), {"number": "number", "integer": "integer",
-                                                           "string": "string"}.get(ps.get("type"), got.get("type")))
-                        if ps.get("description"):
-                            self.assertIn(ps["description"], got["description"])
-                    self.assertTrue(schema["description"].startswith(spec_tools[name]["description"][:40]))
+                self.check_schemas(cls, spec_tools)
+
+    def test_schemas_of_every_tool_env(self):
+        """Every tool env's tools become methods whose schemas, read back as
+        the trainer reads them, are the tools' own (enums included)."""
+        n = 0
+        for spec in self.stdio.list_envs():
+            if spec["action"]["kind"] != "tool_calls":
+                continue
+            with self.subTest(spec["id"]):
+                try:
+                    cls = dojo_trl.environment_factory(spec["id"], client=self.stdio)
+                except dojo.DojoError as e:
+                    if e.code == -32001:  # its data set is absent here
+                        continue
+                    raise
+                self.check_schemas(cls, {t["name"]: t for t in cls.spec["action"]["tools"]})
+                n += 1
+        self.assertGreater(n, 3)
 
     def rollout_group(self, cls, row, plan, answer):
         """Two rollouts of one row, as GRPO groups them: fresh instances,

@@ -30,11 +30,12 @@ to the model as a tool, so the episode's state is in attributes (reward,
 done, success, parts) and the reward is computed by the module's functions.
 """
 
+import json
 import keyword
 import re
 import threading
 import weakref
-from typing import Any, Literal
+from typing import Any
 
 from . import BaseClient, DojoError, Env, _response, connect, default_client
 
@@ -43,7 +44,8 @@ __all__ = ["environment_factory", "reward_func", "get_reward", "DojoToolEnv"]
 _TYPES = {"string": str, "integer": int, "number": float, "boolean": bool, "object": dict, "array": list}
 
 # Words that start a section of a Google-style docstring: a description
-# containing one would end the section it is in.
+# containing one would end the section it is in (transformers' parser looks
+# for them anywhere, not only at the start of a line).
 _SECTION = re.compile(r"\b(Args|Arguments|Returns|Raises|Yields|Examples?|Notes?):")
 
 
@@ -51,6 +53,7 @@ def _one_line(text):
     """text on one line, without the words that would start a docstring
     section (transformers' parser cuts descriptions there)."""
     text = " ".join(str(text or "").split())
+    text = re.sub(r"(?i)\(choices:", "(choices -", text)
     return _SECTION.sub(lambda m: m.group(1) + " -", text)
 
 
@@ -67,20 +70,23 @@ def _identifier(name, taken):
 
 
 def _annotation(schema):
-    """The Python type for a JSON Schema, as transformers' get_json_schema
-    maps it back (str, int, float, bool, list[...], dict, Literal[...])."""
+    """The Python type for a JSON Schema, one that transformers'
+    get_json_schema maps back to it: str, int, float, bool, dict,
+    list[...] (a bare list would read as an object), Any. An enum keeps its
+    values' type; its values go in the description's "(choices: [...])",
+    which every version of the parser reads (not all read Literal)."""
     if not isinstance(schema, dict):
         return Any
-    enum = schema.get("enum")
-    if enum and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in enum):
-        return Literal[tuple(enum)]
     t = schema.get("type")
     if isinstance(t, list):
         non_null = [x for x in t if x != "null"]
         t = non_null[0] if len(non_null) == 1 else None
+    enum = schema.get("enum")
+    if t is None and enum:
+        kinds = {type(v) for v in enum}
+        t = {str: "string", int: "integer", float: "number"}.get(kinds.pop()) if len(kinds) == 1 else None
     if t == "array":
-        item = _annotation(schema.get("items"))
-        return list if item is Any else list[item]
+        return list[_annotation(schema.get("items"))]
     return _TYPES.get(t, Any)
 
 
@@ -98,6 +104,10 @@ def _param_doc(name, schema):
             notes.append(word % s[k])
     if notes:
         desc += " (%s)" % ", ".join(notes)
+    enum = s.get("enum")
+    if isinstance(enum, list) and enum:
+        # At the end of the line, where the parser reads it as the enum.
+        desc += " (choices: %s)" % json.dumps(enum)
     return desc
 
 
