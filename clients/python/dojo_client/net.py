@@ -203,6 +203,7 @@ class NetClient(BaseClient):
         self._sock = None
         self._rfile = None
         self._last_sent = 0
+        self._keys, self._key_pos = b"", 0  # masking keys, drawn from os.urandom in batches
         self._spin = max(0.0, spin_us / 1e6) if timeout is None else 0.0
         u = urllib.parse.urlsplit(url)
         scheme = {"ws": "ws", "http": "ws", "wss": "wss", "https": "wss"}.get(u.scheme.lower())
@@ -353,7 +354,12 @@ class NetClient(BaseClient):
             head = struct.pack("!BBH", 0x80 | opcode, 0xFE, n)
         else:
             head = struct.pack("!BBQ", 0x80 | opcode, 0xFF, n)
-        key = os.urandom(4)
+        keys = self._keys
+        if self._key_pos >= len(keys):
+            keys = self._keys = os.urandom(4096)  # 1024 masks per system call
+            self._key_pos = 0
+        key = keys[self._key_pos:self._key_pos + 4]
+        self._key_pos += 4
         self._sock.sendall(head + key + _mask(payload, key))
 
     def _send_msgs(self, msgs):

@@ -101,7 +101,8 @@ def _param_doc(name, schema):
                     ("exclusiveMaximum", "less than %s"), ("minLength", "at least %s characters"),
                     ("maxLength", "at most %s characters")):
         if k in s and not (k == "minLength" and s[k] == 0):
-            notes.append(word % s[k])
+            note = word % s[k]
+            notes.append(note[:-1] if note.endswith(" 1 characters") else note)
     if notes:
         desc += " (%s)" % ", ".join(notes)
     enum = s.get("enum")
