@@ -162,6 +162,30 @@ class NetTest(unittest.TestCase):
             self.assertEqual(self.client.reward_fn(answers, env=[env_id] * 4, seed=[11, 12, 13, 14]),
                              stdio.reward_fn(answers, env=[env_id] * 4, seed=[11, 12, 13, 14]))
 
+    def test_threads_share_a_client(self):
+        """Threads stepping their own envs over one NetClient get the
+        responses a lone thread gets."""
+        env_id = base.discrete_env_id(self.client)
+
+        def play(seed, out):
+            with self.client.make(env_id, autoreset=True) as env:
+                out.append(env.reset(seed=seed))
+                for i in range(300):
+                    out.append(env.step((seed + i) % env.action_space.n))
+
+        alone = []
+        for seed in range(4):
+            out = []
+            play(seed, out)
+            alone.append(out)
+        together = [[] for _ in range(4)]
+        threads = [threading.Thread(target=play, args=(seed, together[seed])) for seed in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(together, alone)
+
     def test_default_client_from_dojo_url(self):
         """With DOJO_URL set, make() and the other module functions use a
         session with that server (DOJO_BIN points nowhere)."""

@@ -372,7 +372,21 @@ class NetClient(BaseClient):
         except socket.timeout:
             raise self._lost("sending a request timed out") from None
         except OSError as e:
-            raise self._lost("sending a request failed: %s" % e) from None
+            raise self._send_failed(e) from None
+
+    def _send_failed(self, err):
+        """The error for a failed send: the server's close frame, when one
+        came before the connection broke (it says why), else the send's
+        error."""
+        try:
+            self._sock.settimeout(0.5)
+            self._read_message()
+        except ConnectionClosed as closed:
+            if closed.close_code != 1006:
+                return closed
+        except Exception:
+            pass
+        return self._lost("sending a request failed: %s" % err)
 
     def _recv_msg(self):
         if self._sock is None:
