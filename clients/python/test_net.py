@@ -352,12 +352,16 @@ class LimitsTest(unittest.TestCase):
         srv = DojoServer()
         try:
             c = dojo.connect(srv.url)
-            env = c.make(base.discrete_env_id(c))
+            env = c.make(base.discrete_env_id(c), autoreset=True)
             env.reset(seed=0)
             srv.proc.send_signal(signal.SIGTERM)
-            time.sleep(0.3)
+            # Steps go on until the server has closed the session: it
+            # finishes those in flight, then closes with 1001.
+            deadline = time.monotonic() + 20
             with self.assertRaises(dojo.ConnectionClosed) as cm:
-                env.step(0)
+                while time.monotonic() < deadline:
+                    env.step(0)
+                    time.sleep(0.01)
             self.assertEqual(cm.exception.close_code, 1001, str(cm.exception))
             self.assertIn("shutting down", str(cm.exception))
             self.assertEqual(srv.proc.wait(15), 0)
