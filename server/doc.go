@@ -62,7 +62,9 @@
 //
 // A request without an Origin header (any client but a browser) is
 // allowed; one from a browser only when its origin is in
-// Config.AllowedOrigins, else it is a 403. ListenAddr makes a host-less
+// Config.AllowedOrigins, else it is a 403. An allowed origin gets CORS
+// headers, and its preflight requests (which carry no credentials) are
+// answered before the token is checked. ListenAddr makes a host-less
 // address (":8000") bind the loopback interface.
 //
 // File-path options (dojo.Option.Path: sql's path, searchqa's corpus and
