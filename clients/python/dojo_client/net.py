@@ -407,6 +407,20 @@ class NetClient(BaseClient):
     def _read_message(self):
         """Reads the next text message (bytes), answering pings and
         reassembling fragments; a close frame raises ConnectionClosed."""
+        # The common case first: one whole unfragmented text frame in the
+        # buffer, taken without the general path's calls.
+        rd = self._rfile
+        if len(rd.buf) - rd.pos < 2 and not rd._fill():
+            raise self._lost("the server closed the connection without a close frame")
+        buf, pos = rd.buf, rd.pos
+        if buf[pos] == 0x81:
+            n, head = buf[pos + 1], 2
+            if n == 126 and len(buf) - pos >= 4:
+                n, head = (buf[pos + 2] << 8) | buf[pos + 3], 4
+            if n < 126 or head == 4:
+                if n <= self._max and len(buf) - pos >= head + n:
+                    rd.pos = pos + head + n
+                    return bytes(buf[pos + head:pos + head + n])
         parts, size, opcode_first = [], 0, None
         read = self._read_exact
         while True:
