@@ -218,7 +218,8 @@ class DojoToolEnv:
         msgs = (obs or {}).get("messages") or []
         prompt = type(self)._prompt
         if prompt == "task":
-            self.task = "\n\n".join(m.get("content") or "" for m in msgs if m.get("role") == "user") or (obs or {}).get("text", "")
+            user = [m.get("content") or "" for m in msgs if m.get("role") == "user"]
+            self.task = "\n\n".join(user) if user else (obs or {}).get("text", "")
         elif prompt == "text":
             self.task = (obs or {}).get("text", "")
         else:
