@@ -1,4 +1,4 @@
-// Package protocol speaks dojo's stdio protocol, JSON-RPC 2.0 over
+// Package protocol speaks dojo's protocol, JSON-RPC 2.0 over
 // newline-delimited JSON (as MCP's stdio transport): Server serves envs to
 // any client (dojo serve; trainers, notebooks, the Python client), and
 // ExecAgent drives agents written in any language as subprocesses
@@ -6,7 +6,26 @@
 // are the one code path of task/generate, task/verify, dojo gen and
 // dojo verify.
 //
-// # Transport
+// # Transports
+//
+// The same sessions are served on three transports, by the one Serve:
+//
+//   - stdio (dojo serve): requests on stdin, responses on stdout, one per
+//     line;
+//   - WebSocket (dojo serve --listen, route /rpc, package server): one
+//     text message per request line and per response line, a session per
+//     socket;
+//   - HTTP (POST /rpc, package server): one request in the body, one
+//     response, for the methods that need no session (initialize,
+//     env/list, task/generate, task/verify).
+//
+// Results, errors and bytes are the same on each (the golden sessions are
+// replayed over stdio and WebSocket). The network server adds its own
+// limits (sessions, message size, idle sessions; package server) and
+// serves a registry whose file-path options are restricted to a data dir
+// (dojo.Registry.WithDataDir: a path outside it is a -32602 error naming
+// options.NAME). Server.StepTimeout (dojo serve --step-timeout, on either
+// transport) bounds each step; there is none by default.
 //
 // One JSON object per line, UTF-8, in both directions; blank lines are
 // ignored. The server's stdout carries protocol messages only; its logs go
@@ -171,11 +190,13 @@
 //	-32001  not_found         unknown env id or env handle
 //	-32002  state             step or render before reset, step after the end,
 //	                          an env left unusable by a panic
-//	-32003  timeout           a deadline passed
+//	-32003  timeout           a deadline passed (Server.StepTimeout)
 //	-32004  canceled          the session is shutting down
 //	-32005  unavailable       a transient failure: retry
 //	-32006  unsupported       the env lacks what the method needs (tasks, PNG)
-//	-32007  limit             too many open envs (Server.MaxEnvs, default 4096)
+//	-32007  limit             too many open envs (Server.MaxEnvs, default 4096),
+//	                          or, over the network, too many sessions
+//	                          (the message starts with CAPACITY_REACHED)
 //
 // RPCCode and KindOf convert between kinds and codes.
 //

@@ -356,6 +356,9 @@ func (ss *session) touch() { ss.lastActive.Store(time.Now().UnixNano()) }
 // checkIdle ends the session if it has been idle for ss.idle, else checks
 // again when it could be.
 func (ss *session) checkIdle() {
+	if ss.ctx.Err() != nil {
+		return // the session ended
+	}
 	if ss.busy.Load() > 0 {
 		ss.idleTimer.Reset(ss.idle)
 		return

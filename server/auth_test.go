@@ -260,6 +260,38 @@ func TestOrigin(t *testing.T) {
 	if status, _ := get(t, ts2.base+"/health", http.Header{"Origin": {"http://localhost:8000"}}); status != 403 {
 		t.Errorf("browser origin with none allowed: %d", status)
 	}
+	// A browser's CORS preflight (no credentials) is answered for an
+	// allowed origin, before the token; the request itself needs it.
+	ts3 := start(t, Config{Token: "tok", AllowedOrigins: []string{"https://app.example.com"}})
+	for origin, want := range map[string]int{"https://app.example.com": 204, "https://evil.example": 403} {
+		req, _ := http.NewRequest(http.MethodOptions, ts3.base+"/rpc", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 204 && (resp.Header.Get("Access-Control-Allow-Origin") != origin || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization"))) {
+			t.Errorf("preflight from %s: %d %v", origin, resp.StatusCode, resp.Header)
+		}
+	}
+	h := http.Header{"Origin": {"https://app.example.com"}}
+	if status, _ := get(t, ts3.base+"/rpc", h); status != 401 {
+		t.Errorf("GET from an allowed origin without the token: %d", status)
+	}
+	h.Set("Authorization", "Bearer tok")
+	req, _ := http.NewRequest(http.MethodPost, ts3.base+"/rpc", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize"}`))
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("POST from an allowed origin with the token: %d %v", resp.StatusCode, resp.Header)
+	}
 	if _, err := New(Config{Registry: ts.reg, AllowedOrigins: []string{"[bad"}}); err == nil {
 		t.Error("a malformed origin pattern was accepted")
 	}

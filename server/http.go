@@ -38,6 +38,25 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		p = "/" + after
 		r = withPath(r, p)
 	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if !s.originAllowed(origin) {
+			WriteError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("origin %q is not allowed: start the server with --allow-origin %s to allow it", origin, origin))
+			return
+		}
+		// An allowed browser origin may read the answers (CORS); its
+		// preflight requests carry no credentials, so they are answered
+		// before the token is checked.
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
 	if s.cfg.Token != "" && !withToken && !isHealth(p) {
 		auth := r.Header.Get("Authorization")
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
@@ -51,10 +70,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, http.StatusUnauthorized, "unauthorized", "wrong token: send \"Authorization: Bearer TOKEN\" with the server's token")
 			return
 		}
-	}
-	if origin := r.Header.Get("Origin"); origin != "" && !s.originAllowed(origin) {
-		WriteError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("origin %q is not allowed: start the server with --allow-origin %s to allow it", origin, origin))
-		return
 	}
 	s.route(w, r, p)
 }

@@ -33,11 +33,8 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusBadRequest, "bad_request", "reading the request body: "+err.Error())
 		return
 	}
-	for i, b := range body {
-		if b == '\n' || b == '\r' {
-			body[i] = ' '
-		}
-	}
+	var f flattener
+	f.flatten(body)
 	if len(bytes.TrimSpace(body)) == 0 {
 		writeRPC(w, rpcError(json.RawMessage("null"), protocol.CodeInvalidRequest, "", "invalid request: the body is empty: POST one JSON-RPC request"))
 		return

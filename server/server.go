@@ -106,7 +106,8 @@ type Server struct {
 	idle     chan struct{} // closed when sessions empties while closing
 	srvs     []*http.Server
 
-	closingFlag atomic.Bool
+	closingFlag  atomic.Bool
+	handlersDown sync.Once // the mounted handlers' Shutdown is called once
 
 	// capacityWait is how long a socket refused for capacity may take to
 	// send its first message (tests shorten it).
@@ -173,6 +174,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	return s, nil
 }
+
+// SetEnvs mounts h under /envs/, as Config.Envs does, for a handler built
+// on the server (its Acquire, Accept and Registry). Call it before
+// serving.
+func (s *Server) SetEnvs(h http.Handler) { s.cfg.Envs = h }
+
+// SetMCP mounts h at /mcp, as Config.MCP does. Call it before serving.
+func (s *Server) SetMCP(h http.Handler) { s.cfg.MCP = h }
 
 // Registry returns the registry the server makes envs with: Config's,
 // restricted to Config.DataDir.
@@ -290,11 +299,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for i, hs := range srvs {
 		wg.Go(func() { errs[i] = hs.Shutdown(ctx) })
 	}
-	for i, h := range []http.Handler{s.cfg.Envs, s.cfg.MCP} {
-		if sd, ok := h.(interface{ Shutdown(context.Context) error }); ok {
-			wg.Go(func() { errs[len(srvs)+i] = sd.Shutdown(ctx) })
+	s.handlersDown.Do(func() {
+		for i, h := range []http.Handler{s.cfg.Envs, s.cfg.MCP} {
+			if sd, ok := h.(interface{ Shutdown(context.Context) error }); ok {
+				wg.Go(func() { errs[len(srvs)+i] = sd.Shutdown(ctx) })
+			}
 		}
-	}
+	})
 	for _, ss := range live {
 		ss.drain()
 	}

@@ -168,9 +168,10 @@ func (ss *wsSession) abort() {
 // message's bytes, with its CR and LF (whitespace, in JSON) turned into
 // spaces, then a newline.
 type wsReader struct {
-	ss  *wsSession
-	msg io.Reader // the message being read, nil between messages
-	nl  bool      // the newline ending the last message is due
+	ss   *wsSession
+	msg  io.Reader // the message being read, nil between messages
+	nl   bool      // the newline ending the last message is due
+	flat flattener
 }
 
 func (rd *wsReader) Read(p []byte) (int, error) {
@@ -180,11 +181,7 @@ func (rd *wsReader) Read(p []byte) (int, error) {
 	for {
 		if rd.msg != nil {
 			n, err := rd.msg.Read(p)
-			for i, b := range p[:n] {
-				if b == '\n' || b == '\r' {
-					p[i] = ' '
-				}
-			}
+			rd.flat.flatten(p[:n])
 			if err == io.EOF {
 				rd.msg, rd.nl, err = nil, true, nil
 			}
@@ -213,6 +210,39 @@ func (rd *wsReader) Read(p []byte) (int, error) {
 			continue
 		}
 		rd.msg = msg
+		rd.flat = flattener{}
+	}
+}
+
+// flattener makes a message one line without changing what it means: a CR
+// or LF outside a string is whitespace, and becomes a space; inside a
+// string it is not valid JSON, and becomes another control character,
+// which is not valid there either (so a message is valid JSON exactly when
+// its line is). It keeps its state across the parts of a message.
+type flattener struct {
+	inString, escaped bool
+}
+
+func (f *flattener) flatten(b []byte) {
+	for i, c := range b {
+		switch {
+		case f.inString:
+			switch {
+			case c == '\n' || c == '\r':
+				b[i] = 0x01
+				f.escaped = false
+			case f.escaped:
+				f.escaped = false
+			case c == '\\':
+				f.escaped = true
+			case c == '"':
+				f.inString = false
+			}
+		case c == '"':
+			f.inString = true
+		case c == '\n' || c == '\r':
+			b[i] = ' '
+		}
 	}
 }
 

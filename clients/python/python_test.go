@@ -12,8 +12,10 @@ import (
 	"testing"
 )
 
-// TestPython builds cmd/dojo and runs the client's unittest suite
-// (test_dojo_client.py) with DOJO_BIN pointing at it. It is skipped with
+// TestPython builds cmd/dojo and runs the client's unittest suites
+// (test_dojo_client.py over stdio; test_net.py over the network server,
+// which it starts with dojo serve --listen 127.0.0.1:0; test_trl.py, the
+// TRL adapter over both) with DOJO_BIN pointing at it. It is skipped with
 // -short and where python3 is missing.
 func TestPython(t *testing.T) {
 	if testing.Short() {
@@ -42,11 +44,11 @@ func TestPython(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/dojo: %v\n%s", err, out)
 	}
-	cmd := exec.Command(py, "-m", "unittest", "-v", "test_dojo_client")
+	cmd := exec.Command(py, "-m", "unittest", "-v", "test_dojo_client", "test_net", "test_trl")
 	cmd.Env = append(os.Environ(), "DOJO_BIN="+bin, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("python3 -m unittest test_dojo_client: %v\n%s", err, out)
+		t.Fatalf("python3 -m unittest test_dojo_client test_net test_trl: %v\n%s", err, out)
 	}
 	if testing.Verbose() {
 		t.Logf("%s", out)

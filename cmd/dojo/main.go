@@ -82,7 +82,7 @@ func init() {
 		{"check", "check envs against the dojo contract", cmdCheck},
 		{"agents", "list the built-in agents", cmdAgents},
 		{"demo", "a short benchmark over every family with built-in agents", cmdDemo},
-		{"serve", "serve envs over JSON-RPC on stdin and stdout (for Python and other clients)", cmdServe},
+		{"serve", "serve envs over JSON-RPC on stdin and stdout, or over WebSocket and HTTP with --listen ADDR", cmdServe},
 		{"mcp", "serve the tool envs as an MCP server on stdin and stdout (for MCP clients)", cmdMCP},
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},

@@ -109,11 +109,20 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		return usagef("%v", err)
 	}
 	return srv.ListenAndServe(ctx, *listen, func(addr net.Addr) {
-		if !server.IsLoopback(addr) && *token == "" {
-			fmt.Fprintf(a.stderr, "warning: listening on %s, beyond this machine, without a token: anyone who can reach it can use it (set --token or DOJO_TOKEN)\n", addr)
+		if w := listenWarning(addr, *token); w != "" {
+			fmt.Fprintln(a.stderr, w)
 		}
 		fmt.Fprintf(a.stderr, "listening on %s\n", addr)
 	})
+}
+
+// listenWarning is the warning for serving on addr without a token, ""
+// when there is none: on loopback, or with a token.
+func listenWarning(addr net.Addr, token string) string {
+	if token != "" || server.IsLoopback(addr) {
+		return ""
+	}
+	return fmt.Sprintf("warning: listening on %s, beyond this machine, without a token: anyone who can reach it can use it (set --token or DOJO_TOKEN)", addr)
 }
 
 // flagSet reports whether the flag was given on the command line.

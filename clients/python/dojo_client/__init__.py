@@ -1,9 +1,15 @@
-"""dojo_client: drive dojo environments from Python over dojo's stdio protocol.
+"""dojo_client: drive dojo environments from Python over dojo's protocol.
 
-Standard library only (Python 3.9+). The client starts ``dojo serve`` as a
+Standard library only (Python 3.9+). Client starts ``dojo serve`` as a
 subprocess and speaks newline-delimited JSON-RPC 2.0 with it (the protocol
 of dojo's package ``protocol``; ``go doc github.com/dojo-rl/dojo/protocol``
-documents every method).
+documents every method); connect() opens the same session with a ``dojo
+serve --listen`` server over a WebSocket (NetClient, in dojo_client.net)::
+
+    client = dojo.connect("ws://HOST:8000", token="T")
+    env = client.make("gridworld/FrozenLake-v1")
+
+dojo_client.trl adapts the tool envs to TRL's GRPOTrainer(environment_factory=...).
 
 Environments, Gymnasium style::
 
@@ -50,7 +56,13 @@ import time
 __all__ = [
     "DojoError",
     "ServerExited",
+    "ConnectError",
+    "ConnectionClosed",
+    "CapacityReached",
+    "BaseClient",
     "Client",
+    "NetClient",
+    "connect",
     "Env",
     "VectorEnv",
     "Space",
@@ -179,132 +191,77 @@ def _encode_action(a):
     raise TypeError("action %r: want an int (discrete), a str (text) or a dict {'text', 'tool_calls'}" % (a,))
 
 
-class Client:
-    """A ``dojo serve`` process and the JSON-RPC session with it.
+class BaseClient:
+    """What every client of a dojo server has: JSON-RPC calls (call,
+    call_many, call_json, send_raw), the env list, envs (make), tasks
+    (generate, verify, reward_fn), and close. Client talks to a ``dojo
+    serve`` subprocess over its stdin and stdout; NetClient (connect) to a
+    network server over a WebSocket. Env, VectorEnv and the reward helpers
+    use only this surface, so they work over either.
 
-    ``binary`` is the dojo binary (default: find_binary()), ``args`` more
-    arguments for ``dojo serve``, ``stderr`` where its logs go (default: this
-    process's stderr; pass subprocess.DEVNULL to silence them). A Client is
-    safe to share between threads: calls are serialized. Use it as a context
-    manager, or call close(). ``trace``, a list, receives every line the
-    server sends (bytes), for debugging and for checking that runs are
-    byte-identical.
+    A client is safe to share between threads: calls are serialized. Use it
+    as a context manager, or call close(). ``trace``, a list, receives every
+    message the server sends (bytes, each ending in a newline), for
+    debugging and for checking that runs are byte-identical."""
 
-    ``spin_us``: while waiting for a response the client first polls the
-    pipe for up to this many microseconds before it sleeps until data comes.
-    A lockstep step answers in a few tens of microseconds, so polling saves
-    the operating system's wake-up latency (about half of a round trip on a
-    small VM) at the cost of that much CPU per call; 0 always sleeps. On
-    systems without non-blocking pipes (Windows) the client always sleeps.
-    """
+    server_info = None
+    capabilities = None
 
-    def __init__(self, binary=None, args=(), stderr=None, initialize=True, trace=None, spin_us=200):
-        path = find_binary(binary)
-        self.binary = path
-        try:
-            self._proc = subprocess.Popen(
-                [path, "serve", *args],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-            )
-        except OSError as e:
-            raise FileNotFoundError("cannot start %s serve: %s" % (path, e)) from e
-        self._w = self._proc.stdin
-        self._r = self._proc.stdout
-        self._rbuf = bytearray()  # bytes read past the last line returned
-        self._spin = max(0.0, spin_us / 1e6)
-        self._fd = None
-        if os.name == "posix":
-            try:
-                self._fd = self._r.fileno()
-                os.set_blocking(self._fd, False)
-            except (OSError, AttributeError, ValueError):
-                self._fd = None
+    def __init__(self, trace=None):
         self._lock = threading.Lock()
         self._next = 0
         self._stash = {}  # responses read while waiting for another id
         self._closed = False
         self._trace = trace
-        self.server_info = None
-        self.capabilities = None
-        if initialize:
-            r = self.call("initialize", {
-                "protocolVersion": PROTOCOL_VERSION,
-                "clientInfo": {"name": "dojo_client.py", "version": PROTOCOL_VERSION},
-            })
-            self.server_info = r.get("serverInfo")
-            self.capabilities = r.get("capabilities")
+        self._methods = {}  # method name -> its JSON string, as bytes
 
-    # ---- transport
+    # ---- transport, provided by subclasses
 
-    def _send(self, data):
-        try:
-            self._w.write(data)
-            self._w.flush()
-        except (BrokenPipeError, ValueError, OSError) as e:
-            raise self._exited("writing a request: %s" % e) from None
+    def _send_msgs(self, msgs):
+        """Sends messages (bytes, one JSON-RPC request each, no newline)."""
+        raise NotImplementedError
 
-    def _exited(self, what):
-        code = self._proc.poll()
-        if code is None:
-            try:
-                code = self._proc.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                code = None
-        status = "is still running but closed its output" if code is None else "exited with status %s" % code
-        return ServerExited("dojo serve %s (%s); its log is on stderr" % (status, what))
+    def _recv_msg(self):
+        """Returns the next message from the server (bytes), or raises
+        ServerExited when the session is over."""
+        raise NotImplementedError
+
+    def close(self):
+        """Ends the session."""
+        raise NotImplementedError
+
+    # ---- JSON-RPC
+
+    @property
+    def closed(self):
+        """Whether close() was called (or the session was lost)."""
+        return self._closed
+
+    def _initialize(self):
+        r = self.call("initialize", {
+            "protocolVersion": PROTOCOL_VERSION,
+            "clientInfo": {"name": "dojo_client.py", "version": PROTOCOL_VERSION},
+        })
+        self.server_info = r.get("serverInfo")
+        self.capabilities = r.get("capabilities")
 
     def _read(self, rid):
-        """Reads lines until the response with id rid, stashing others."""
+        """Reads messages until the response with id rid, stashing others."""
         msg = self._stash.pop(rid, None)
         while msg is None:
-            line = self._readline()
-            if not line:
-                raise self._exited("waiting for the response to request %s" % rid)
+            line = self._recv_msg()
             if self._trace is not None:
-                self._trace.append(line)
+                self._trace.append(line if line.endswith(b"\n") else line + b"\n")
             m = json.loads(line)
-            got = m.get("id")
+            got = m.get("id") if isinstance(m, dict) else None
             if got == rid:
                 msg = m
             elif got is not None:
                 self._stash[got] = m
-            elif "error" in m:  # an error about no request of ours (id null)
+            elif isinstance(m, dict) and "error" in m:  # an error about no request of ours (id null)
                 e = m["error"]
                 raise DojoError(e.get("code"), e.get("message", ""), e.get("data"))
         return msg
-
-    def _readline(self):
-        """Returns the next line from the server (b"" at its end)."""
-        if self._fd is None:
-            return self._r.readline()
-        buf = self._rbuf
-        while True:
-            i = buf.find(b"\n")
-            if i >= 0:
-                line = bytes(buf[:i + 1])
-                del buf[:i + 1]
-                return line
-            chunk = self._read_chunk()
-            if not chunk:
-                line = bytes(buf)
-                buf.clear()
-                return line
-            buf += chunk
-
-    def _read_chunk(self):
-        """Reads what the server has written, polling for up to spin_us,
-        then sleeping in select until data or the end comes."""
-        fd = self._fd
-        end = time.perf_counter() + self._spin
-        while True:
-            try:
-                return os.read(fd, 1 << 20)
-            except BlockingIOError:
-                pass
-            if time.perf_counter() >= end:
-                select.select([fd], [], [])
 
     @staticmethod
     def _result(msg):
@@ -313,17 +270,28 @@ class Client:
             raise DojoError(e.get("code"), e.get("message", ""), e.get("data"))
         return msg.get("result")
 
-    def _id(self):
+    def _request(self, method, params_json):
+        """A request's bytes, with a fresh id; returns (id, bytes). Hold
+        the lock."""
+        m = self._methods.get(method)
+        if m is None:
+            m = self._methods[method] = json.dumps(method).encode()
         self._next += 1
-        return self._next
+        rid = self._next
+        return rid, b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}' % (rid, m, params_json)
 
     def call(self, method, params=None):
         """Calls a method and returns its result; an error response raises
         DojoError."""
+        return self.call_json(method, _dumps(params if params is not None else {}).encode())
+
+    def call_json(self, method, params_json):
+        """Calls a method with its params already encoded as JSON (bytes),
+        and returns its result: the hot path of Env.step and VectorEnv.step,
+        which encode their requests once and fill in the action."""
         with self._lock:
-            rid = self._id()
-            self._send(b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
-                rid, json.dumps(method).encode(), _dumps(params if params is not None else {}).encode()))
+            rid, req = self._request(method, params_json)
+            self._send_msgs((req,))
             return self._result(self._read(rid))
 
     def call_many(self, calls, return_errors=False):
@@ -333,13 +301,13 @@ class Client:
         are read, unless return_errors, which puts the DojoError in its
         place."""
         with self._lock:
-            ids, lines = [], []
+            ids, reqs = [], []
             for method, params in calls:
-                rid = self._id()
+                rid, req = self._request(method, _dumps(params if params is not None else {}).encode())
                 ids.append(rid)
-                lines.append(b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
-                    rid, json.dumps(method).encode(), _dumps(params if params is not None else {}).encode()))
-            self._send(b"".join(lines))
+                reqs.append(req)
+            if reqs:
+                self._send_msgs(reqs)
             msgs = [self._read(rid) for rid in ids]
         out, first = [], None
         for m in msgs:
@@ -354,48 +322,23 @@ class Client:
         return out
 
     def send_raw(self, line):
-        """Writes one raw line (bytes or str, newline added) and returns the
-        next response read, as a dict. For testing the server's handling of
-        bad input; other calls must not be in flight."""
+        """Sends one raw message (bytes or str) and returns the next message
+        read, as a dict. For testing the server's handling of bad input;
+        other calls must not be in flight."""
         if isinstance(line, str):
             line = line.encode()
         with self._lock:
-            self._send(line.rstrip(b"\n") + b"\n")
-            line = self._readline()
-            if not line:
-                raise self._exited("waiting for the response to a raw line")
+            self._send_msgs((line.rstrip(b"\n"),))
+            line = self._recv_msg()
             if self._trace is not None:
-                self._trace.append(line)
+                self._trace.append(line if line.endswith(b"\n") else line + b"\n")
             return json.loads(line)
-
-    def close(self, timeout=5):
-        """Ends the session: closes the server's input (it closes every env
-        and exits), waits for it, and kills it after timeout seconds."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._w.close()
-        except OSError:
-            pass
-        try:
-            self._proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._r.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-    def __del__(self):
-        try:
-            self.close(timeout=1)
-        except Exception:
-            pass
 
     # ---- methods
 
@@ -462,6 +405,133 @@ class Client:
         if len(tasks) != n:
             raise ValueError("reward_fn: %d tasks for %d completions" % (len(tasks), n))
         return [s["reward"] for s in self.verify_many(tasks, completions)]
+
+
+class Client(BaseClient):
+    """A ``dojo serve`` process and the JSON-RPC session with it, over its
+    stdin and stdout (see BaseClient for the methods).
+
+    ``binary`` is the dojo binary (default: find_binary()), ``args`` more
+    arguments for ``dojo serve``, ``stderr`` where its logs go (default: this
+    process's stderr; pass subprocess.DEVNULL to silence them). ``trace``,
+    a list, receives every line the server sends (bytes).
+
+    ``spin_us``: while waiting for a response the client first polls the
+    pipe for up to this many microseconds before it sleeps until data comes.
+    A lockstep step answers in a few tens of microseconds, so polling saves
+    the operating system's wake-up latency (about half of a round trip on a
+    small VM) at the cost of that much CPU per call; 0 always sleeps. On
+    systems without non-blocking pipes (Windows) the client always sleeps.
+    """
+
+    def __init__(self, binary=None, args=(), stderr=None, initialize=True, trace=None, spin_us=200):
+        super().__init__(trace=trace)
+        path = find_binary(binary)
+        self.binary = path
+        try:
+            self._proc = subprocess.Popen(
+                [path, "serve", *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
+        except OSError as e:
+            raise FileNotFoundError("cannot start %s serve: %s" % (path, e)) from e
+        self._w = self._proc.stdin
+        self._r = self._proc.stdout
+        self._rbuf = bytearray()  # bytes read past the last line returned
+        self._spin = max(0.0, spin_us / 1e6)
+        self._fd = None
+        if os.name == "posix":
+            try:
+                self._fd = self._r.fileno()
+                os.set_blocking(self._fd, False)
+            except (OSError, AttributeError, ValueError):
+                self._fd = None
+        if initialize:
+            self._initialize()
+
+    # ---- transport
+
+    def _send_msgs(self, msgs):
+        try:
+            if len(msgs) == 1:
+                self._w.write(msgs[0] + b"\n")
+            else:
+                self._w.write(b"\n".join(msgs) + b"\n")
+            self._w.flush()
+        except (BrokenPipeError, ValueError, OSError) as e:
+            raise self._exited("writing a request: %s" % e) from None
+
+    def _recv_msg(self):
+        line = self._readline()
+        if not line:
+            raise self._exited("waiting for a response")
+        return line
+
+    def _exited(self, what):
+        code = self._proc.poll()
+        if code is None:
+            try:
+                code = self._proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                code = None
+        status = "is still running but closed its output" if code is None else "exited with status %s" % code
+        return ServerExited("dojo serve %s (%s); its log is on stderr" % (status, what))
+
+    def _readline(self):
+        """Returns the next line from the server (b"" at its end)."""
+        if self._fd is None:
+            return self._r.readline()
+        buf = self._rbuf
+        while True:
+            i = buf.find(b"\n")
+            if i >= 0:
+                line = bytes(buf[:i + 1])
+                del buf[:i + 1]
+                return line
+            chunk = self._read_chunk()
+            if not chunk:
+                line = bytes(buf)
+                buf.clear()
+                return line
+            buf += chunk
+
+    def _read_chunk(self):
+        """Reads what the server has written, polling for up to spin_us,
+        then sleeping in select until data or the end comes."""
+        fd = self._fd
+        end = time.perf_counter() + self._spin
+        while True:
+            try:
+                return os.read(fd, 1 << 20)
+            except BlockingIOError:
+                pass
+            if time.perf_counter() >= end:
+                select.select([fd], [], [])
+
+    def close(self, timeout=5):
+        """Ends the session: closes the server's input (it closes every env
+        and exits), waits for it, and kills it after timeout seconds."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._w.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._r.close()
+
+    def __del__(self):
+        try:
+            self.close(timeout=1)
+        except Exception:
+            pass
 
 
 def _task(t):
@@ -571,7 +641,7 @@ class Env:
         self.observation_space = Space(self.spec["observation"])
         self._get = _obs_getter(obs, self.spec)
         self._closed = False
-        self._step_tail = b',"method":"env/step","params":{"env":' + json.dumps(self.handle).encode() + b',"action":'
+        self._step_head = b'{"env":' + json.dumps(self.handle).encode() + b',"action":'
 
     def reset(self, seed=None, options=None):
         """Starts an episode; returns (observation, info). Without a seed the
@@ -589,12 +659,7 @@ class Env:
     def step(self, action):
         """Applies an action; returns (observation, reward, terminated,
         truncated, info)."""
-        c = self.client
-        a = _encode_action(action).encode()
-        with c._lock:
-            rid = c._id()
-            c._send(b'{"jsonrpc":"2.0","id":%d%s%s}}\n' % (rid, self._step_tail, a))
-            r = c._result(c._read(rid))
+        r = self.client.call_json("env/step", self._step_head + _encode_action(action).encode() + b"}")
         return self._get(r["observation"]), r["reward"], r["terminated"], r["truncated"], r["info"]
 
     def render(self, format="text"):
@@ -609,7 +674,7 @@ class Env:
         if self._closed:
             return
         self._closed = True
-        if not self.client._closed:
+        if not self.client.closed:
             self.client.call("env/close", {"env": self.handle})
 
     def __enter__(self):
@@ -666,7 +731,7 @@ class VectorEnv:
         self._info = info
         self._next_seed = 0
         self._closed = False
-        self._step_tail = (b',"method":"env/stepMany","params":{"envs":' + _dumps(self.handles).encode()
+        self._step_head = (b'{"envs":' + _dumps(self.handles).encode()
                            + b',"compact":true' + (b',"info":true' if info else b"")
                            + (b',"values":true' if self._values else b"") + b',"actions":[')
 
@@ -692,11 +757,7 @@ class VectorEnv:
                 acts = ",".join(map(str, actions)).encode()
         if acts is None:
             acts = ",".join(_encode_action(a) for a in actions).encode()
-        c = self.client
-        with c._lock:
-            rid = c._id()
-            c._send(b'{"jsonrpc":"2.0","id":%d%s%s]}}\n' % (rid, self._step_tail, acts))
-            r = c._result(c._read(rid))
+        r = self.client.call_json("env/stepMany", self._step_head + acts + b"]}")
         errs = r["errors"]
         if errs.count(None) != len(errs):
             for i, e in enumerate(errs):
@@ -713,7 +774,7 @@ class VectorEnv:
         if self._closed:
             return
         self._closed = True
-        if not self.client._closed:
+        if not self.client.closed:
             self.client.call_many([("env/close", {"env": h}) for h in self.handles], return_errors=True)
 
     def __enter__(self):
@@ -730,12 +791,15 @@ _default_lock = threading.Lock()
 
 
 def default_client():
-    """The Client shared by make, generate, verify and reward_fn when none
-    is given, started on first use and closed at exit."""
+    """The client shared by make, generate, verify and reward_fn when none
+    is given, opened on first use and closed at exit: a session with the
+    network server at $DOJO_URL when it is set (see connect; the token from
+    $DOJO_TOKEN), else a ``dojo serve`` subprocess."""
     global _default
     with _default_lock:
-        if _default is None or _default._closed:
-            _default = Client()
+        if _default is None or _default.closed:
+            url = os.environ.get("DOJO_URL")
+            _default = connect(url) if url else Client()
             atexit.register(_default.close)
         return _default
 
@@ -835,3 +899,6 @@ def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
             continue
         if rid is not None:
             reply(rid, result)
+
+
+from .net import CapacityReached, ConnectError, ConnectionClosed, NetClient, connect  # noqa: E402
