@@ -63,11 +63,15 @@ func wsURL(base string) string {
 	return base + "/ws"
 }
 
+// authHeader is sent with the client's handshake and HTTP requests (the
+// tests through package server's token set it; none runs in parallel).
+var authHeader http.Header
+
 func dialEnv(t testing.TB, base string) *oeClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, wsURL(base), nil)
+	conn, _, err := websocket.Dial(ctx, wsURL(base), &websocket.DialOptions{HTTPHeader: authHeader})
 	if err != nil {
 		t.Fatalf("dial %s: %v", wsURL(base), err)
 	}
@@ -218,7 +222,14 @@ var schemaMu sync.Mutex
 
 func fetchSchemas(t testing.TB, base string) *envSchemas {
 	t.Helper()
-	resp, err := http.Get(base + "/schema")
+	req, err := http.NewRequest(http.MethodGet, base+"/schema", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range authHeader {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
