@@ -310,19 +310,52 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-idle:
 	case <-ctx.Done():
+		// Cancel the requests still running: they are answered with a
+		// canceled error and the sessions close with 1001. Sockets still
+		// open a moment later are closed, and Shutdown returns at the
+		// latest a moment after that, even past envs that ignore their
+		// context.
 		err = ctx.Err()
-		s.mu.Lock()
-		for ss := range s.sessions {
-			ss.abort()
+		s.forEachSession((*wsSession).cancelRequests)
+		select {
+		case <-idle:
+		case <-time.After(abortGrace):
+			s.forEachSession(func(ss *wsSession) { ss.c.CloseNow() })
+			select {
+			case <-idle:
+			case <-time.After(abortGrace):
+				s.log.Warn("shutdown: sessions still running after their sockets were closed", "sessions", s.liveSockets())
+			}
 		}
-		s.mu.Unlock()
-		<-idle
 	}
 	wg.Wait()
 	if err == nil {
 		err = errors.Join(errs...)
 	}
 	return err
+}
+
+// abortGrace is how long Shutdown waits, past its context, for canceled
+// requests to be answered, then for sessions to end once their sockets are
+// closed.
+const abortGrace = time.Second
+
+func (s *Server) forEachSession(f func(*wsSession)) {
+	s.mu.Lock()
+	live := make([]*wsSession, 0, len(s.sessions))
+	for ss := range s.sessions {
+		live = append(live, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range live {
+		f(ss)
+	}
+}
+
+func (s *Server) liveSockets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
 }
 
 // track registers a WebSocket session; false when the server is closing.
