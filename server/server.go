@@ -80,6 +80,9 @@ type Config struct {
 	// MaxEnvs bounds the envs open at once in one /rpc session (default
 	// protocol.DefaultMaxEnvs).
 	MaxEnvs int
+	// Parallelism bounds how many envs one env/stepMany steps at once
+	// (protocol.Server.Parallelism; default GOMAXPROCS).
+	Parallelism int
 
 	// Envs, when not nil, serves every path under /envs/ (with the token
 	// prefix already stripped: /envs/{family}/{name}/...).
@@ -119,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		return nil, errors.New("server: Config without a Registry")
 	}
-	if cfg.MaxSessions < 0 || cfg.MaxMessageBytes < 0 || cfg.StepTimeout < 0 || cfg.MaxEnvs < 0 || cfg.DrainTimeout < 0 {
+	if cfg.MaxSessions < 0 || cfg.MaxMessageBytes < 0 || cfg.StepTimeout < 0 || cfg.MaxEnvs < 0 || cfg.DrainTimeout < 0 || cfg.Parallelism < 0 {
 		return nil, errors.New("server: negative limit in Config")
 	}
 	if cfg.MaxSessions == 0 {
@@ -155,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		Log:             log,
 		MaxLineBytes:    cfg.MaxMessageBytes,
 		MaxEnvs:         cfg.MaxEnvs,
+		Parallelism:     cfg.Parallelism,
 		Version:         cfg.Version,
 		ReadBufferBytes: sessionReadBuffer,
 		StepTimeout:     cfg.StepTimeout,
