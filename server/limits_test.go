@@ -585,3 +585,19 @@ func TestIdleSessionMemory(t *testing.T) {
 	}
 	eventually(t, "the sessions to end", func() bool { return ts.Sessions() == 0 })
 }
+
+// TestStepTimeoutOverWebSocket: Config.StepTimeout reaches the sessions.
+func TestStepTimeoutOverWebSocket(t *testing.T) {
+	t.Parallel()
+	ts := slowServer(t, Config{StepTimeout: 50 * time.Millisecond})
+	c := dial(t, ts.ws+"/rpc", nil)
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":600000}}}`)
+	send(t, c, `{"jsonrpc":"2.0","id":2,"method":"env/reset","params":{"env":"e1"}}`)
+	r := decodeResp(t, send(t, c, `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e1","action":0}}`))
+	if r.Error == nil || r.Error.Code != -32003 || r.Error.Data.Kind != "timeout" {
+		t.Errorf("a step past the step timeout: %+v", r)
+	}
+	if r := decodeResp(t, send(t, c, initReq)); r.Error != nil {
+		t.Errorf("the session after a timeout: %+v", r.Error)
+	}
+}
