@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,8 @@ func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
 	srv := &Server{Registry: slowRegistry(), IdleTimeout: 100 * time.Millisecond}
 	c := startSession(t, srv)
-	h := c.make(prototest.SlowID, map[string]any{"sleep_ms": 500, "tag": "idle"})
+	tag := fmt.Sprintf("idle-%d", time.Now().UnixNano())
+	h := c.make(prototest.SlowID, map[string]any{"sleep_ms": 500, "tag": tag})
 	c.ok("env/reset", map[string]any{"env": h}, nil)
 	// A step five times longer than the idle timeout is not reaped.
 	c.ok("env/step", map[string]any{"env": h, "action": 0}, nil)
@@ -83,7 +85,7 @@ func TestIdleTimeout(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("an idle session was not ended")
 	}
-	if n := prototest.SlowClosed("idle"); n != 1 {
+	if n := prototest.SlowClosed(tag); n != 1 {
 		t.Errorf("%d envs closed, want 1", n)
 	}
 	c.w.Close()

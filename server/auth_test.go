@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -304,4 +305,55 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestMountedHandlerSharesSlots: a handler mounted with SetEnvs upgrades
+// with Server.Accept and takes its slots with Server.Acquire, against the
+// same limit as /rpc.
+func TestMountedHandlerSharesSlots(t *testing.T) {
+	t.Parallel()
+	ts := start(t, Config{MaxSessions: 1, MaxMessageBytes: 64})
+	ts.SetEnvs(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, ok := ts.Acquire()
+		c, _, err := ts.Accept(w, r)
+		if err != nil {
+			if ok {
+				release()
+			}
+			return
+		}
+		defer c.CloseNow()
+		ctx := r.Context()
+		if !ok {
+			c.Write(ctx, websocket.MessageText, []byte(`{"type":"error","data":{"message":"full","code":"CAPACITY_REACHED"}}`))
+			return
+		}
+		defer release()
+		for {
+			_, msg, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			c.Write(ctx, websocket.MessageText, msg)
+		}
+	}))
+	e := dial(t, ts.ws+"/envs/gridworld/FrozenLake-v1/ws", nil)
+	if got := send(t, e, `{"type":"state"}`); got != `{"type":"state"}` {
+		t.Errorf("echo: %s", got)
+	}
+	// The slot is taken: /rpc is over capacity.
+	c := dial(t, ts.ws+"/rpc", nil)
+	if r := decodeResp(t, send(t, c, initReq)); r.Error == nil || !strings.Contains(r.Error.Message, CapacityReached) {
+		t.Errorf("/rpc beside a mounted session at the limit: %+v", r)
+	}
+	// Accept applies the message limit.
+	write(t, e, strings.Repeat("x", 100))
+	if code, _ := closeStatus(t, e, 30*time.Second); code != websocket.StatusMessageTooBig {
+		t.Errorf("oversized message to a mounted socket: %d", code)
+	}
+	eventually(t, "the mounted session's slot to be freed", func() bool { return ts.Sessions() == 0 })
+	c = dial(t, ts.ws+"/rpc", nil)
+	if r := decodeResp(t, send(t, c, initReq)); r.Error != nil {
+		t.Errorf("/rpc after the mounted session ended: %+v", r.Error)
+	}
 }

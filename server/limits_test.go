@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +40,12 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+var tags atomic.Int64
+
+// uniqueTag names a test's slow envs for prototest's counters, which are
+// global: unique across runs of the same test (go test -count).
+func uniqueTag(name string) string { return fmt.Sprintf("%s-%d", name, tags.Add(1)) }
 
 func slowServer(t testing.TB, cfg Config) *testServer {
 	t.Helper()
@@ -129,7 +136,8 @@ func TestIdleReaping(t *testing.T) {
 	ts := slowServer(t, Config{IdleTimeout: 200 * time.Millisecond})
 	quiet := dial(t, ts.ws+"/rpc", nil)
 	busy := dial(t, ts.ws+"/rpc", nil)
-	r := decodeResp(t, send(t, busy, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":1500,"tag":"idle-reap"}}}`))
+	tag := uniqueTag("idle-reap")
+	r := decodeResp(t, send(t, busy, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":1500,"tag":"`+tag+`"}}}`))
 	if r.Error != nil {
 		t.Fatal(r.Error.Message)
 	}
@@ -144,7 +152,7 @@ func TestIdleReaping(t *testing.T) {
 		t.Errorf("idle session closed with %d", code)
 	}
 	eventually(t, "the slots to be freed", func() bool { return ts.Sessions() == 0 })
-	eventually(t, "the env to be closed", func() bool { return prototest.SlowClosed("idle-reap") == 1 })
+	eventually(t, "the env to be closed", func() bool { return prototest.SlowClosed(tag) == 1 })
 }
 
 // TestMessageLimit: a message over MaxMessageBytes closes its socket with
@@ -226,12 +234,13 @@ func TestClientVanishesMidStep(t *testing.T) {
 	ts := slowServer(t, Config{})
 	other := dial(t, ts.ws+"/rpc", nil)
 	c := dial(t, ts.ws+"/rpc", nil)
-	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":300,"tag":"vanish"}}}`)
+	tag := uniqueTag("vanish")
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":300,"tag":"`+tag+`"}}}`)
 	send(t, c, `{"jsonrpc":"2.0","id":2,"method":"env/reset","params":{"env":"e1"}}`)
 	write(t, c, `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e1","action":0}}`)
-	eventually(t, "the step to run", func() bool { return prototest.SlowRunning("vanish") == 1 })
+	eventually(t, "the step to run", func() bool { return prototest.SlowRunning(tag) == 1 })
 	c.CloseNow()
-	eventually(t, "the env to be closed", func() bool { return prototest.SlowClosed("vanish") == 1 })
+	eventually(t, "the env to be closed", func() bool { return prototest.SlowClosed(tag) == 1 })
 	eventually(t, "the slot to be freed", func() bool { return ts.Sessions() == 1 })
 	if r := decodeResp(t, send(t, other, initReq)); r.Error != nil {
 		t.Errorf("the other session: %+v", r.Error)
@@ -247,10 +256,11 @@ func TestShutdownDrains(t *testing.T) {
 	idle := dial(t, ts.ws+"/rpc", nil)
 	send(t, idle, initReq)
 	c := dial(t, ts.ws+"/rpc", nil)
-	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":500,"tag":"drain"}}}`)
+	tag := uniqueTag("drain")
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":500,"tag":"`+tag+`"}}}`)
 	send(t, c, `{"jsonrpc":"2.0","id":2,"method":"env/reset","params":{"env":"e1"}}`)
 	write(t, c, `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e1","action":0}}`)
-	eventually(t, "the step to run", func() bool { return prototest.SlowRunning("drain") == 1 })
+	eventually(t, "the step to run", func() bool { return prototest.SlowRunning(tag) == 1 })
 	stopped := make(chan error, 1)
 	go func() { stopped <- ts.stop() }()
 	r := decodeResp(t, read(t, c))
@@ -271,7 +281,7 @@ func TestShutdownDrains(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("Serve did not return")
 	}
-	if n := prototest.SlowClosed("drain"); n != 1 {
+	if n := prototest.SlowClosed(tag); n != 1 {
 		t.Errorf("%d envs closed, want 1", n)
 	}
 	if c, _, err := tryDial(ts.ws+"/rpc", nil); err == nil {
@@ -280,20 +290,31 @@ func TestShutdownDrains(t *testing.T) {
 	}
 }
 
-// TestShutdownBounded: a step that outlasts the drain is canceled (-32004)
-// and Serve reports the drain's deadline.
+// TestShutdownBounded: a step that outlasts the drain is canceled and
+// answered (-32004), the socket closes with 1001, and Serve reports the
+// drain's deadline.
 func TestShutdownBounded(t *testing.T) {
 	t.Parallel()
 	ts := slowServer(t, Config{DrainTimeout: 200 * time.Millisecond})
 	c := dial(t, ts.ws+"/rpc", nil)
-	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":600000,"tag":"drain-bounded"}}}`)
+	tag := uniqueTag("drain-bounded")
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":600000,"tag":"`+tag+`"}}}`)
 	send(t, c, `{"jsonrpc":"2.0","id":2,"method":"env/reset","params":{"env":"e1"}}`)
 	write(t, c, `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e1","action":0}}`)
-	eventually(t, "the step to run", func() bool { return prototest.SlowRunning("drain-bounded") == 1 })
-	if err := ts.stop(); !errors.Is(err, context.DeadlineExceeded) {
+	eventually(t, "the step to run", func() bool { return prototest.SlowRunning(tag) == 1 })
+	stopped := make(chan error, 1)
+	go func() { stopped <- ts.stop() }()
+	r := decodeResp(t, read(t, c))
+	if r.Error == nil || r.Error.Code != -32004 || string(r.ID) != "3" {
+		t.Errorf("the step in flight past the drain: %+v", r)
+	}
+	if code, _ := closeStatus(t, c, 30*time.Second); code != websocket.StatusGoingAway {
+		t.Errorf("closed with %d, want 1001", code)
+	}
+	if err := <-stopped; !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Serve returned %v, want the drain's deadline", err)
 	}
-	eventually(t, "the env to be closed", func() bool { return prototest.SlowClosed("drain-bounded") == 1 })
+	eventually(t, "the env to be closed", func() bool { return prototest.SlowClosed(tag) == 1 })
 }
 
 // TestDataDir: path options name files under the data dir only; without
@@ -563,4 +584,20 @@ func TestIdleSessionMemory(t *testing.T) {
 		t.Errorf("an idle session costs %d bytes, over 64 KiB", per)
 	}
 	eventually(t, "the sessions to end", func() bool { return ts.Sessions() == 0 })
+}
+
+// TestStepTimeoutOverWebSocket: Config.StepTimeout reaches the sessions.
+func TestStepTimeoutOverWebSocket(t *testing.T) {
+	t.Parallel()
+	ts := slowServer(t, Config{StepTimeout: 50 * time.Millisecond})
+	c := dial(t, ts.ws+"/rpc", nil)
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"env/make","params":{"id":"test/Slow-v0","options":{"sleep_ms":600000}}}`)
+	send(t, c, `{"jsonrpc":"2.0","id":2,"method":"env/reset","params":{"env":"e1"}}`)
+	r := decodeResp(t, send(t, c, `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e1","action":0}}`))
+	if r.Error == nil || r.Error.Code != -32003 || r.Error.Data.Kind != "timeout" {
+		t.Errorf("a step past the step timeout: %+v", r)
+	}
+	if r := decodeResp(t, send(t, c, initReq)); r.Error != nil {
+		t.Errorf("the session after a timeout: %+v", r.Error)
+	}
 }

@@ -80,6 +80,9 @@ type Config struct {
 	// MaxEnvs bounds the envs open at once in one /rpc session (default
 	// protocol.DefaultMaxEnvs).
 	MaxEnvs int
+	// Parallelism bounds how many envs one env/stepMany steps at once
+	// (protocol.Server.Parallelism; default GOMAXPROCS).
+	Parallelism int
 
 	// Envs, when not nil, serves every path under /envs/ (with the token
 	// prefix already stripped: /envs/{family}/{name}/...).
@@ -119,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		return nil, errors.New("server: Config without a Registry")
 	}
-	if cfg.MaxSessions < 0 || cfg.MaxMessageBytes < 0 || cfg.StepTimeout < 0 || cfg.MaxEnvs < 0 || cfg.DrainTimeout < 0 {
+	if cfg.MaxSessions < 0 || cfg.MaxMessageBytes < 0 || cfg.StepTimeout < 0 || cfg.MaxEnvs < 0 || cfg.DrainTimeout < 0 || cfg.Parallelism < 0 {
 		return nil, errors.New("server: negative limit in Config")
 	}
 	if cfg.MaxSessions == 0 {
@@ -155,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		Log:             log,
 		MaxLineBytes:    cfg.MaxMessageBytes,
 		MaxEnvs:         cfg.MaxEnvs,
+		Parallelism:     cfg.Parallelism,
 		Version:         cfg.Version,
 		ReadBufferBytes: sessionReadBuffer,
 		StepTimeout:     cfg.StepTimeout,
@@ -313,19 +317,52 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-idle:
 	case <-ctx.Done():
+		// Cancel the requests still running: they are answered with a
+		// canceled error and the sessions close with 1001. Sockets still
+		// open a moment later are closed, and Shutdown returns at the
+		// latest a moment after that, even past envs that ignore their
+		// context.
 		err = ctx.Err()
-		s.mu.Lock()
-		for ss := range s.sessions {
-			ss.abort()
+		s.forEachSession((*wsSession).cancelRequests)
+		select {
+		case <-idle:
+		case <-time.After(abortGrace):
+			s.forEachSession(func(ss *wsSession) { ss.c.CloseNow() })
+			select {
+			case <-idle:
+			case <-time.After(abortGrace):
+				s.log.Warn("shutdown: sessions still running after their sockets were closed", "sessions", s.liveSockets())
+			}
 		}
-		s.mu.Unlock()
-		<-idle
 	}
 	wg.Wait()
 	if err == nil {
 		err = errors.Join(errs...)
 	}
 	return err
+}
+
+// abortGrace is how long Shutdown waits, past its context, for canceled
+// requests to be answered, then for sessions to end once their sockets are
+// closed.
+const abortGrace = time.Second
+
+func (s *Server) forEachSession(f func(*wsSession)) {
+	s.mu.Lock()
+	live := make([]*wsSession, 0, len(s.sessions))
+	for ss := range s.sessions {
+		live = append(live, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range live {
+		f(ss)
+	}
+}
+
+func (s *Server) liveSockets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
 }
 
 // track registers a WebSocket session; false when the server is closing.

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -85,7 +84,6 @@ type wsSession struct {
 	cancel context.CancelFunc
 
 	draining atomic.Bool
-	once     sync.Once
 }
 
 // serveRPCSocket serves dojo's protocol on a WebSocket: one text message
@@ -153,15 +151,15 @@ func (ss *wsSession) drain() {
 	if ss.conn != nil {
 		ss.conn.SetReadDeadline(time.Now()) // interrupts the read
 	} else {
-		ss.abort()
+		ss.cancelRequests()
 	}
 }
 
-// abort cancels the session's requests in flight and closes its socket.
-func (ss *wsSession) abort() {
+// cancelRequests cancels the session's requests in flight: they are
+// answered with a canceled error, and the session ends.
+func (ss *wsSession) cancelRequests() {
 	ss.draining.Store(true)
 	ss.cancel()
-	ss.c.CloseNow()
 }
 
 // wsReader reads a session's messages as request lines: each text

@@ -104,6 +104,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		Log:             log,
 		Version:         version(),
 		MaxEnvs:         *maxEnvs,
+		Parallelism:     *parallel,
 	})
 	if err != nil {
 		return usagef("%v", err)
