@@ -98,12 +98,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "%s on %s: %d sessions (%d connected), a step each per %v, %.1f s\n",
 			res.Protocol, res.Env, res.Sessions, res.Connected, res.Period, res.Elapsed.Seconds())
-		fmt.Fprintf(stdout, "%-8s %9s %9s %9s %9s %9s %9s\n", "", "count", "p50", "p90", "p99", "p99.9", "max")
+		fmt.Fprintf(stdout, "%-9s %9s %9s %9s %9s %9s %9s\n", "", "count", "p50", "p90", "p99", "p99.9", "max")
 		for _, r := range []struct {
 			name string
 			l    loadgen.Latencies
-		}{{"step", res.Steps}, {"reset", res.Resets}, {"connect", res.Connect}} {
-			fmt.Fprintf(stdout, "%-8s %9d %9s %9s %9s %9s %9s\n", r.name, r.l.Count, ms(r.l.P50), ms(r.l.P90), ms(r.l.P99), ms(r.l.P999), ms(r.l.Max))
+		}{{"step", res.Steps}, {"reset", res.Resets}, {"connect", res.Connect}, {"1st reset", res.FirstReset}} {
+			fmt.Fprintf(stdout, "%-9s %9d %9s %9s %9s %9s %9s\n", r.name, r.l.Count, ms(r.l.P50), ms(r.l.P90), ms(r.l.P99), ms(r.l.P999), ms(r.l.Max))
 		}
 		fmt.Fprintf(stdout, "steps/s %.0f, late ticks %d, errors %d\n", res.StepsPerSecond, res.Late, res.ErrorCount)
 		if *pid > 0 {

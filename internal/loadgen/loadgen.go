@@ -2,9 +2,9 @@
 // server (dojo serve --listen) and measures what each request took: the
 // load generator behind dojo-load and the server's load tests.
 //
-// Each session opens its own WebSocket, then every Period takes one step of
-// its env, resetting first when no episode is running (the first tick, or
-// the episode ended). Sessions start spread over Ramp and tick at phases
+// Each session opens its own WebSocket and resets its env once (which makes
+// the env: set-up, measured apart), then every Period takes one step,
+// resetting first when the last one ended the episode. Sessions start spread over Ramp and tick at phases
 // spread over Period, so the server sees a steady Sessions/Period steps a
 // second rather than bursts. Two wire protocols are spoken:
 //
@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/tidwall/gjson"
 )
 
 // Config describes a load run.
@@ -91,8 +92,11 @@ type Result struct {
 	// Steps and Resets cover the measured window (after the ramp).
 	Steps  Latencies `json:"steps"`
 	Resets Latencies `json:"resets"`
-	// Connect is the WebSocket handshake's latency.
-	Connect Latencies `json:"connect"`
+	// Connect is the WebSocket handshake's latency, and FirstReset that
+	// of each session's first reset (which makes its env), both during
+	// the ramp.
+	Connect    Latencies `json:"connect"`
+	FirstReset Latencies `json:"first_reset"`
 	// StepsPerSecond is the measured window's step rate.
 	StepsPerSecond float64 `json:"steps_per_second"`
 	// Late counts ticks a session started more than a Period late (it was
@@ -174,6 +178,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		steps     []time.Duration
 		resets    []time.Duration
 		connects  []time.Duration
+		firsts    []time.Duration
 		errs      = map[string]int{}
 		errCount  int
 		connected atomic.Int64
@@ -225,8 +230,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if !sleepUntil(ctx, at) {
 				return
 			}
+			// The session's requests derive their deadlines from a context
+			// of its own, so that 10,000 sessions do not all register
+			// their timeouts with (and contend for) the run's context.
+			sctx, scancel := context.WithCancel(ctx)
+			defer scancel()
 			t0 := time.Now()
-			dctx, dcancel := context.WithTimeout(ctx, cfg.Timeout)
+			dctx, dcancel := context.WithTimeout(sctx, cfg.Timeout)
 			conn, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{HTTPHeader: header, CompressionMode: websocket.CompressionDisabled})
 			dcancel()
 			if err != nil {
@@ -238,13 +248,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer conn.CloseNow()
 			conn.SetReadLimit(1 << 20)
 			s.conn = conn
+			// The first reset makes the session's env: part of setting up,
+			// like the handshake, so it happens during the ramp and is
+			// measured apart from the steady state's resets.
+			t1 := time.Now()
+			if err := s.reset(sctx); err != nil {
+				fail("first reset", err)
+				return
+			}
+			first := time.Since(t1)
 			var myResets, mySteps []time.Duration
 			// Tick at a phase of its own, from the end of the ramp on.
 			next := measureFrom.Add(time.Duration(int64(cfg.Period) * int64(i) / int64(cfg.Sessions)))
 			for {
 				// Before the measured window the session holds its
 				// connection idle, as a trainer between rollouts does.
-				if !sleepUntil(ctx, next) || time.Now().After(end) {
+				if !sleepUntil(sctx, next) || time.Now().After(end) {
 					break
 				}
 				if time.Since(next) > cfg.Period {
@@ -253,14 +272,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				next = next.Add(cfg.Period)
 				if s.done {
 					t := time.Now()
-					if err := s.reset(ctx); err != nil {
+					if err := s.reset(sctx); err != nil {
 						fail("reset", err)
 						break
 					}
 					myResets = append(myResets, time.Since(t))
 				}
 				t := time.Now()
-				if err := s.step(ctx); err != nil {
+				if err := s.step(sctx); err != nil {
 					fail("step", err)
 					break
 				}
@@ -270,6 +289,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			conn.Close(websocket.StatusNormalClosure, "load run over")
 			mu.Lock()
 			connects = append(connects, d)
+			firsts = append(firsts, first)
 			steps = append(steps, mySteps...)
 			resets = append(resets, myResets...)
 			mu.Unlock()
@@ -291,6 +311,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Steps:      summarize(steps),
 		Resets:     summarize(resets),
 		Connect:    summarize(connects),
+		FirstReset: summarize(firsts),
 		Late:       late.Load(),
 		ErrorCount: errCount,
 	}
@@ -456,22 +477,18 @@ func (s *session) call(ctx context.Context, method, params string) (json.RawMess
 // openenvDone reads an OpenEnv answer frame: its done flag, or the error it
 // carries.
 func openenvDone(b []byte) (bool, error) {
-	var f struct {
-		Type string `json:"type"`
-		Data struct {
-			Done    bool   `json:"done"`
-			Message string `json:"message"`
-			Code    string `json:"code"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
+	if !gjson.ValidBytes(b) {
 		return false, fmt.Errorf("answer is not JSON: %.200s", b)
 	}
-	switch f.Type {
+	f := gjson.GetManyBytes(b, "type", "data.done", "data.code", "data.message")
+	switch f[0].String() {
 	case "observation":
-		return f.Data.Done, nil
+		if f[1].Type != gjson.True && f[1].Type != gjson.False {
+			return false, fmt.Errorf("observation without a boolean done: %.200s", b)
+		}
+		return f[1].Bool(), nil
 	case "error":
-		return false, fmt.Errorf("error %s: %s", f.Data.Code, f.Data.Message)
+		return false, fmt.Errorf("error %s: %s", f[2].String(), f[3].String())
 	}
-	return false, fmt.Errorf("answer of type %q: %.200s", f.Type, bytes.TrimSpace(b))
+	return false, fmt.Errorf("answer of type %q: %.200s", f[0].String(), bytes.TrimSpace(b))
 }
