@@ -1,9 +1,7 @@
 package mcpserver
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -11,10 +9,9 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/toolschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 )
 
 // playable is an env whose actions are tool calls.
@@ -225,18 +222,9 @@ func (v *envTool) description() string {
 }
 
 func compileSchema(name string, schema []byte) (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	s, err := toolschema.Compile(name, schema)
 	if err != nil {
-		return nil, dojo.Errorf(dojo.CodeInvalid, "mcpserver: schema of %s: %v", name, err)
-	}
-	c := jsonschema.NewCompiler()
-	url := "mem://mcpserver/" + name + ".json"
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, dojo.Errorf(dojo.CodeInvalid, "mcpserver: schema of %s: %v", name, err)
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		return nil, dojo.Errorf(dojo.CodeInvalid, "mcpserver: schema of %s: %v", name, err)
+		return nil, dojo.Errorf(dojo.CodeInvalid, "mcpserver: %v", err)
 	}
 	return s, nil
 }
@@ -252,11 +240,7 @@ func mustCompile(name, schema string) *jsonschema.Schema {
 // validate checks a JSON object against a schema and returns it decoded,
 // or an error naming each argument that was wrong.
 func validate(sch *jsonschema.Schema, raw json.RawMessage) (map[string]any, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		raw = []byte("{}")
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	v, err := toolschema.Decode(raw)
 	if err != nil {
 		return nil, fmt.Errorf("the arguments are not valid JSON: %v", err)
 	}
@@ -265,41 +249,12 @@ func validate(sch *jsonschema.Schema, raw json.RawMessage) (map[string]any, erro
 		return nil, fmt.Errorf("the arguments must be a JSON object")
 	}
 	if sch != nil {
-		if err := sch.Validate(v); err != nil {
-			return nil, errors.New(schemaMessage(err))
+		if err := toolschema.Check(sch, v); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
 }
-
-// schemaMessage flattens a validation error to one line: the leaf causes,
-// each with the argument it concerns.
-func schemaMessage(err error) string {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return err.Error()
-	}
-	var msgs []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := "arguments"
-			if len(e.InstanceLocation) > 0 {
-				loc = "argument " + strings.Join(e.InstanceLocation, ".")
-			}
-			msgs = append(msgs, loc+": "+e.ErrorKind.LocalizedString(printer))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	sort.Strings(msgs)
-	return strings.Join(msgs, "; ")
-}
-
-var printer = message.NewPrinter(language.English)
 
 // The schemas of the server's own tools.
 const (

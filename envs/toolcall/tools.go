@@ -1,9 +1,7 @@
 package toolcall
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -11,9 +9,8 @@ import (
 	"sync"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/toolschema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 )
 
 // args are a call's validated arguments; numbers are json.Number.
@@ -83,20 +80,7 @@ func allTools() ([]*tool, map[string]*tool) {
 }
 
 func mustCompile(name string, schema json.RawMessage) *jsonschema.Schema {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
-	if err != nil {
-		panic(fmt.Sprintf("toolcall: schema of %s: %v", name, err))
-	}
-	c := jsonschema.NewCompiler()
-	url := "mem://toolcall/" + name + ".json"
-	if err := c.AddResource(url, doc); err != nil {
-		panic(fmt.Sprintf("toolcall: schema of %s: %v", name, err))
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		panic(fmt.Sprintf("toolcall: schema of %s: %v", name, err))
-	}
-	return s
+	return toolschema.MustCompile(name, schema)
 }
 
 // schema builds an object schema: props maps a property name to its schema
@@ -188,16 +172,12 @@ func errOutcome(msg string, invalid bool) callOutcome {
 // decodeArgs parses and validates a call's arguments against the tool's
 // schema, naming the problem on failure.
 func decodeArgs(t *tool, raw json.RawMessage) (args, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		raw = []byte("{}")
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	v, err := toolschema.Decode(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: arguments are not valid JSON (%v); want a JSON object matching the tool's inputSchema", t.Name, err)
 	}
-	if err := t.schema.Validate(v); err != nil {
-		return nil, fmt.Errorf("%s: invalid arguments: %s", t.Name, schemaMessage(err))
+	if err := toolschema.Check(t.schema, v); err != nil {
+		return nil, fmt.Errorf("%s: invalid arguments: %v", t.Name, err)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -212,32 +192,3 @@ func decodeArgs(t *tool, raw json.RawMessage) (args, error) {
 	}
 	return args(m), nil
 }
-
-// schemaMessage flattens a validation error to one line: the leaf causes,
-// each with the argument it concerns.
-func schemaMessage(err error) string {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return err.Error()
-	}
-	var msgs []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := "arguments"
-			if len(e.InstanceLocation) > 0 {
-				loc = "argument " + strings.Join(e.InstanceLocation, ".")
-			}
-			msgs = append(msgs, loc+": "+e.ErrorKind.LocalizedString(printer))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	sort.Strings(msgs)
-	return strings.Join(msgs, "; ")
-}
-
-var printer = message.NewPrinter(language.English)
