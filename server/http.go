@@ -93,7 +93,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 		default:
 			allowMethods(w, r, http.MethodGet, http.MethodPost)
 		}
-	case strings.HasPrefix(p, "/envs/") && s.cfg.Envs != nil:
+	case (p == "/envs" || strings.HasPrefix(p, "/envs/")) && s.cfg.Envs != nil:
 		s.cfg.Envs.ServeHTTP(w, r)
 	case (p == "/mcp" || strings.HasPrefix(p, "/mcp/")) && s.cfg.MCP != nil:
 		s.cfg.MCP.ServeHTTP(w, r)

@@ -124,6 +124,27 @@ func TestMCPThroughTheServer(t *testing.T) {
 	}
 }
 
+// TestEnvsListed: GET /envs, OpenEnv's list of the ids served, passes
+// through the server behind the token.
+func TestEnvsListed(t *testing.T) {
+	t.Parallel()
+	ts := start(t, Config{Token: "tok", Registry: envs.Default()})
+	resp, err := http.Get(ts.base + "/t/tok/envs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Envs []any `json:"envs"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Envs) < 50 {
+		t.Fatalf("GET /envs: %s, %d envs", resp.Status, len(body.Envs))
+	}
+	if resp, err := http.Get(ts.base + "/envs"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /envs without the token: %v %v", resp, err)
+	}
+}
+
 // TestDataDirAcrossTransports: the data directory restricts file options
 // on the OpenEnv routes and the MCP server as it does on /rpc, since all
 // make their envs through the server's registry.
