@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -1053,5 +1054,41 @@ func TestCheckOptions(t *testing.T) {
 	decode[Started](t, call(t, cs, "start_episode", map[string]any{"env": "websim/Shop-v0", "options": map[string]any{"products": 100}}))
 	if seen["action_format"] != "tools" || seen["products"] != float64(100) {
 		t.Errorf("CheckOptions saw %v, want the caller's options with the fixed ones", seen)
+	}
+}
+
+// TestStdioAnswersBeforeEOF: a client that writes its requests and closes
+// its end at once (a pipe, a script) gets every answer before the server
+// ends.
+func TestStdioAnswersBeforeEOF(t *testing.T) {
+	s := newServer(t, Config{})
+	in := strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pipe","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"start_episode","arguments":{"env":"sql/Generated-v0","seed":1}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_envs","arguments":{}}}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`,
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	if err := s.ServeStdio(testCtx(t), strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := map[float64]bool{}
+	for line := range strings.Lines(out.String()) {
+		var m struct {
+			ID     *float64        `json:"id"`
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not JSON-RPC on stdout: %q", line)
+		}
+		if m.ID != nil && m.Result != nil {
+			got[*m.ID] = true
+		}
+	}
+	for id := 1.0; id <= 4; id++ {
+		if !got[id] {
+			t.Errorf("no answer to request %v before the end:\n%s", id, out.String())
+		}
 	}
 }

@@ -131,17 +131,27 @@ const instructions = "dojo's simulated environments as tools. Call list_envs to 
 
 // ServeStdio serves one client on in and out (newline-delimited JSON-RPC,
 // as the stdio transport does) until in ends, the client disconnects or
-// ctx is done; it returns nil when in ends, and ctx's error when ctx is
+// ctx is done. At the end of in it first answers the requests already read
+// (waiting at most Config.StepTimeout and ten seconds more), so a client
+// may write its requests and close its end at once. It returns nil when in
+// ends, and ctx's error when ctx is
 // done. Only JSON-RPC messages are written to out. A Read on in that blocks
 // when ctx is done is left to finish in its own goroutine.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	pr, pw := io.Pipe()
+	ledger := newLedger()
 	go func() {
-		_, err := io.Copy(pw, in)
+		err := ledger.copyRequests(pw, in)
+		if err == nil {
+			// The end of the input: answer the requests read before
+			// closing, as a client that writes its requests and then
+			// closes its end (a pipe, a script) expects.
+			ledger.wait(ctx, s.drainBound())
+		}
 		pw.CloseWithError(err) // nil: EOF
 	}()
 	defer pr.Close()
-	t := &mcp.IOTransport{Reader: pr, Writer: nopWriteCloser{out}}
+	t := &mcp.IOTransport{Reader: pr, Writer: nopWriteCloser{ledger.responses(out)}}
 	err := s.mcp.Run(ctx, t)
 	if ctx.Err() != nil {
 		return ctx.Err()
