@@ -33,7 +33,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/tidwall/gjson"
 )
 
@@ -230,23 +229,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if !sleepUntil(ctx, at) {
 				return
 			}
-			// The session's requests derive their deadlines from a context
-			// of its own, so that 10,000 sessions do not all register
-			// their timeouts with (and contend for) the run's context.
+			// The session's waits derive from a context of its own, so
+			// that 10,000 sessions do not all register with (and contend
+			// for) the run's context.
 			sctx, scancel := context.WithCancel(ctx)
 			defer scancel()
 			t0 := time.Now()
-			dctx, dcancel := context.WithTimeout(sctx, cfg.Timeout)
-			conn, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{HTTPHeader: header, CompressionMode: websocket.CompressionDisabled})
-			dcancel()
+			conn, err := dialWS(url, header, cfg.Timeout)
 			if err != nil {
 				fail("connect", err)
 				return
 			}
 			d := time.Since(t0)
 			connected.Add(1)
-			defer conn.CloseNow()
-			conn.SetReadLimit(1 << 20)
 			s.conn = conn
 			// The first reset makes the session's env: part of setting up,
 			// like the handshake, so it happens during the ramp and is
@@ -286,7 +281,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				mySteps = append(mySteps, time.Since(t))
 				stepCount.Add(1)
 			}
-			conn.Close(websocket.StatusNormalClosure, "load run over")
+			conn.close()
 			mu.Lock()
 			connects = append(connects, d)
 			firsts = append(firsts, first)
@@ -354,7 +349,7 @@ type session struct {
 	cfg    *Config
 	index  int
 	rng    *rand.Rand
-	conn   *websocket.Conn
+	conn   *wsConn
 	handle string // rpc: the env handle
 	seed   uint64
 	done   bool // no episode running
@@ -363,19 +358,10 @@ type session struct {
 }
 
 func (s *session) roundTrip(ctx context.Context, msg []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, msg); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	typ, b, err := s.conn.Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if typ != websocket.MessageText {
-		return nil, errors.New("a binary answer")
-	}
-	return b, nil
+	return s.conn.roundTrip(msg, s.cfg.Timeout)
 }
 
 func (s *session) reset(ctx context.Context) error {
