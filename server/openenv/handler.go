@@ -262,34 +262,7 @@ func (h *Handler) serveReset(w http.ResponseWriter, r *http.Request, spec *dojo.
 		writeValidation(w, werr)
 		return
 	}
-	release, ok := h.acquire(w)
-	if !ok {
-		return
-	}
-	defer release()
-	env, err := h.cfg.Registry.Make(spec.ID, req.options)
-	if err != nil {
-		h.writeEnvError(w, fromDojo(err, true))
-		return
-	}
-	defer dojo.Close(env)
-	ctx, cancel := h.opContext(r.Context(), 0)
-	defer cancel()
-	seed := uint64(0)
-	if req.seed != nil {
-		seed = *req.seed
-	}
-	obs, info, err := env.Reset(ctx, seed)
-	if err != nil {
-		h.writeEnvError(w, fromDojo(deadline(ctx, "reset", err), false))
-		return
-	}
-	b, err := appendResult(nil, &obs, &info, nil, false, false)
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, fmt.Sprintf("%s: %v", spec.ID, err))
-		return
-	}
-	writeRaw(w, http.StatusOK, b)
+	h.playFresh(w, r, spec, req, 0, nil)
 }
 
 // serveStep is OpenEnv's stateless POST /step: {"action", "timeout_s"?,
@@ -338,6 +311,14 @@ func (h *Handler) serveStep(w http.ResponseWriter, r *http.Request, spec *dojo.S
 		writeValidation(w, werr)
 		return
 	}
+	h.playFresh(w, r, spec, req, timeout, &action)
+}
+
+// playFresh serves a stateless request on a fresh env, holding a session
+// slot while it runs: the env is made with the request's options and
+// reset with its seed (0 by default); with action, the action is applied.
+// The answer is the last observation's data; the env is closed.
+func (h *Handler) playFresh(w http.ResponseWriter, r *http.Request, spec *dojo.Spec, req *resetRequest, timeout time.Duration, action *dojo.Action) {
 	release, ok := h.acquire(w)
 	if !ok {
 		return
@@ -355,16 +336,22 @@ func (h *Handler) serveStep(w http.ResponseWriter, r *http.Request, spec *dojo.S
 	if req.seed != nil {
 		seed = *req.seed
 	}
-	if _, _, err := env.Reset(ctx, seed); err != nil {
+	obs, info, err := env.Reset(ctx, seed)
+	if err != nil {
 		h.writeEnvError(w, fromDojo(deadline(ctx, "reset", err), false))
 		return
 	}
-	st, err := env.Step(ctx, action)
-	if err != nil {
-		h.writeEnvError(w, fromDojo(deadline(ctx, "step", err), false))
-		return
+	var b []byte
+	if action == nil {
+		b, err = appendResult(nil, &obs, &info, nil, false, false)
+	} else {
+		st, serr := env.Step(ctx, *action)
+		if serr != nil {
+			h.writeEnvError(w, fromDojo(deadline(ctx, "step", serr), false))
+			return
+		}
+		b, err = appendResult(nil, &st.Obs, &st.Info, &st.Reward, st.Terminated, st.Truncated)
 	}
-	b, err := appendResult(nil, &st.Obs, &st.Info, &st.Reward, st.Terminated, st.Truncated)
 	if err != nil {
 		writeDetail(w, http.StatusInternalServerError, fmt.Sprintf("%s: %v", spec.ID, err))
 		return
