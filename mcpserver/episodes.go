@@ -517,7 +517,7 @@ func (s *Server) envToolHandler(v *envTool) mcp.ToolHandler {
 }
 
 // toolText is the result of call id in an observation: its tool message,
-// else every tool message, else its text.
+// else every tool message, else obsText.
 func toolText(o dojo.Obs, id string) string {
 	var all []string
 	for _, m := range o.Messages {
@@ -532,16 +532,10 @@ func toolText(o dojo.Obs, id string) string {
 	if len(all) > 0 {
 		return strings.Join(all, "\n\n")
 	}
-	if o.Text != "" {
-		return o.Text
-	}
-	var msgs []string
-	for _, m := range o.Messages {
-		msgs = append(msgs, m.Content)
-	}
-	return strings.Join(msgs, "\n\n")
+	return obsText(o)
 }
 
+// obsText is an observation's text, else its messages' contents.
 func obsText(o dojo.Obs) string {
 	if o.Text != "" {
 		return o.Text

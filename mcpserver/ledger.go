@@ -26,36 +26,37 @@ func newLedger() *ledger { return &ledger{changed: make(chan struct{})} }
 // requests counts the requests (members with an id and a method) of one
 // message, a JSON-RPC object or a batch array.
 func requests(msg []byte) int {
-	r := gjson.ParseBytes(msg)
-	n := 0
-	count := func(m gjson.Result) {
-		if m.Get("method").Exists() && m.Get("id").Exists() && m.Get("id").Type != gjson.Null {
-			n++
-		}
-	}
-	if r.IsArray() {
-		r.ForEach(func(_, m gjson.Result) bool { count(m); return true })
-	} else {
-		count(r)
-	}
-	return n
+	return countMembers(msg, func(m gjson.Result) bool {
+		id := m.Get("id")
+		return m.Get("method").Exists() && id.Exists() && id.Type != gjson.Null
+	})
 }
 
 // responses counts the responses (members with an id and no method) of a
 // message.
 func responses(msg []byte) int {
+	return countMembers(msg, func(m gjson.Result) bool {
+		return !m.Get("method").Exists() && m.Get("id").Exists()
+	})
+}
+
+// countMembers counts the members of a message (the object, or each
+// element of a batch array) for which is holds.
+func countMembers(msg []byte, is func(gjson.Result) bool) int {
 	r := gjson.ParseBytes(msg)
+	if !r.IsArray() {
+		if is(r) {
+			return 1
+		}
+		return 0
+	}
 	n := 0
-	count := func(m gjson.Result) {
-		if !m.Get("method").Exists() && m.Get("id").Exists() {
+	r.ForEach(func(_, m gjson.Result) bool {
+		if is(m) {
 			n++
 		}
-	}
-	if r.IsArray() {
-		r.ForEach(func(_, m gjson.Result) bool { count(m); return true })
-	} else {
-		count(r)
-	}
+		return true
+	})
 	return n
 }
 
