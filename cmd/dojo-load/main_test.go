@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -12,22 +10,11 @@ import (
 
 	"github.com/dojo-rl/dojo/envs"
 	"github.com/dojo-rl/dojo/server"
+	"github.com/dojo-rl/dojo/server/servertest"
 )
 
 func TestCommand(t *testing.T) {
-	srv, err := server.New(server.Config{Registry: envs.Default(), Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-	url := "ws://" + ln.Addr().String()
+	url := "ws://" + servertest.Start(t, server.Config{Registry: envs.Default(), Version: "test"})
 	common := []string{"--url", url, "--sessions", "8", "--period", "100ms", "--ramp", "100ms", "--settle", "100ms", "--duration", "500ms", "--quiet"}
 
 	var out, errb bytes.Buffer

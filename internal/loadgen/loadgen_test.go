@@ -2,8 +2,6 @@ package loadgen_test
 
 import (
 	"context"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,30 +9,13 @@ import (
 	"github.com/dojo-rl/dojo/envs"
 	"github.com/dojo-rl/dojo/internal/loadgen"
 	"github.com/dojo-rl/dojo/server"
+	"github.com/dojo-rl/dojo/server/servertest"
 )
 
 // startServer serves the default registry on a loopback port and returns
 // its base URL.
 func startServer(t *testing.T, token string) string {
-	t.Helper()
-	srv, err := server.New(server.Config{Registry: envs.Default(), Token: token, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && err != http.ErrServerClosed && err != context.Canceled {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return "ws://" + ln.Addr().String()
+	return "ws://" + servertest.Start(t, server.Config{Registry: envs.Default(), Token: token, Version: "test"})
 }
 
 // TestRun drives sessions over both protocols and checks that every session

@@ -2,7 +2,6 @@ package openenv_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/dojo-rl/dojo/server"
+	"github.com/dojo-rl/dojo/server/servertest"
 )
 
 // TestEveryFamilyThroughTheServer plays an episode of every family through
@@ -19,19 +19,7 @@ import (
 // Without it, or with a wrong one, the handshake is refused.
 func TestEveryFamilyThroughTheServer(t *testing.T) {
 	const token = "s3cret-token"
-	srv, err := server.New(server.Config{Registry: registry, Token: token, Version: "1.0.0-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	root := "http://" + ln.Addr().String()
+	root := "http://" + servertest.Start(t, server.Config{Registry: registry, Token: token, Version: "1.0.0-test"})
 
 	for _, how := range []string{"prefix", "header"} {
 		t.Run(how, func(t *testing.T) {
