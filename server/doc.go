@@ -7,8 +7,8 @@
 //	GET  /health     {"status":"healthy"}, open without a token
 //	GET  /rpc        WebSocket: dojo's JSON-RPC protocol (package protocol)
 //	POST /rpc        one JSON-RPC request, one response: the one-shot methods
-//	     /envs/...   Config.Envs (the OpenEnv routes), when set
-//	     /mcp        Config.MCP (the MCP server), when set
+//	     /envs/...   OpenEnv's routes (package server/openenv), or Config.Envs
+//	     /mcp        the MCP server (package mcpserver), or Config.MCP
 //
 // Any other path is a 404 and a wrong method a 405 with Allow, both with a
 // JSON body {"error": {"status", "kind", "message"}}.
@@ -82,9 +82,9 @@
 //
 // # Mounting other protocols
 //
-// Config.Envs and Config.MCP (or Server.SetEnvs and Server.SetMCP, for
-// handlers built on the Server) are served behind the same token, origin
-// check and shutdown. Their sessions should take a slot with
+// OpenEnv's routes and the MCP server are mounted by default; Config.Envs
+// and Config.MCP (or Server.SetEnvs, for a handler built on the Server)
+// replace them, served behind the same token, origin check and shutdown. Their sessions should take a slot with
 // Server.Acquire, upgrade sockets with Server.Accept (uncompressed,
 // limited to Config.MaxMessageBytes), make envs with Server.Registry
 // (restricted to the data dir), and refuse new sessions once

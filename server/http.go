@@ -93,20 +93,13 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 		default:
 			allowMethods(w, r, http.MethodGet, http.MethodPost)
 		}
-	case (p == "/envs" || strings.HasPrefix(p, "/envs/")) && s.cfg.Envs != nil:
+	case p == "/envs" || strings.HasPrefix(p, "/envs/"):
 		s.cfg.Envs.ServeHTTP(w, r)
-	case (p == "/mcp" || strings.HasPrefix(p, "/mcp/")) && s.cfg.MCP != nil:
+	case p == "/mcp" || strings.HasPrefix(p, "/mcp/"):
 		s.cfg.MCP.ServeHTTP(w, r)
 	default:
-		WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s: the routes are /health, /rpc (WebSocket or POST)%s%s", RedactPath(p), ifSet(s.cfg.Envs != nil, ", /envs/{family}/{name}/..."), ifSet(s.cfg.MCP != nil, ", /mcp")))
+		WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s: the routes are /health, /rpc (WebSocket or POST), /envs/{family}/{name}/..., /mcp", RedactPath(p)))
 	}
-}
-
-func ifSet(ok bool, s string) string {
-	if ok {
-		return s
-	}
-	return ""
 }
 
 // isHealth reports whether p is a health probe, open without a token:

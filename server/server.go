@@ -84,10 +84,13 @@ type Config struct {
 	// (protocol.Server.Parallelism; default GOMAXPROCS).
 	Parallelism int
 
-	// Envs, when not nil, serves every path under /envs/ (with the token
-	// prefix already stripped: /envs/{family}/{name}/...).
+	// Envs serves every path under /envs/ (with the token prefix already
+	// stripped: /envs/{family}/{name}/...). Nil mounts OpenEnv's routes
+	// (package server/openenv) on the server's registry, session slots and
+	// limits.
 	Envs http.Handler
-	// MCP, when not nil, serves /mcp (and paths under it).
+	// MCP serves /mcp (and paths under it). Nil mounts the MCP server of
+	// package mcpserver on the server's registry and timeouts.
 	MCP http.Handler
 }
 
@@ -183,9 +186,6 @@ func New(cfg Config) (*Server, error) {
 // on the server (its Acquire, Accept and Registry). Call it before
 // serving.
 func (s *Server) SetEnvs(h http.Handler) { s.cfg.Envs = h }
-
-// SetMCP mounts h at /mcp, as Config.MCP does. Call it before serving.
-func (s *Server) SetMCP(h http.Handler) { s.cfg.MCP = h }
 
 // Registry returns the registry the server makes envs with: Config's,
 // restricted to Config.DataDir.
