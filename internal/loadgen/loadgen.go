@@ -229,11 +229,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if !sleepUntil(ctx, at) {
 				return
 			}
-			// The session's waits derive from a context of its own, so
-			// that 10,000 sessions do not all register with (and contend
-			// for) the run's context.
-			sctx, scancel := context.WithCancel(ctx)
-			defer scancel()
 			t0 := time.Now()
 			conn, err := dialWS(url, header, cfg.Timeout)
 			if err != nil {
@@ -247,7 +242,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			// like the handshake, so it happens during the ramp and is
 			// measured apart from the steady state's resets.
 			t1 := time.Now()
-			if err := s.reset(sctx); err != nil {
+			if err := s.reset(ctx); err != nil {
 				fail("first reset", err)
 				return
 			}
@@ -258,7 +253,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			for {
 				// Before the measured window the session holds its
 				// connection idle, as a trainer between rollouts does.
-				if !sleepUntil(sctx, next) || time.Now().After(end) {
+				if !sleepUntil(ctx, next) || time.Now().After(end) {
 					break
 				}
 				if time.Since(next) > cfg.Period {
@@ -267,14 +262,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				next = next.Add(cfg.Period)
 				if s.done {
 					t := time.Now()
-					if err := s.reset(sctx); err != nil {
+					if err := s.reset(ctx); err != nil {
 						fail("reset", err)
 						break
 					}
 					myResets = append(myResets, time.Since(t))
 				}
 				t := time.Now()
-				if err := s.step(sctx); err != nil {
+				if err := s.step(ctx); err != nil {
 					fail("step", err)
 					break
 				}
@@ -397,12 +392,9 @@ func (s *session) reset(ctx context.Context) error {
 	return nil
 }
 
+// step takes one step of the running episode (the caller resets first
+// when none runs).
 func (s *session) step(ctx context.Context) error {
-	if s.done || (s.cfg.Protocol == "rpc" && s.handle == "") {
-		if err := s.reset(ctx); err != nil {
-			return err
-		}
-	}
 	a := strconv.Itoa(s.rng.IntN(s.cfg.Actions))
 	if s.cfg.Protocol == "rpc" {
 		b, err := s.call(ctx, "env/step", `{"env":`+strconv.Quote(s.handle)+`,"action":`+a+`}`)
