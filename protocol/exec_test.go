@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,14 +12,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/dojo-rl/dojo"
-	"github.com/dojo-rl/dojo/runner"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/runner"
 )
 
 // The exec agent tests run real agent processes: this test binary again,
@@ -155,9 +155,9 @@ func gather(join bool) {
 
 // execAgent returns an ExecAgent running this test binary in mode, and the
 // buffer its stderr goes to.
-func execAgent(t *testing.T, mode string, opts ExecOptions) (*ExecAgent, *syncBuffer) {
+func execAgent(t *testing.T, mode string, opts ExecOptions) (*ExecAgent, *dojotest.SyncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &dojotest.SyncBuffer{}
 	opts.Log = logs
 	opts.Env = append(opts.Env, "DOJO_TEST_AGENT="+mode)
 	a, err := NewExecAgent("'"+os.Args[0]+"' -test.run=^$", opts)
@@ -166,23 +166,6 @@ func execAgent(t *testing.T, mode string, opts ExecOptions) (*ExecAgent, *syncBu
 	}
 	t.Cleanup(func() { a.Close() })
 	return a, logs
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // run plays episodes of FrozenLake 8x8 with the agent and returns them.

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dojo-rl/dojo"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
 )
 
 // testClock is a clock tests move by hand.
@@ -234,7 +236,7 @@ func TestRunFeedsProgress(t *testing.T) {
 // TestProgressTicks checks that NewProgress writes lines by itself.
 func TestProgressTicks(t *testing.T) {
 	t.Parallel()
-	w := &syncBuffer{}
+	w := &dojotest.SyncBuffer{}
 	p := NewProgress(ProgressConfig{W: w, LogEvery: time.Millisecond})
 	p.begin("test/Chain-v0", 5, 0, 0)
 	deadline := time.Now().Add(30 * time.Second)
@@ -245,21 +247,4 @@ func TestProgressTicks(t *testing.T) {
 	if !strings.Contains(w.String(), "test/Chain-v0  0/5  0%  steps 0") {
 		t.Errorf("no line written by the ticker: %q", w.String())
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -15,25 +15,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/dojo-rl/dojo/dojotest"
 )
-
-// syncBuffer is a log sink safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 func get(t *testing.T, url string, h http.Header) (int, string) {
 	t.Helper()
@@ -85,7 +69,7 @@ func (p *pathRecorder) count() int {
 func TestToken(t *testing.T) {
 	t.Parallel()
 	const tok = "s3cret-Tok_en"
-	var logs syncBuffer
+	var logs dojotest.SyncBuffer
 	envs, mcp := &pathRecorder{}, &pathRecorder{}
 	ts := start(t, Config{Token: tok, Envs: envs, MCP: mcp,
 		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})

@@ -11,31 +11,14 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/dojo-rl/dojo/dojotest"
 )
-
-// lockedBuffer collects a process's stderr while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // TestServeListen runs dojo serve --listen on 127.0.0.1 with a token from
 // DOJO_TOKEN, plays a FrozenLake episode over the WebSocket with the token
@@ -54,7 +37,7 @@ func TestServeListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	var stderr lockedBuffer
+	var stderr dojotest.SyncBuffer
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderrPipe)

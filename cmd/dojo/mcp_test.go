@@ -1,48 +1,30 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/dojo-rl/dojo"
-	"github.com/dojo-rl/dojo/envs"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
+	"github.com/dojo-rl/dojo/envs"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // mcpProcess starts dojo mcp and connects the SDK's client to it with its
 // default handshake; everything the process writes on stdout is kept.
-func mcpProcess(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *mcp.ClientSession, *syncBuffer, *syncBuffer) {
+func mcpProcess(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *mcp.ClientSession, *dojotest.SyncBuffer, *dojotest.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(dojoBin, append([]string{"mcp"}, args...)...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
-	var out, stderr syncBuffer
+	var out, stderr dojotest.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -61,7 +43,7 @@ func mcpProcess(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *mcp.C
 	return cmd, stdin, cs, &out, &stderr
 }
 
-func waitExit(t *testing.T, cmd *exec.Cmd, what string, stderr *syncBuffer) {
+func waitExit(t *testing.T, cmd *exec.Cmd, what string, stderr *dojotest.SyncBuffer) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
