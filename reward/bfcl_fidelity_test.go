@@ -21,25 +21,7 @@ import (
 // JavaScript entries (values as strings in the language's syntax).
 func loadFidelity(t *testing.T) map[string]*reward.BFCLEntry {
 	t.Helper()
-	q, err := os.Open("testdata/bfcl/fidelity_questions.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	a, err := os.Open("testdata/bfcl/fidelity_answers.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	entries, err := reward.LoadBFCL(q, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]*reward.BFCLEntry{}
-	for i := range entries {
-		byID[entries[i].ID] = &entries[i]
-	}
-	return byID
+	return loadBFCLFiles(t, "testdata/bfcl/fidelity_questions.jsonl", "testdata/bfcl/fidelity_answers.jsonl")
 }
 
 type bfclCase struct {

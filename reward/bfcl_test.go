@@ -15,12 +15,18 @@ import (
 
 func loadBFCL(t testing.TB) map[string]*reward.BFCLEntry {
 	t.Helper()
-	q, err := os.Open("testdata/bfcl/questions.jsonl")
+	return loadBFCLFiles(t, "testdata/bfcl/questions.jsonl", "testdata/bfcl/answers.jsonl")
+}
+
+// loadBFCLFiles loads a questions and an answers file, by entry id.
+func loadBFCLFiles(t testing.TB, questions, answers string) map[string]*reward.BFCLEntry {
+	t.Helper()
+	q, err := os.Open(questions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	a, err := os.Open("testdata/bfcl/answers.jsonl")
+	a, err := os.Open(answers)
 	if err != nil {
 		t.Fatal(err)
 	}
