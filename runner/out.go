@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/shard"
 )
 
 // syncEvery is how often the output file is fsync'd while a run writes it.
@@ -34,6 +35,7 @@ type identity struct {
 	options []byte // canonical JSON
 	agent   string
 	seed    uint64 // seed base: a record's seed minus its index
+	shard   *shard.Tag
 }
 
 // result is what the summary needs of a record.
@@ -71,6 +73,18 @@ type header struct {
 	Length    int             `json:"length"`
 	Error     string          `json:"error"`
 	ErrorCode dojo.Code       `json:"error_code"`
+	Shard     *shard.Tag      `json:"shard"`
+}
+
+func sameShard(a, b *shard.Tag) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+func describeShard(t *shard.Tag) string {
+	if t == nil {
+		return "the whole run (no --shard)"
+	}
+	return fmt.Sprintf("shard %d/%d of %d episodes", t.Index, t.Count, t.Total)
 }
 
 // canonicalJSON re-encodes a JSON value with object keys sorted and numbers
@@ -126,6 +140,8 @@ func openOut(path string, id identity) (*outFile, []result, error) {
 			return mismatch(fmt.Sprintf("its agent is %q, this run's is %q", h.Agent, id.agent))
 		case *h.Seed-uint64(i) != id.seed:
 			return mismatch(fmt.Sprintf("its seed base (seed minus episode index) is %d, this run's is %d", *h.Seed-uint64(i), id.seed))
+		case !sameShard(h.Shard, id.shard):
+			return mismatch(fmt.Sprintf("it is of %s, this run is %s", describeShard(h.Shard), describeShard(id.shard)))
 		}
 		opts, err := canonicalJSON(h.Options)
 		if err != nil {

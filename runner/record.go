@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/shard"
 )
 
 // Episode is the record of one episode: one line of the output file. It
@@ -51,6 +52,10 @@ type Episode struct {
 	// prompt_tokens, completion_tokens, requests, retries), from its
 	// optional dojo.UsageReporter.
 	Usage map[string]float64 `json:"usage,omitempty"`
+	// Shard is set in the records of a shard (Config.Shard): which shard
+	// of how many episodes. It is the record's last member, so that
+	// MergeShards cuts it off and gives back the whole run's line.
+	Shard *shard.Tag `json:"shard,omitempty"`
 }
 
 // PartTotal is one reward component summed over an episode's steps: the

@@ -100,6 +100,7 @@ import (
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/shard"
 )
 
 // Config configures a run. The zero value of every field but Registry, Env
@@ -154,6 +155,13 @@ type Config struct {
 	// they finish, never concurrently. The episode's Options map is shared
 	// and must not be modified.
 	OnEpisode func(Episode)
+
+	// Shard, when set, plays only the episodes of that shard: those whose
+	// index is ≡ Shard.Index mod Shard.Count, with the seeds the whole
+	// run gives them. Each record is tagged with the shard (Episode.Shard)
+	// and the file resumes as any run's; MergeShards merges the shards'
+	// files into the whole run's (see package shard).
+	Shard shard.Shard
 }
 
 const maxRetryDelay = 30 * time.Second
@@ -197,15 +205,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 	var pending []int
+	want := cfg.Shard.Size(cfg.Episodes) // episodes of this run (of its shard)
 	for i := range cfg.Episodes {
-		if !recorded[i] {
+		if cfg.Shard.Owns(i) && !recorded[i] {
 			pending = append(pending, i)
 		}
 	}
 
 	prog := cfg.Progress
 	if prog != nil {
-		prog.begin(cfg.Env, max(cfg.Episodes, resumed), resumed, resumedSuccesses)
+		prog.begin(cfg.Env, max(want, resumed), resumed, resumedSuccesses)
 	}
 	finish := func(runErr error) (*Summary, error) {
 		if out != nil {
@@ -213,7 +222,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				runErr = err
 			}
 		}
-		sum := summarize(cfg.Env, r.options, cfg.AgentName, cfg.Episodes, resumed, results, time.Since(start))
+		sum := summarize(cfg.Env, r.options, cfg.AgentName, want, resumed, results, time.Since(start))
 		if prog != nil {
 			prog.end(sum)
 		}
@@ -323,7 +332,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			code = dojo.CodeTimeout
 		}
 		stopErr = &dojo.Error{Code: code, Err: ctx.Err(),
-			Msg: fmt.Sprintf("run stopped after %d of %d episodes (%v); rerun with the same output file to resume", len(results), max(cfg.Episodes, resumed), ctx.Err())}
+			Msg: fmt.Sprintf("run stopped after %d of %d episodes (%v); rerun with the same output file to resume", len(results), max(want, resumed), ctx.Err())}
 	}
 	return finish(stopErr)
 }
@@ -362,6 +371,9 @@ func prepare(cfg *Config) (*run, error) {
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 100 * time.Millisecond
 	}
+	if s := cfg.Shard; s.Sharded() && (s.Index < 0 || s.Index >= s.Count) {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "runner: shard %d/%d: want 0 ≤ index < count", s.Index, s.Count).WithField("shard")
+	}
 	spec, err := cfg.Registry.Spec(cfg.Env)
 	if err != nil {
 		return nil, err
@@ -377,9 +389,17 @@ func prepare(cfg *Config) (*run, error) {
 	return &run{
 		cfg:      cfg,
 		options:  opts,
-		id:       identity{env: cfg.Env, options: canon, agent: cfg.AgentName, seed: cfg.Seed},
+		id:       identity{env: cfg.Env, options: canon, agent: cfg.AgentName, seed: cfg.Seed, shard: shardTag(cfg)},
 		maxSteps: spec.MaxSteps,
 	}, nil
+}
+
+// shardTag is the tag of the run's records: nil unsharded.
+func shardTag(cfg *Config) *shard.Tag {
+	if !cfg.Shard.Sharded() {
+		return nil
+	}
+	return &shard.Tag{Index: cfg.Shard.Index, Count: cfg.Shard.Count, Total: cfg.Episodes, Seed: cfg.Seed}
 }
 
 func canonicalOptions(opts dojo.Options) ([]byte, error) {
@@ -447,7 +467,7 @@ func (w *worker) closeEnv() {
 // play runs episode i and reports it.
 func (w *worker) play(i int) finished {
 	r, cfg := w.r, w.r.cfg
-	ep := Episode{Episode: i, Env: cfg.Env, Options: r.options, Seed: cfg.Seed + uint64(i), Agent: cfg.AgentName}
+	ep := Episode{Episode: i, Env: cfg.Env, Options: r.options, Seed: cfg.Seed + uint64(i), Agent: cfg.AgentName, Shard: r.id.shard}
 	start := time.Now()
 	ctx, cancel := r.ctx, context.CancelFunc(func() {})
 	if cfg.EpisodeTimeout > 0 {
