@@ -38,6 +38,10 @@ type Report struct {
 	// Partial is set on a partial run (dojo bench run --limit): "partial:
 	// first N tasks of each entry".
 	Partial string `json:"partial,omitempty"`
+	// Shard is set on the report of one shard of a run (dojo bench run
+	// --shard i/n): "i/n". It covers the tasks of the shard only; dojo
+	// bench merge makes the whole run's report of all the shards.
+	Shard string `json:"shard,omitempty"`
 	// Confidence is the level of the intervals (0.95).
 	Confidence float64       `json:"confidence"`
 	Entries    []EntryReport `json:"entries"`
@@ -179,6 +183,11 @@ func Load(dir string) (*Report, error) {
 		Partial: rf.Manifest.Partial(),
 		Stopped: rf.Stopped,
 	}
+	sh := shardOf(rf.Shard)
+	if sh.Sharded() {
+		rep.Shard = sh.String()
+		rep.Notes = append(rep.Notes, fmt.Sprintf("shard %s of the run: the tasks of each entry whose index is ≡ %d mod %d; merge the %d shards with dojo bench merge for the suite's report and the normalized scores", sh, sh.Index, sh.Count, sh.Count))
+	}
 	if rep.Partial != "" {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s (a smoke test): its manifest hash is not the suite's, its references are computed on the tasks played, and it compares only with runs of the same limit", rep.Partial))
 	}
@@ -219,6 +228,12 @@ func Load(dir string) (*Report, error) {
 			rep.Entries = append(rep.Entries, notRun(er))
 			continue
 		}
+		if er.Episodes == 0 && sh.Size(me.Tasks) == 0 {
+			er.Unplayable = fmt.Sprintf("no task of the entry falls to shard %s", sh)
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s", me.Label, er.Unplayable))
+			rep.Entries = append(rep.Entries, er)
+			continue
+		}
 		if er.Episodes == 0 {
 			er.Unplayable = "no episodes recorded (the run did not get to it)"
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s", me.Label, er.Unplayable))
@@ -226,7 +241,7 @@ func Load(dir string) (*Report, error) {
 			continue
 		}
 		er.Played = true
-		if want := me.Tasks * rep.Trials; er.Episodes < want {
+		if want := sh.Size(me.Tasks) * rep.Trials; er.Episodes < want {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d of %d episodes recorded (rerun dojo bench run with the same --out to finish)", me.Label, er.Episodes, want))
 		}
 		if er.Errors > 0 {

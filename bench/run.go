@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/shard"
 	"github.com/dojo-rl/dojo/runner"
 )
 
@@ -62,6 +63,13 @@ type Config struct {
 	// Run stops after such an entry, writes the report of what was played
 	// and returns an error wrapping ErrEpisodesFailed.
 	AllowErrors bool
+
+	// Shard, when set, plays only that shard of the suite: the tasks of
+	// each entry whose index is ≡ Shard.Index mod Shard.Count, with their
+	// seeds (see package shard). The directory records the shard, resumes
+	// only as the same shard, and its report covers the shard's tasks;
+	// Merge makes the shards' directories into the whole run's.
+	Shard shard.Shard
 }
 
 // ErrEpisodesFailed is wrapped by the error Run returns when it stopped
@@ -106,6 +114,9 @@ type runFile struct {
 	// Stopped says why the last invocation stopped before the end of the
 	// suite ("": it did not).
 	Stopped string `json:"stopped,omitempty"`
+	// Shard is the shard of the suite the directory holds; nil: the
+	// whole suite.
+	Shard *shard.Shard `json:"shard,omitempty"`
 }
 
 const runFileName = "run.json"
@@ -149,7 +160,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rf, err := openRunDir(cfg.Dir, m, cfg.AgentName)
+	if s := cfg.Shard; s.Sharded() && (s.Index < 0 || s.Index >= s.Count) {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "bench: shard %d/%d: want 0 ≤ index < count", s.Index, s.Count).WithField("shard")
+	}
+	rf, err := openRunDir(cfg.Dir, m, cfg.AgentName, cfg.Shard)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +204,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Progress != nil {
 		total := 0
 		for _, e := range m.Entries {
-			total += e.Tasks * trials
+			total += cfg.Shard.Size(e.Tasks) * trials
 		}
 		cfg.Progress.Suite(m.Suite, total, 0)
 	}
@@ -211,7 +225,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				Episodes: e.Tasks, Seed: e.Seed, Workers: cfg.Workers, InFlight: inFlight,
 				Out: episodeFile(cfg.Dir, e, t), NoSteps: true, Series: e.Series,
 				EpisodeTimeout: cfg.EpisodeTimeout, ActionTimeout: cfg.ActionTimeout, Retries: cfg.Retries,
-				Progress: cfg.Progress,
+				Progress: cfg.Progress, Shard: cfg.Shard,
 				OnEpisode: func(ep runner.Episode) {
 					if ep.Error != "" && runner.InfraError(ep.ErrorCode) {
 						failed++
@@ -243,13 +257,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 					e.Label, t+1, trials, sum.SuccessRate, sum.MeanReturn, sum.Errors, sum.Wall.Round(time.Millisecond))
 			}
 			if failed > 0 && !cfg.AllowErrors {
-				why := fmt.Sprintf("%s, trial %d: %d of %d episodes failed with an infrastructure error", e.Label, t+1, failed, e.Tasks)
+				why := fmt.Sprintf("%s, trial %d: %d of %d episodes failed with an infrastructure error", e.Label, t+1, failed, cfg.Shard.Size(e.Tasks))
 				return stop(why, fmt.Errorf("%s: %w", why, ErrEpisodesFailed))
 			}
 		}
 	}
-	if err := rf.addReferences(ctx, cfg.Registry, cfg.Workers); err != nil {
-		return nil, err
+	if !cfg.Shard.Sharded() { // a shard's references are computed once, by Merge
+		if err := rf.addReferences(ctx, cfg.Registry, cfg.Workers); err != nil {
+			return nil, err
+		}
 	}
 	if err := rf.write(cfg.Dir); err != nil {
 		return nil, err
@@ -263,13 +279,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // openRunDir creates the run directory, or checks that the run it holds
 // is of the same manifest and agent, and returns its run file.
-func openRunDir(dir string, m *Manifest, agent string) (*runFile, error) {
+func openRunDir(dir string, m *Manifest, agent string, sh shard.Shard) (*runFile, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "episodes"), 0o755); err != nil {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "output directory: %w", err).WithField("out")
 	}
 	old, err := readRunFile(dir)
+	var want *shard.Shard
+	if sh.Sharded() {
+		want = &sh
+	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return &runFile{Manifest: m, Agent: agent}, nil
+		return &runFile{Manifest: m, Agent: agent, Shard: want}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -279,6 +299,8 @@ func openRunDir(dir string, m *Manifest, agent string) (*runFile, error) {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s holds a run of other work (suite %s, manifest %s; this run: suite %s, manifest %s): use another --out", dir, old.Manifest.Suite, old.Manifest.Short(), m.Suite, m.Short()).WithField("out")
 	case old.Agent != agent:
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s holds a run of agent %q, not %q: use another --out", dir, old.Agent, agent).WithField("out")
+	case shardOf(old.Shard) != sh:
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s holds %s, not %s: use another --out", dir, describeShard(shardOf(old.Shard)), describeShard(sh)).WithField("out")
 	}
 	return old, nil
 }
@@ -319,4 +341,18 @@ func writeFileAtomic(path string, b []byte) error {
 		return dojo.Errorf(dojo.CodeInternal, "writing %s: %w", path, err)
 	}
 	return nil
+}
+
+func shardOf(s *shard.Shard) shard.Shard {
+	if s == nil {
+		return shard.Shard{}
+	}
+	return *s
+}
+
+func describeShard(s shard.Shard) string {
+	if !s.Sharded() {
+		return "a run of the whole suite (no --shard)"
+	}
+	return "shard " + s.String() + " of the suite"
 }
