@@ -19,6 +19,7 @@ var benchCommands = []command{
 	{"list", "the built-in suites, or one suite's manifest", cmdBenchList},
 	{"plan", "what a run will cost an LLM agent: episodes, requests and a token bound per entry", cmdBenchPlan},
 	{"run", "benchmark an agent on a suite: report.json, report.md and plots", cmdBenchRun},
+	{"merge", "merge the shard directories of a run (bench run --shard i/n) into the whole run's", cmdBenchMerge},
 	{"report", "make the report of a run directory again", cmdBenchReport},
 	{"compare", "compare two runs of a suite, env by env, with intervals", cmdBenchCompare},
 	{"perf", "throughput: steps/s per family and worker count, verifications/s, protocol round trips", cmdBenchPerf},
@@ -113,7 +114,7 @@ func cmdBenchList(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdBenchRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "bench run", "SUITE --agent A [--trials K] [--out DIR] [--workers W] [--allow-errors]")
+	fs := newFlags(a, "bench run", "SUITE --agent A [--trials K] [--out DIR] [--workers W] [--shard i/n] [--allow-errors]")
 	af := addAgentFlags(fs, "random")
 	trials := fs.Int("trials", 1, "trials per task, for pass@k and pass^k")
 	out := fs.String("out", "", "run `directory` (default bench-SUITE-AGENT); an existing run of the same suite and agent is resumed")
@@ -125,6 +126,7 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	limit := fs.Int("limit", 0, "play only the first N tasks of each entry: a partial run (smoke test) whose manifest hash and report say so (0: every task)")
 	dryRun := fs.Bool("dry-run", false, "print the plan (as dojo bench plan) and send nothing")
 	allowErrors := fs.Bool("allow-errors", false, allowErrorsUsage+"; the run goes on past entries whose episodes failed so")
+	shardFlag := addShardFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -148,6 +150,10 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	sh, err := resolveShard(a, "bench run", *shardFlag)
+	if err != nil {
+		return err
+	}
 	maker, name, done, err := af.make(a)
 	if err != nil {
 		return err
@@ -156,11 +162,14 @@ func cmdBenchRun(ctx context.Context, a *app, args []string) error {
 	dir := *out
 	if dir == "" {
 		dir = bench.DefaultDir(suite.Name, name)
+		if sh.Sharded() {
+			dir += fmt.Sprintf("-shard-%d-of-%d", sh.Index, sh.Count)
+		}
 	}
 	cfg := bench.Config{
 		Registry: a.reg, Suite: suite, Agent: maker, AgentName: name, Trials: *trials, Limit: *limit,
 		Dir: dir, Workers: *workers, InFlight: af.inFlight(), EpisodeTimeout: *timeout, ActionTimeout: *actionTimeout, Retries: *retries,
-		Log: a.stderr, AllowErrors: *allowErrors,
+		Log: a.stderr, AllowErrors: *allowErrors, Shard: sh,
 	}
 	prog, err := newProgress(a, *asJSON, maker)
 	if err != nil {

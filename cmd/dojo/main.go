@@ -12,11 +12,12 @@
 //	dojo mcp                            the tool envs as an MCP server on stdio
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
 //	dojo verify --tasks T --responses R score responses to generated tasks
+//	dojo merge --out F SHARD ...        merge the files of run --shard i/n or gen --shard i/n
 //	dojo reward [NAME]                  standalone scorers (toolrl, bfcl, em, f1, searchr1) as reward functions
 //	dojo render RUN.jsonl --out F.gif   draw a recorded episode (GIF, PNG frames)
 //	dojo watch RUN.jsonl                replay episodes in a window (viewer build: -tags ebiten)
 //	dojo bench run SUITE --agent A      benchmark an agent on a suite (also list, report,
-//	                                    compare, perf, rewards)
+//	                                    merge, compare, perf, rewards)
 //	dojo demo                           a short benchmark over every family
 //
 // Exit status: 0 ok; 1 runtime failure, including episodes of run or bench
@@ -86,6 +87,7 @@ func init() {
 		{"mcp", "serve the tool envs as an MCP server on stdin and stdout (for MCP clients)", cmdMCP},
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},
+		{"merge", "merge the shard files of dojo run --shard or dojo gen --shard into the whole run's file", cmdMerge},
 		{"reward", "standalone scorers (toolrl, bfcl, em, f1, searchr1) for JSON lines on stdin", cmdReward},
 		{"render", "draw a recorded episode as a GIF or PNG frames", cmdRender},
 		{"watch", "replay recorded episodes in a window (viewer build)", cmdWatch},

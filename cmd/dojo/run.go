@@ -17,7 +17,7 @@ import (
 )
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "run", "ID --agent A [--episodes N] [--seed S] [--workers W] [--out F] [--opt k=v ...] [--reward P] [--allow-errors]")
+	fs := newFlags(a, "run", "ID --agent A [--episodes N] [--seed S] [--workers W] [--out F] [--opt k=v ...] [--reward P] [--shard i/n] [--allow-errors]")
 	af := addAgentFlags(fs, "random")
 	episodes := fs.Int("episodes", 10, "number of episodes")
 	seed := fs.Uint64("seed", 0, "seed of episode 0; episode i gets seed+i")
@@ -30,6 +30,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	watch := fs.Bool("watch", false, "show the episodes in the viewer as they finish (viewer build: go build -tags ebiten)")
 	allowErrors := fs.Bool("allow-errors", false, allowErrorsUsage)
+	shardFlag := addShardFlag(fs)
 	var opts optFlags
 	fs.Var(&opts, "opt", "env option `key=value` (repeatable; dojo describe ID lists them)")
 	pos, err := parse(fs, args)
@@ -45,6 +46,13 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	if *workers < 0 {
 		return usagef("--workers %d: want 0 (GOMAXPROCS) or more", *workers)
+	}
+	sh, err := resolveShard(a, "run", *shardFlag)
+	if err != nil {
+		return err
+	}
+	if err := checkShardSize(sh, *episodes, "episodes"); err != nil {
+		return err
 	}
 	o, err := resolveOptions(a.reg, id, opts, *reward)
 	if err != nil {
@@ -69,6 +77,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		EpisodeTimeout: *timeout,
 		ActionTimeout:  *actionTimeout,
 		NoSteps:        *noSteps,
+		Shard:          sh,
 	}
 	prog, err := newProgress(a, *asJSON, maker)
 	if err != nil {

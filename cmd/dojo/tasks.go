@@ -15,11 +15,12 @@ import (
 
 // cmdGen writes generated tasks as JSON lines (see protocol.GenerateTasks).
 func cmdGen(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "gen", "ID [--n N] [--seed S] [--opt k=v ...] [--reward P] [--out FILE]")
+	fs := newFlags(a, "gen", "ID [--n N] [--seed S] [--opt k=v ...] [--reward P] [--out FILE] [--shard i/n]")
 	n := fs.Int("n", 1, "number of tasks")
 	seed := fs.Uint64("seed", 0, "seed of the first task; task i has seed+i")
 	out := fs.String("out", "", "write the tasks to this `file` (default stdout)")
 	reward := fs.String("reward", "", "reward profile the verifier scores with: sparse, shaped, a named preset, or `name=weight,...`")
+	shardFlag := addShardFlag(fs)
 	var opts optFlags
 	fs.Var(&opts, "opt", "env option `key=value` (repeatable; dojo describe ID lists them)")
 	pos, err := parse(fs, args)
@@ -33,13 +34,20 @@ func cmdGen(ctx context.Context, a *app, args []string) error {
 	if *n < 1 {
 		return usagef("--n %d: want at least 1 task", *n)
 	}
+	sh, err := resolveShard(a, "gen", *shardFlag)
+	if err != nil {
+		return err
+	}
+	if err := checkShardSize(sh, *n, "tasks"); err != nil {
+		return err
+	}
 	o, err := resolveOptions(a.reg, id, opts, *reward)
 	if err != nil {
 		return err
 	}
 	dataNotes(ctx, a, "gen", dataEntry{id, o})
 	err = writeOut(a, *out, func(w io.Writer) error {
-		return protocol.GenerateTasks(ctx, a.reg, id, o, *seed, *n, w)
+		return protocol.GenerateShard(ctx, a.reg, id, o, *seed, *n, sh, w)
 	})
 	if dojo.ErrorCode(err) == protocol.CodeUnsupported {
 		return usagef("%v; %s", err, taskEnvs(a.reg))
@@ -48,7 +56,7 @@ func cmdGen(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if *out != "" {
-		fmt.Fprintf(a.stderr, "dojo gen: wrote %d tasks of %s to %s\n", *n, id, *out)
+		fmt.Fprintf(a.stderr, "dojo gen: wrote %d tasks of %s to %s\n", sh.Size(*n), id, *out)
 	}
 	return nil
 }

@@ -47,7 +47,8 @@ import (
 // Shard is shard Index of Count. The zero value (Count 0) is no shard:
 // the whole work.
 type Shard struct {
-	Index, Count int
+	Index int `json:"index"`
+	Count int `json:"count"`
 }
 
 // Sharded reports whether s is a shard rather than the whole work.
