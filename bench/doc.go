@@ -35,6 +35,19 @@
 // entry"; Compare refuses to set it beside a run of another limit unless
 // forced.
 //
+// # Shards
+//
+// A run splits over machines with Config.Shard (dojo bench run --shard
+// i/n): shard i plays the tasks of each entry whose index is ≡ i mod n, for
+// every trial, into a directory of its own that records the shard and
+// resumes only as that shard; shards leave the references out. Merge
+// checks that the shard directories are the n shards of one run (manifest
+// hash, agent, trials), each once and finished, merges each entry's
+// episode files (package shard), computes the references once and writes
+// the whole run's directory: the same files as an unsharded run's, byte for
+// byte, apart from the wall-clock fields (WallClockFields, and each
+// episode's wall_ms).
+//
 // # Plans
 //
 // MakePlan says what a run of an LLM agent will cost before any request is

@@ -50,6 +50,18 @@
 // and that episode runs again. A record of another run (another env,
 // options, agent name or seed base) is an error, so runs never mix.
 //
+// # Shards
+//
+// With Config.Shard set, Run plays only the episodes of that shard of the
+// run: those whose index is ≡ Shard.Index mod Shard.Count, with the seeds
+// the whole run gives them (package shard says why round-robin). Each
+// record then ends with a tag naming the shard, the run's number of
+// episodes and its seed base (Episode.Shard); the file resumes only as
+// the same shard of the same run. MergeShards checks that files are the
+// shards of one run, each once and complete, and writes the whole run's
+// file: the very lines the unsharded run writes, in episode order, but
+// for each episode's WallMS.
+//
 // # Failures
 //
 // An error or panic in the agent or the env fails that episode, which is
