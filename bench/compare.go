@@ -109,6 +109,19 @@ func Compare(a, b *Report, force bool) (*Comparison, error) {
 		}
 		c.Warnings = append(c.Warnings, msg)
 	}
+	if a.Shard != b.Shard {
+		what := func(s string) string {
+			if s == "" {
+				return "a whole run"
+			}
+			return "shard " + s + " of a run"
+		}
+		msg := fmt.Sprintf("run A is %s and run B is %s: merge the shards first (dojo bench merge)", what(a.Shard), what(b.Shard))
+		if !force {
+			return nil, dojo.Errorf(dojo.CodeInvalid, "%s, or compare with --force", msg)
+		}
+		c.Warnings = append(c.Warnings, msg)
+	}
 	if !c.SameWork {
 		msg := fmt.Sprintf("the runs did different work: %s (%s) manifest %s, %s (%s) manifest %s; their numbers are not comparable as a whole",
 			a.Suite, a.Agent, a.Manifest.Short(), b.Suite, b.Agent, b.Manifest.Short())

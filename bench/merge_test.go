@@ -170,8 +170,20 @@ func TestMergeErrors(t *testing.T) {
 		})
 	}
 
+	// A shard's report does not compare with a whole run's.
+	rs, err := Load(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw, err := Load(wholeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compare(rw, rs, false); err == nil || !strings.Contains(err.Error(), "run A is a whole run and run B is shard 0/3 of a run: merge the shards first") {
+		t.Errorf("comparing a shard with a whole run: %v", err)
+	}
 	// A shard's directory resumes only as the same shard.
-	_, err := Run(context.Background(), Config{Registry: envs.Default(), Suite: &s, Agent: agent(t, "random"), AgentName: "random", Dir: dirs[1], Shard: shard.Shard{Index: 2, Count: 3}})
+	_, err = Run(context.Background(), Config{Registry: envs.Default(), Suite: &s, Agent: agent(t, "random"), AgentName: "random", Dir: dirs[1], Shard: shard.Shard{Index: 2, Count: 3}})
 	if err == nil || !strings.Contains(err.Error(), "holds shard 1/3 of the suite, not shard 2/3 of the suite") {
 		t.Errorf("another shard in a shard's directory: %v", err)
 	}

@@ -36,6 +36,9 @@ func TestUnknownFlagsSuggestTheNearest(t *testing.T) {
 		{[]string{"bench", "compare", "a", "b", "--forse"}, "--force"},
 		{[]string{"bench", "perf", "--round", "2"}, "--rounds"},
 		{[]string{"bench", "rewards", "run.jsonl", "--topp", "3"}, "--top"},
+		{[]string{"merge", "--ot", "all.jsonl", "a.jsonl"}, "--out"},
+		{[]string{"bench", "merge", "--ot", "m", "a"}, "--out"},
+		{[]string{"run", "gridworld/FrozenLake-v1", "--shards", "1/2"}, "--shard"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
