@@ -64,9 +64,9 @@ func TestShardsMergeToTheWholeRun(t *testing.T) {
 	t.Parallel()
 	// tiny, smaller: one entry of each kind, 2 trials.
 	small := Suite{Name: "small-v1", Entries: []Entry{
-		{Env: "gridworld/FrozenLake-v1", Tasks: 9, Seed: 5},
-		{Env: "bandit/Bernoulli-2-v0", Options: map[string]any{"horizon": 20}, Tasks: 5, Seed: 100, Series: []string{RegretSeries}},
-		{Env: "toolcall/Mixed-v0", Tasks: 8, Seed: 7},
+		{Env: "gridworld/FrozenLake-v1", Tasks: 8, Seed: 5},
+		{Env: "bandit/Bernoulli-2-v0", Options: map[string]any{"horizon": 20}, Tasks: 4, Seed: 100, Series: []string{RegretSeries}},
+		{Env: "toolcall/Mixed-v0", Tasks: 4, Seed: 7},
 	}}
 	whole := t.TempDir()
 	if _, err := Run(context.Background(), Config{
@@ -95,7 +95,7 @@ func TestShardsMergeToTheWholeRun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d shards: %v", n, err)
 		}
-		if rep.Shard != "" || rep.Overall.Episodes != (9+5+8)*2 {
+		if rep.Shard != "" || rep.Overall.Episodes != (8+4+4)*2 {
 			t.Fatalf("%d shards: merged report of shard %q, %d episodes", n, rep.Shard, rep.Overall.Episodes)
 		}
 		got := readDir(t, out)

@@ -11,7 +11,7 @@ set -eu
 
 say() { echo "ci-cluster: $*" >&2; }
 
-if command -v sinfo >/dev/null 2>&1 && sinfo -h >/dev/null 2>&1; then
+if command -v sinfo >/dev/null 2>&1 && timeout 20 sinfo -h >/dev/null 2>&1; then
 	say "a Slurm cluster already answers"
 	exit 0
 fi
