@@ -363,3 +363,31 @@ func TestOptionsChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestScore(t *testing.T) {
+	s, err := NewScorer(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := ParseLine([]byte(`{"scorer":"em","responses":["<answer>a</answer>","b"],"golds":["a"],"lengths":[4,4],"alpha":0.2,"std":"population"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Score(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Accuracy 0.5 ≥ λ = 0.5: the one right answer pays α·σ(0) = 0.1;
+	// rewards 0.9 and 0, population std 0.45.
+	if !r.Gated || !nearAll(r.Rewards, []float64{0.9, 0}) || !near(r.Std, 0.45) || !nearAll(r.DrAdvantages, []float64{0.45, -0.45}) {
+		t.Errorf("Score: %+v", r)
+	}
+	top := DefaultOptions()
+	top.Gate = GateTop
+	s2, _ := NewScorer(top)
+	defer s2.Close()
+	if _, err := s2.Score(context.Background(), l); err == nil || !strings.Contains(err.Error(), "score them with Run") {
+		t.Errorf("Score under the top gate: %v", err)
+	}
+}
