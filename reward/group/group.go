@@ -55,8 +55,9 @@
 //	ℓ_i = −α·σ(z_i),  z_i = (L_i − m)/s   for a correct response, else ℓ_i = 0
 //
 // with m and s the mean and population standard deviation of the lengths
-// of the group's correct responses (z_i = 0 when s = 0: all of them have
-// the same length, or there is one), and the reward is r_i = b_i + ℓ_i;
+// of the group's correct responses (the paper writes std without saying
+// which; z_i = 0 when s = 0: all of them have the same length, or there is
+// one), and the reward is r_i = b_i + ℓ_i;
 // in a group that is not gated r_i = b_i. For a 0/1 scorer (em, sql) this
 // is exactly the paper's formula; for the others the length term is added
 // to their reward. The gate (Options.Gate) is
