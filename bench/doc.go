@@ -102,4 +102,13 @@
 // fires, and for the weights played and every profile of the env
 // (recomputed from the parts) the failed episodes it pays like a success:
 // the candidates for reward hacking.
+//
+// Learning compares profiles by what a learner learns under them: the same
+// learner (an AgentMaker with a training budget, such as the qlearning
+// agent) trained under each profile for each budget of Checkpoints, from
+// scratch, with several training seeds; each learned policy plays the
+// sparse task's evaluation episodes (the same env seeds for every profile);
+// each point is the mean success over the seeds with a 95% percentile
+// bootstrap interval over the seeds. Its report is a table, Markdown,
+// JSON and learning.png (the curves with their bands).
 package bench

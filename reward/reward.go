@@ -19,7 +19,8 @@
 // v1.1's answer normalization, exact match and token F1 (NormalizeAnswer,
 // ExactMatch, TokenF1), and Search-R1's format-aware reward (SearchR1,
 // SearchR1Format). Scorers that mirror an evaluator written in Python
-// lower-case text as Python's str.lower does (internal/pylower).
+// lower-case text as Python's str.lower does (internal/pylower). Package
+// reward/group scores whole groups of responses as GRPO-style trainers do.
 package reward
 
 import (

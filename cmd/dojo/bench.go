@@ -23,7 +23,7 @@ var benchCommands = []command{
 	{"report", "make the report of a run directory again", cmdBenchReport},
 	{"compare", "compare two runs of a suite, env by env, with intervals", cmdBenchCompare},
 	{"perf", "throughput: steps/s per family and worker count, verifications/s, protocol round trips", cmdBenchPerf},
-	{"rewards", "reward lab: how each reward part and profile tracks success, and hacking candidates", cmdBenchRewards},
+	{"rewards", "reward lab: how each reward part and profile tracks success, and hacking candidates; --learn ID: what a learner learns under each profile", cmdBenchRewards},
 }
 
 func cmdBench(ctx context.Context, a *app, args []string) error {
@@ -334,7 +334,10 @@ func cmdBenchPerf(ctx context.Context, a *app, args []string) error {
 }
 
 func cmdBenchRewards(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "bench rewards", "RUN.jsonl ... [--top N] [--json]")
+	if learnMode(args) {
+		return cmdBenchLearning(ctx, a, args)
+	}
+	fs := newFlags(a, "bench rewards", "RUN.jsonl ... [--top N] [--json] | --learn ID ... (the learning comparison)")
 	top := fs.Int("top", 10, "hacking candidates listed per env and profile")
 	asJSON := fs.Bool("json", false, "print the analysis as JSON")
 	pos, err := parse(fs, args)

@@ -31,6 +31,7 @@ func init() {
 		{"bfcl", `BFCL's AST checker: --questions Q --answers A [--underscore-to-dot=false], stdin {"id", "response"|"tool_calls"} lines -> {"id", "ok", "reason"} lines`, rewardBFCL},
 		{"em", `SQuAD v1.1 exact match of the response's answer (last <answer> block, or the text), max over golds: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("em", scoreEMLine)},
 		{"f1", `SQuAD v1.1 token F1 of the response's answer, max over golds: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("f1", scoreF1Line)},
+		{"group", `GRPO group rewards: stdin {"responses", "golds", "scorer": em|f1|searchr1|toolrl|sql} lines -> per-response rewards and parts, GRPO-λ's gated length penalty, advantages`, rewardGroup},
 		{"searchr1", `Search-R1's format-aware EM reward (structure 0.2, final format 0.1, retrieval 0.1) of the whole response: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("searchr1", scoreSearchR1Line)},
 	}
 }
