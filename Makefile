@@ -2,6 +2,9 @@
 GO      ?= go
 PKGS    ?= ./...
 BENCH   ?= .
+# Modules of their own under the checkout: checks whose heavy dependencies
+# the main module does not take on (make test runs their tests too).
+MODULES ?= interop
 COUNT   ?= 1
 
 .PHONY: all build demo test race short cover bench fuzz lint fmt nocgo clean viewer viewer-test
@@ -18,6 +21,7 @@ demo:
 # (the race detector needs cgo and a C compiler; `make short` does without).
 test: lint
 	$(GO) test -race -count=1 $(PKGS)
+	@for m in $(MODULES); do echo "go test ./... (module $$m)"; (cd $$m && $(GO) vet ./... && $(GO) test -count=1 ./...) || exit 1; done
 
 race: test
 

@@ -232,3 +232,33 @@ func (sp *Space) validate(what string) error {
 	}
 	return nil
 }
+
+// UnmarshalJSON reads a tool in MCP's shape {"name", "description",
+// "inputSchema"} or in OpenAI's function-tool shape {"type": "function",
+// "function": {"name", "description", "parameters"}}, as task files may
+// carry either.
+func (t *Tool) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description"`
+		InputSchema json.RawMessage `json:"inputSchema"`
+		Type        string          `json:"type"`
+		Function    *struct {
+			Name        string          `json:"name"`
+			Description string          `json:"description"`
+			Parameters  json.RawMessage `json:"parameters"`
+		} `json:"function"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if w.Function != nil {
+		if w.Type != "" && w.Type != "function" {
+			return fmt.Errorf("tool of type %q: want \"function\"", w.Type)
+		}
+		*t = Tool{Name: w.Function.Name, Description: w.Function.Description, InputSchema: w.Function.Parameters}
+		return nil
+	}
+	*t = Tool{Name: w.Name, Description: w.Description, InputSchema: w.InputSchema}
+	return nil
+}

@@ -1,8 +1,11 @@
 package dojo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 )
 
 // Task is a generated, verifiable task: what a model is shown (Prompt and
@@ -55,4 +58,82 @@ type TaskGenerator interface {
 // without running an episode (a reward function for RL trainers).
 type TaskVerifier interface {
 	VerifyTask(ctx context.Context, t Task, r Response) (Score, error)
+}
+
+// UnmarshalJSON reads a task in either of the shapes dojo writes: the
+// protocol's (task/generate: options, tools, verify and meta as JSON
+// values, tools in MCP's shape) and the flat rows of dojo gen's files,
+// where options, tools, verify and meta are JSON text in string columns
+// (so that dataset tools see one stable schema) and tools may be in
+// OpenAI's function-tool shape. A row's other columns (split) are ignored.
+func (t *Task) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID      string          `json:"id"`
+		Env     string          `json:"env"`
+		Options json.RawMessage `json:"options"`
+		Seed    uint64          `json:"seed"`
+		Prompt  []Message       `json:"prompt"`
+		Tools   json.RawMessage `json:"tools"`
+		Verify  json.RawMessage `json:"verify"`
+		Meta    json.RawMessage `json:"meta"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*t = Task{ID: w.ID, Env: w.Env, Seed: w.Seed, Prompt: w.Prompt}
+	var err error
+	if w.Options, err = unquoteColumn("options", w.Options); err != nil {
+		return err
+	}
+	if len(w.Options) > 0 {
+		if err := json.Unmarshal(w.Options, &t.Options); err != nil {
+			return fmt.Errorf(`"options": want a JSON object of env options: %v`, err)
+		}
+	}
+	if w.Tools, err = unquoteColumn("tools", w.Tools); err != nil {
+		return err
+	}
+	if len(w.Tools) > 0 {
+		if err := json.Unmarshal(w.Tools, &t.Tools); err != nil {
+			return fmt.Errorf(`"tools": want an array of tools, in MCP's shape {"name", "description", "inputSchema"} or OpenAI's {"type": "function", "function": {"name", "description", "parameters"}}: %v`, err)
+		}
+	}
+	if w.Verify, err = unquoteColumn("verify", w.Verify); err != nil {
+		return err
+	}
+	t.Verify = w.Verify
+	if w.Meta, err = unquoteColumn("meta", w.Meta); err != nil {
+		return err
+	}
+	if len(w.Meta) > 0 {
+		if err := json.Unmarshal(w.Meta, &t.Meta); err != nil {
+			return fmt.Errorf(`"meta": want a JSON object: %v`, err)
+		}
+	}
+	return nil
+}
+
+// unquoteColumn returns the JSON a member holds: the member itself, or,
+// when it is a string, the JSON text inside it (a flat row's column). A
+// null or empty string is absent.
+func unquoteColumn(name string, raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] != '"' {
+		return raw, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("%q: %v", name, err)
+	}
+	s = strings.TrimSpace(s)
+	if s == "" || s == "null" {
+		return nil, nil
+	}
+	if !json.Valid([]byte(s)) {
+		return nil, fmt.Errorf("%q: a string column holds JSON text, got %.60q", name, s)
+	}
+	return json.RawMessage(s), nil
 }

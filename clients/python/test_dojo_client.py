@@ -387,6 +387,30 @@ class TaskTest(unittest.TestCase):
                 self.assertEqual(c.reward_fn(responses, **cols), [s["reward"] for s in scores])
                 self.assertEqual(c.reward_fn(responses, task=tasks), [s["reward"] for s in scores])
 
+    def test_reward_fn_reads_dojo_gen_rows(self):
+        """The columns of a dojo gen file, as a dataset loader gives them:
+        options as JSON text, the rest as written."""
+        if not self.task_envs:
+            self.skipTest("no task-based env registered in this dojo build")
+        env_id = self.task_envs[0]
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "tasks.jsonl")
+            subprocess.run([BIN, "gen", env_id, "--n", "3", "--seed", "5", "--out", path, "--card=false"],
+                           check=True, stderr=subprocess.DEVNULL)
+            with open(path) as f:
+                rows = [json.loads(line) for line in f]
+        self.assertTrue(all(isinstance(r["options"], str) for r in rows), "options are JSON text")
+        cols = {k: [r[k] for r in rows] for k in rows[0]}
+        responses = ["", "no idea", "x"]
+        tasks = [{"env": r["env"], "seed": r["seed"], "options": json.loads(r["options"])} for r in rows]
+        want = [self.client.verify(t, resp)["reward"] for t, resp in zip(tasks, responses)]
+        self.assertEqual(self.client.reward_fn(responses, **cols), want)
+        self.assertEqual(dojo.row_options('{"a": 1, "b": null}'), {"a": 1})
+        self.assertEqual(dojo.row_options({"a": None}), {})
+        self.assertIsNone(dojo.row_options(None))
+        with self.assertRaises(ValueError):
+            dojo.row_options("[1]")
+
     def test_reward_fn_needs_tasks(self):
         with self.assertRaises(ValueError) as cm:
             self.client.reward_fn(["a"], prompts=["p"])

@@ -80,7 +80,7 @@ func TestGenVerifyWebsim(t *testing.T) {
 			Targets  []string   `json:"targets"`
 			Evidence [][]string `json:"evidence"`
 		}
-		b, _ := json.Marshal(task["verify"])
+		b := []byte(task["verify"].(string)) // a row's verify column is JSON text
 		if err := json.Unmarshal(b, &vb); err != nil || len(vb.Answers) == 0 || len(vb.Targets) != 1 {
 			t.Fatalf("task %v: verify block %s", task["id"], b)
 		}

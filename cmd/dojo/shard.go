@@ -127,6 +127,11 @@ func taskItem(line []byte, tag shard.Tag) (shard.Item, error) {
 			return shard.Item{}, fmt.Errorf("options: %v", err)
 		}
 	}
+	if text, ok := opts.(string); ok { // a row's options column: JSON text
+		if err := json.Unmarshal([]byte(text), &opts); err != nil {
+			return shard.Item{}, fmt.Errorf("options: %v", err)
+		}
+	}
 	canon, _ := json.Marshal(opts) // sorted keys
 	return shard.Item{Key: int(*t.Seed - tag.Seed), Identity: fmt.Sprintf("env %s, options %s", t.Env, canon)}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dojo-rl/dojo"
 )
 
 // TestGenVerifyShop generates shop tasks with dojo gen and scores, with
@@ -24,8 +26,14 @@ func TestGenVerifyShop(t *testing.T) {
 	}
 	var responses []string
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		// A row of dojo gen holds verify and meta as JSON text; dojo.Task
+		// reads both shapes.
+		var row dojo.Task
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatal(err)
+		}
 		var task struct {
-			ID     string `json:"id"`
+			ID     string
 			Verify struct {
 				Goal struct {
 					ASIN, Search string
@@ -36,7 +44,12 @@ func TestGenVerifyShop(t *testing.T) {
 				TargetRank int `json:"target_rank"`
 			}
 		}
-		if err := json.Unmarshal([]byte(line), &task); err != nil {
+		task.ID = row.ID
+		if err := json.Unmarshal(row.Verify, &task.Verify); err != nil {
+			t.Fatal(err)
+		}
+		mb, _ := json.Marshal(row.Meta)
+		if err := json.Unmarshal(mb, &task.Meta); err != nil {
 			t.Fatal(err)
 		}
 		plan := []string{"search[" + task.Verify.Goal.Search + "]"}

@@ -396,9 +396,9 @@ class BaseClient:
             tasks = []
             for i in range(n):
                 t = {"env": kwargs["env"][i], "seed": int(kwargs["seed"][i])}
-                if "options" in kwargs and kwargs["options"][i]:
-                    # Datasets fill options missing from a row with None.
-                    t["options"] = {k: v for k, v in kwargs["options"][i].items() if v is not None}
+                opts = row_options(kwargs["options"][i]) if "options" in kwargs else None
+                if opts:
+                    t["options"] = opts
                 if "id" in kwargs:
                     t["id"] = kwargs["id"][i]
                 tasks.append(t)
@@ -817,6 +817,19 @@ def generate(id, n=1, seed=0, options=None, verify=False):
 def verify(task, response):
     """Client.verify on the default client."""
     return default_client().verify(task, response)
+
+
+def row_options(value):
+    """The env options of a data set row: dojo gen writes them as JSON text
+    (a string column, so that every row has one schema); older files and
+    datasets hold an object, whose missing keys datasets fill with None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, dict):
+        raise ValueError("options %r: want a JSON object of env options" % (value,))
+    return {k: v for k, v in value.items() if v is not None}
 
 
 def reward_fn(completions, **kwargs):

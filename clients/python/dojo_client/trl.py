@@ -37,7 +37,7 @@ import threading
 import weakref
 from typing import Any
 
-from . import BaseClient, DojoError, Env, _response, connect, default_client
+from . import BaseClient, DojoError, Env, _response, connect, default_client, row_options
 
 __all__ = ["environment_factory", "reward_func", "get_reward", "DojoToolEnv"]
 
@@ -204,9 +204,7 @@ class DojoToolEnv:
                              "task's seed, as dojo gen writes it, so that the rollouts of one prompt play the same "
                              "task" % ", ".join(sorted(row)))
         options = dict(type(self)._options or {})
-        if isinstance(row.get("options"), dict):
-            # Datasets fill options missing from a row with None.
-            options.update({k: v for k, v in row["options"].items() if v is not None})
+        options.update(row_options(row.get("options")) or {})
         self._clear()
         self._env = Env(env_id, options or None, client=c, obs="dict")
         self._finalizer = weakref.finalize(self, type(self)._orphans.append, self._env.handle)
