@@ -87,6 +87,9 @@ func cmdRender(ctx context.Context, a *app, args []string) error {
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	pattern := strings.Contains(*out, "%")
+	if err := checkRenderFlags(fs, ext == ".gif", pattern); err != nil {
+		return err
+	}
 	if ext != ".gif" && ext != ".png" {
 		return usagef("--out %s: want a .gif or .png file", *out)
 	}
