@@ -50,6 +50,19 @@
 // and that episode runs again. A record of another run (another env,
 // options, agent name or seed base) is an error, so runs never mix.
 //
+// The file is locked (flock) while the run writes it: a second run on it
+// is refused with an error naming the file and, where the system says,
+// the pid of the run holding it. A file whose episodes repeat (two runs
+// wrote it at once) is an error, or with Config.Dedupe is first rewritten
+// whole keeping the first line of each episode in file order. An output
+// that is not a regular file (a named pipe, /dev/stdout) is written
+// without being read back: nothing is resumed, locked or synced, and once
+// ctx is canceled a write blocked on it gives up after two seconds.
+//
+// Records are bounded: an action above Config.MaxActionBytes fails its
+// episode, and each text a record stores is clipped to
+// Config.MaxRecordText with a marker giving its length (see Config).
+//
 // # Failures
 //
 // An error or panic in the agent or the env fails that episode, which is
