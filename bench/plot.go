@@ -3,8 +3,8 @@ package bench
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/atomicfile"
 )
 
 // Plots are drawn at 96 dots per inch; sizes are in pixels.
@@ -61,15 +62,11 @@ func gridSize(n, cols, tileW, tileH int) (w, h int) {
 func writePlots(dir string, reps []*Report) ([]string, error) {
 	var names []string
 	save := func(name string, c *vgimg.Canvas) error {
-		f, err := os.Create(filepath.Join(dir, name))
+		err := atomicfile.Write(filepath.Join(dir, name), func(w io.Writer) error {
+			_, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(w)
+			return err
+		})
 		if err != nil {
-			return dojo.Errorf(dojo.CodeInternal, "plot: %w", err)
-		}
-		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(f); err != nil {
-			f.Close()
-			return dojo.Errorf(dojo.CodeInternal, "plot %s: %w", name, err)
-		}
-		if err := f.Close(); err != nil {
 			return dojo.Errorf(dojo.CodeInternal, "plot %s: %w", name, err)
 		}
 		names = append(names, name)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/atomicfile"
 	"github.com/dojo-rl/dojo/internal/shard"
 	"github.com/dojo-rl/dojo/runner"
 )
@@ -329,16 +330,12 @@ func (rf *runFile) write(dir string) error {
 	return writeFileAtomic(filepath.Join(dir, runFileName), append(b, '\n'))
 }
 
-// writeFileAtomic writes a file through a temporary file and a rename, so
-// that a reader never sees it half-written.
+// writeFileAtomic writes a file whole (see atomicfile.Write), so that a
+// reader never sees it half-written and a pipe or device is written in
+// place rather than replaced.
 func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return dojo.Errorf(dojo.CodeInternal, "writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return dojo.Errorf(dojo.CodeInternal, "writing %s: %w", path, err)
+	if err := atomicfile.WriteFile(path, b); err != nil {
+		return dojo.Errorf(dojo.CodeInternal, "%w", err)
 	}
 	return nil
 }

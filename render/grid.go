@@ -362,9 +362,12 @@ func checkMap(m []string, maxSide int) (w, h int, err error) {
 		return 0, 0, fmt.Errorf("map has %d rows: want 1 to %d", len(m), maxSide)
 	}
 	w = len(m[0])
+	if w == 0 || w > maxSide {
+		return 0, 0, fmt.Errorf("map row 1 has %d characters: want 1 to %d", w, maxSide)
+	}
 	for i, row := range m {
-		if len(row) != w || w == 0 || w > maxSide {
-			return 0, 0, fmt.Errorf("map row %d has %d characters, row 1 has %d: want rows of one length, 1 to %d", i+1, len(row), w, maxSide)
+		if len(row) != w {
+			return 0, 0, fmt.Errorf("map row %d has %d characters, row 1 has %d: want rows of one length", i+1, len(row), w)
 		}
 	}
 	return w, len(m), nil

@@ -320,7 +320,8 @@ func TestBadStates(t *testing.T) {
 		{"", `{"dir":7}`, "step 1: state: dir 7"},
 		{"", `[1]`, "step 1: state: [1] is not a JSON object"},
 		{"", `{"grid":"x"}`, `step 1: state: member "grid"`},
-		{`{"kind":"tiles","map":["SF","F"],"agent":[0,0]}`, "", "map row 2 has 1 characters"},
+		{`{"kind":"tiles","map":["SF","F"],"agent":[0,0]}`, "", "map row 2 has 1 characters, row 1 has 2"},
+		{`{"kind":"tiles","map":["","F"],"agent":[0,0]}`, "", "map row 1 has 0 characters: want 1 to"},
 		{`{"kind":"taxi","map":["+-+","|R|","+-+"],"taxi":[0,0]}`, "", "does not mark the four places"},
 		{`{"kind":"bandit","means":[0.5],"pulls":[],"sums":[0]}`, "", "1 means, 0 pulls and 1 sums"},
 	} {

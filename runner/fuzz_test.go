@@ -32,7 +32,34 @@ func FuzzReadEpisodes(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, results, err := openOut(path, identity{env: "test/Chain-v0", options: canon, agent: "walker", seed: 7})
+		id := identity{env: "test/Chain-v0", options: canon, agent: "walker", seed: 7}
+		defer func() {
+			// With dedupe the file, rewritten or not, holds each episode once.
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, results, _, err := openOut(path, id, true)
+			if err != nil {
+				return
+			}
+			out.close()
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eps, err := ReadEpisodes(bytes.NewReader(b))
+			if err != nil || len(eps) != len(results) {
+				t.Fatalf("after dedupe: %d records (%v), resume found %d", len(eps), err, len(results))
+			}
+			seen := map[int]bool{}
+			for _, ep := range eps {
+				if seen[ep.Episode] {
+					t.Fatalf("after dedupe episode %d repeats: %q", ep.Episode, b)
+				}
+				seen[ep.Episode] = true
+			}
+		}()
+		out, results, _, err := openOut(path, id, false)
 		if err != nil {
 			return
 		}

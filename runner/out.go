@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/atomicfile"
 	"github.com/dojo-rl/dojo/internal/shard"
 )
 
@@ -27,6 +29,7 @@ type outFile struct {
 	path     string
 	lastSync time.Time
 	dirty    bool
+	stream   bool // not a regular file: never synced
 }
 
 // identity is what every record of one run shares.
@@ -102,12 +105,26 @@ func canonicalJSON(b []byte) ([]byte, error) {
 // another run, a repeated episode or a line that is not a record is an
 // error; a partial last line (a process killed while writing it) is cut
 // off.
-func openOut(path string, id identity) (*outFile, []result, error) {
-	_, statErr := os.Stat(path)
+//
+// A regular file is locked (flock) for as long as the run writes it, and
+// a file locked by another run is refused. With dedupe, a file whose
+// episodes repeat is rewritten first (see dedupeOut) and deduped is the
+// number of lines dropped. An output that exists and is not a regular file
+// (a pipe, a device such as /dev/stdout) is written as is: not read back,
+// not locked, nothing resumed.
+func openOut(path string, id identity, dedupe bool) (out *outFile, results []result, deduped int, err error) {
+	st, statErr := os.Stat(path)
+	if statErr == nil && !st.Mode().IsRegular() {
+		return openStream(path, st)
+	}
 	created := errors.Is(statErr, fs.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, nil, dojo.Errorf(dojo.CodeInvalid, "output file: %w", err).WithField("out")
+		return nil, nil, 0, dojo.Errorf(dojo.CodeInvalid, "output file: %w", err).WithField("out")
+	}
+	if err := lockOut(f, path); err != nil {
+		f.Close()
+		return nil, nil, 0, err
 	}
 	if created {
 		// Make the new file's directory entry durable too.
@@ -116,9 +133,11 @@ func openOut(path string, id identity) (*outFile, []result, error) {
 			d.Close()
 		}
 	}
-	var results []result
 	firstLine := map[int]int{}
-	complete, err := scanLines(f, func(n int, line []byte) error {
+	var keep []span // with dedupe: the lines to keep, once a repeat is seen
+	var last span   // the lines kept since the last repeat
+	dups := 0
+	complete, err := scanLinesAt(f, func(n int, off, end int64, line []byte) error {
 		var h header
 		if err := json.Unmarshal(line, &h); err != nil || h.Episode == nil || h.Seed == nil {
 			why := "missing episode or seed"
@@ -151,9 +170,25 @@ func openOut(path string, id identity) (*outFile, []result, error) {
 			return mismatch(fmt.Sprintf("its options %s differ from this run's %s", opts, id.options))
 		}
 		if prev, dup := firstLine[i]; dup {
-			return dojo.Errorf(dojo.CodeInvalid, "%s line %d repeats episode %d of line %d: the file was written by two runs at once; keep one of the lines", path, n, i, prev).WithField("out")
+			if !dedupe {
+				return dojo.Errorf(dojo.CodeInvalid, "%s line %d repeats episode %d of line %d: the file was written by two runs at once; rerun with --dedupe to keep the first line of each episode", path, n, i, prev).WithField("out")
+			}
+			dups++
+			if last.end > last.off {
+				keep = append(keep, last)
+			}
+			last = span{off: end, end: end}
+			return nil
 		}
 		firstLine[i] = n
+		if last.end == off {
+			last.end = end
+		} else {
+			if last.end > last.off {
+				keep = append(keep, last)
+			}
+			last = span{off: off, end: end}
+		}
 		results = append(results, resultOf(&Episode{Episode: i, Return: h.Return, Success: h.Success, Length: h.Length, Error: h.Error, ErrorCode: h.ErrorCode}))
 		return nil
 	})
@@ -162,26 +197,74 @@ func openOut(path string, id identity) (*outFile, []result, error) {
 		if _, ok := err.(*dojo.Error); !ok {
 			err = dojo.Errorf(dojo.CodeInvalid, "reading %s: %w", path, err).WithField("out")
 		}
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	st, err := f.Stat()
+	if dups > 0 {
+		if last.end > last.off {
+			keep = append(keep, last)
+		}
+		err := dedupeOut(f, path, keep)
+		f.Close() // releases the lock on the old file; the reopened one is locked again
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		out, results, _, err := openOut(path, id, false)
+		return out, results, dups, err
+	}
+	st, err = f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, dojo.Errorf(dojo.CodeInternal, "output file: %w", err)
+		return nil, nil, 0, dojo.Errorf(dojo.CodeInternal, "output file: %w", err)
 	}
 	if st.Size() > complete {
 		// The last line was cut short by a kill: drop it; its episode runs
 		// again and gives the same record.
 		if err := f.Truncate(complete); err != nil {
 			f.Close()
-			return nil, nil, dojo.Errorf(dojo.CodeInternal, "cutting the partial last line of %s: %w", path, err)
+			return nil, nil, 0, dojo.Errorf(dojo.CodeInternal, "cutting the partial last line of %s: %w", path, err)
 		}
 		if err := f.Sync(); err != nil {
 			f.Close()
-			return nil, nil, dojo.Errorf(dojo.CodeInternal, "output file: %w", err)
+			return nil, nil, 0, dojo.Errorf(dojo.CodeInternal, "output file: %w", err)
 		}
 	}
-	return &outFile{f: f, path: path, lastSync: time.Now()}, results, nil
+	return &outFile{f: f, path: path, lastSync: time.Now()}, results, 0, nil
+}
+
+// openStream opens an output that is not a regular file for writing only.
+func openStream(path string, st fs.FileInfo) (*outFile, []result, int, error) {
+	if st.IsDir() {
+		return nil, nil, 0, dojo.Errorf(dojo.CodeInvalid, "output file %s is a directory", path).WithField("out")
+	}
+	if st.Mode()&fs.ModeSocket != 0 {
+		return nil, nil, 0, dojo.Errorf(dojo.CodeInvalid, "output file %s is a socket: want a file, a named pipe or a device", path).WithField("out")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, nil, 0, dojo.Errorf(dojo.CodeInvalid, "output file: %w", err).WithField("out")
+	}
+	return &outFile{f: f, path: path, stream: true}, nil, 0, nil
+}
+
+// span is a range of bytes of a file.
+type span struct{ off, end int64 }
+
+// dedupeOut rewrites the output file whole (atomicfile.Write: a temporary
+// file renamed into place) with only the lines of keep, copied from f
+// while it is locked.
+func dedupeOut(f *os.File, path string, keep []span) error {
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		for _, s := range keep {
+			if _, err := io.Copy(w, io.NewSectionReader(f, s.off, s.end-s.off)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return dojo.Errorf(dojo.CodeInternal, "removing the repeated episodes of %s: %w", path, err).WithField("out")
+	}
+	return nil
 }
 
 // write appends one record line with a single write, so that a killed
@@ -199,7 +282,7 @@ func (o *outFile) write(line []byte) error {
 }
 
 func (o *outFile) sync() error {
-	if !o.dirty {
+	if !o.dirty || o.stream {
 		return nil
 	}
 	o.lastSync = time.Now()

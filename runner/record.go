@@ -196,6 +196,12 @@ func ScanEpisodes(r io.Reader, fn func(line int, ep *Episode) error) error {
 // newline) and its 1-based number. It returns the number of bytes of
 // complete lines, so the caller can cut off a partial last line.
 func scanLines(r io.Reader, fn func(n int, line []byte) error) (complete int64, err error) {
+	return scanLinesAt(r, func(n int, _, _ int64, line []byte) error { return fn(n, line) })
+}
+
+// scanLinesAt is scanLines, also passing where each line is in r: from
+// off to end, its newline included.
+func scanLinesAt(r io.Reader, fn func(n int, off, end int64, line []byte) error) (complete int64, err error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
@@ -205,12 +211,13 @@ func scanLines(r io.Reader, fn func(n int, line []byte) error) (complete int64, 
 		if err != nil {
 			return complete, err
 		}
+		off := complete
 		complete += int64(len(line))
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
-		if err := fn(n, line); err != nil {
+		if err := fn(n, off, complete, line); err != nil {
 			return complete, err
 		}
 	}

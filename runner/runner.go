@@ -50,6 +50,19 @@
 // and that episode runs again. A record of another run (another env,
 // options, agent name or seed base) is an error, so runs never mix.
 //
+// The file is locked (flock) while the run writes it: a second run on it
+// is refused with an error naming the file and, where the system says,
+// the pid of the run holding it. A file whose episodes repeat (two runs
+// wrote it at once) is an error, or with Config.Dedupe is first rewritten
+// whole keeping the first line of each episode in file order. An output
+// that is not a regular file (a named pipe, /dev/stdout) is written
+// without being read back: nothing is resumed, locked or synced, and once
+// ctx is canceled a write blocked on it gives up after two seconds.
+//
+// Records are bounded: an action above Config.MaxActionBytes fails its
+// episode, and each text a record stores is clipped to
+// Config.MaxRecordText with a marker giving its length (see Config).
+//
 // # Shards
 //
 // With Config.Shard set, Run plays only the episodes of that shard of the
@@ -138,8 +151,15 @@ type Config struct {
 	InFlight int
 
 	// Out is the JSONL file the episodes are appended to; "" writes none.
-	// An existing file is resumed.
+	// An existing file is resumed; it is locked while the run writes it,
+	// and a file locked by another run is refused. An output that is not
+	// a regular file (a pipe, /dev/stdout) is written without resume.
 	Out string
+	// Dedupe lets a run resume a file whose episodes repeat (two runs
+	// wrote it at once): the file is first rewritten with the first line
+	// of each episode only (Summary.Deduped counts the lines dropped).
+	// Without it such a file is an error.
+	Dedupe bool
 	// NoSteps leaves the reset observation and the steps out of the
 	// records, for large benchmarks where only outcomes matter. The
 	// records keep their reward part totals and series.
@@ -160,6 +180,22 @@ type Config struct {
 	Retries    int
 	RetryDelay time.Duration
 
+	// MaxActionBytes bounds an action's size: its text and its tool
+	// calls' ids, names and arguments. A larger action fails its episode
+	// with code invalid, naming the size and the bound. 0 means
+	// DefaultMaxActionBytes (1 MiB); negative, no bound.
+	MaxActionBytes int
+	// MaxRecordText bounds each text a record stores: an observation's
+	// text, messages and value, an info's error and extra values, an
+	// action's text and its tool calls' arguments. A longer text is
+	// cut at a character boundary and followed by ClipMarker, which gives
+	// its length in bytes; a longer JSON value (arguments, a composite
+	// value) becomes {"clipped": {"bytes": N, "text": T}} with T its
+	// clipped text. The env and the agent saw everything whole. 0 means
+	// DefaultMaxRecordText (64 KiB); negative, no bound. It is not part of
+	// a run's identity.
+	MaxRecordText int
+
 	// Progress, when set, shows the run's progress (see Progress); one
 	// Progress may follow several runs in turn.
 	Progress *Progress
@@ -177,6 +213,10 @@ type Config struct {
 }
 
 const maxRetryDelay = 30 * time.Second
+
+// streamGrace is how long, once the run is canceled, a write to an output
+// that is a pipe may wait for its reader.
+const streamGrace = 2 * time.Second
 
 // InFlighter is implemented by agent makers whose agents spend their
 // episodes waiting rather than computing (on an LLM server, a remote
@@ -201,10 +241,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	var out *outFile
 	var results []result
+	deduped := 0
 	if cfg.Out != "" {
-		out, results, err = openOut(cfg.Out, r.id)
+		out, results, deduped, err = openOut(cfg.Out, r.id, cfg.Dedupe)
 		if err != nil {
 			return nil, err
+		}
+		if out.stream {
+			// A reader that stopped reading must not hold the run past
+			// its cancellation: writes to a pipe then time out.
+			defer context.AfterFunc(ctx, func() { out.f.SetWriteDeadline(time.Now().Add(streamGrace)) })()
 		}
 	}
 	resumed := len(results)
@@ -235,6 +281,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			}
 		}
 		sum := summarize(cfg.Env, r.options, cfg.AgentName, want, resumed, results, time.Since(start))
+		sum.Deduped = deduped
 		if prog != nil {
 			prog.end(sum)
 		}
@@ -356,6 +403,9 @@ type run struct {
 	id       identity
 	ctx      context.Context
 	maxSteps int // from the registered spec; each worker's env may say more
+	// maxAction and maxText are Config.MaxActionBytes and
+	// Config.MaxRecordText resolved (0: no bound).
+	maxAction, maxText int
 	// cpu holds a token for each episode computing, when more episodes
 	// are in flight than there are workers; nil otherwise.
 	cpu chan struct{}
@@ -399,10 +449,12 @@ func prepare(cfg *Config) (*run, error) {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: options do not marshal to JSON: %v", cfg.Env, err).WithField("options")
 	}
 	return &run{
-		cfg:      cfg,
-		options:  opts,
-		id:       identity{env: cfg.Env, options: canon, agent: cfg.AgentName, seed: cfg.Seed, shard: shardTag(cfg)},
-		maxSteps: spec.MaxSteps,
+		cfg:       cfg,
+		options:   opts,
+		id:        identity{env: cfg.Env, options: canon, agent: cfg.AgentName, seed: cfg.Seed, shard: shardTag(cfg)},
+		maxSteps:  spec.MaxSteps,
+		maxAction: limit(cfg.MaxActionBytes, DefaultMaxActionBytes),
+		maxText:   limit(cfg.MaxRecordText, DefaultMaxRecordText),
 	}, nil
 }
 
@@ -599,6 +651,8 @@ func (e *episode) run() (err error) {
 	stater, _ := env.(dojo.Stater)
 	if !r.cfg.NoSteps {
 		ep.Reset = &ResetRecord{Obs: snapshotObs(obs), Info: snapshotInfo(info)}
+		clipObs(&ep.Reset.Obs, r.maxText)
+		clipInfo(&ep.Reset.Info, r.maxText)
 		if stater != nil {
 			e.phase = phaseState
 			states = &stateRecorder{}
@@ -639,6 +693,9 @@ func (e *episode) run() (err error) {
 		if err != nil {
 			return err
 		}
+		if err := checkAction(a, r.maxAction); err != nil {
+			return err
+		}
 		if err := w.compute(ctx); err != nil {
 			return err
 		}
@@ -666,6 +723,9 @@ func (e *episode) run() (err error) {
 				Step: ep.Length, Action: snapshotAction(a), Obs: c.Obs, Reward: c.Reward,
 				Terminated: c.Terminated, Truncated: c.Truncated, Info: c.Info,
 			}
+			clipAction(&rec.Action, r.maxText)
+			clipObs(&rec.Obs, r.maxText)
+			clipInfo(&rec.Info, r.maxText)
 			if states != nil {
 				e.phase = phaseState
 				if rec.State, err = states.step(stater); err != nil {

@@ -33,6 +33,9 @@ type Summary struct {
 	Requested int `json:"requested"`
 	Episodes  int `json:"episodes"`
 	Resumed   int `json:"resumed"`
+	// Deduped is the number of repeated episode lines Config.Dedupe
+	// removed from the output file before resuming it.
+	Deduped int `json:"deduped,omitempty"`
 	// Completed episodes ended without error; Errors failed, counted by
 	// code in ErrorCodes.
 	Completed  int               `json:"completed"`

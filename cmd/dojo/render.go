@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dojo-rl/dojo/internal/atomicfile"
 	"github.com/dojo-rl/dojo/render"
 	"github.com/dojo-rl/dojo/runner"
 )
@@ -86,6 +87,9 @@ func cmdRender(ctx context.Context, a *app, args []string) error {
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	pattern := strings.Contains(*out, "%")
+	if err := checkRenderFlags(fs, ext == ".gif", pattern); err != nil {
+		return err
+	}
 	if ext != ".gif" && ext != ".png" {
 		return usagef("--out %s: want a .gif or .png file", *out)
 	}
@@ -122,7 +126,7 @@ func cmdRender(ctx context.Context, a *app, args []string) error {
 		if err := render.WriteGIF(&buf, r, render.GIFOptions{From: lo, To: hi, FPS: *fps}); err != nil {
 			return usagef("%v", err)
 		}
-		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		if err := atomicfile.WriteFile(*out, buf.Bytes()); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "wrote %s: %d frames of %dx%d, episode %d of %s (%s, seed %d)\n", *out, hi-lo+1, size.X, size.Y, rec.ep.Episode, path, rec.ep.Env, rec.ep.Seed)
@@ -155,5 +159,5 @@ func writePNG(name string, r *render.Replay, k int) error {
 	if err := render.WritePNG(&buf, r.Frame(k)); err != nil {
 		return err
 	}
-	return os.WriteFile(name, buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(name, buf.Bytes())
 }

@@ -86,6 +86,13 @@ func TestRenderCommand(t *testing.T) {
 		{[]string{"render", run, "--out", "x.png", "--step", "99"}, "has frames 0 (the reset) to"},
 		{[]string{"render", run, "--out", "x.gif", "--fps", "100"}, "at most 50"},
 		{[]string{"render", run, "--out", "f-%s.png"}, "one integer verb"},
+		{[]string{"render", run, "--out", "x.gif", "--fps", "0"}, "--fps 0: want frames per second above 0"},
+		{[]string{"render", run, "--out", "x.gif", "--fps", "-2"}, "--fps -2: want frames per second above 0"},
+		{[]string{"render", run, "--out", "x.png", "--fps", "5"}, "--fps is for a .gif"},
+		{[]string{"render", run, "--out", "x.gif", "--episode", "-1"}, "--episode -1: want an episode index, 0 or more"},
+		{[]string{"render", run, "--out", "x.gif", "--step", "-1"}, "--step -1: --step picks the frame of a single .png"},
+		{[]string{"render", run, "--out", "f-%03d.png", "--step", "2"}, "--step 2: --step picks the frame of a single .png"},
+		{[]string{"render", run, "--out", "x.png", "--from", "1"}, "--from 1: --from and --to are for a .gif"},
 	} {
 		r := dojoCmd(t, dir, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {

@@ -31,6 +31,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	watch := fs.Bool("watch", false, "show the episodes in the viewer as they finish (viewer build: go build -tags ebiten)")
 	allowErrors := fs.Bool("allow-errors", false, allowErrorsUsage)
 	shardFlag := addShardFlag(fs)
+	rf := addRecordFlags(fs)
 	var opts optFlags
 	fs.Var(&opts, "opt", "env option `key=value` (repeatable; dojo describe ID lists them)")
 	pos, err := parse(fs, args)
@@ -79,16 +80,21 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		NoSteps:        *noSteps,
 		Shard:          sh,
 	}
+	if err := rf.apply(&cfg); err != nil {
+		return err
+	}
 	prog, err := newProgress(a, *asJSON, maker)
 	if err != nil {
 		return err
 	}
 	defer prog.Close()
+	defer exitIfStuck(ctx, a, "run")()
 	cfg.Progress = prog
 	dataNotes(ctx, a, "run", dataEntry{id, o})
 	start := time.Now()
 	report := func(sum *runner.Summary, err error) error {
 		prog.Close()
+		dedupeNote(a, sum, *out)
 		return reportRun(a, sum, err, *asJSON, start, *allowErrors)
 	}
 	if *watch {

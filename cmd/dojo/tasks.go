@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/internal/atomicfile"
 	"github.com/dojo-rl/dojo/internal/shard"
 	"github.com/dojo-rl/dojo/protocol"
 	"github.com/dojo-rl/dojo/taskdata"
@@ -335,27 +336,12 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-// writeOut runs write on stdout, or on a file written whole: to a
-// temporary file beside it, renamed into place once complete.
+// writeOut runs write on stdout, or on the file path written whole by
+// atomicfile.Write: a regular file through a temporary file renamed into
+// place, a pipe or a device in place.
 func writeOut(a *app, path string, write func(w io.Writer) error) error {
 	if path == "" {
 		return write(a.stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return usagef("--out: %v", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, write)
 }
