@@ -40,6 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.URL, "url", "ws://127.0.0.1:8000", "the server's base URL (ws://HOST:PORT, with /t/TOKEN to send the token in the path)")
 	fs.StringVar(&cfg.Token, "token", os.Getenv("DOJO_TOKEN"), "the server's token, sent as Authorization: Bearer (default $DOJO_TOKEN)")
 	fs.StringVar(&cfg.Protocol, "protocol", "openenv", "wire protocol: openenv (/envs/ID/ws) or rpc (dojo's JSON-RPC at /rpc)")
+	fs.StringVar(&cfg.Engine, "engine", "", "how connected sessions are served: loop (one goroutine over epoll; the default on Linux, the cheapest for the machine the server shares) or goroutines (one per session)")
 	fs.StringVar(&cfg.Env, "env", "gridworld/FrozenLake-v1", "env id")
 	fs.IntVar(&cfg.Actions, "actions", 4, "discrete actions to draw from")
 	fs.IntVar(&cfg.Sessions, "sessions", 1000, "concurrent sessions")
@@ -96,8 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
 	} else {
-		fmt.Fprintf(stdout, "%s on %s: %d sessions (%d connected), a step each per %v, %.1f s\n",
-			res.Protocol, res.Env, res.Sessions, res.Connected, res.Period, res.Elapsed.Seconds())
+		fmt.Fprintf(stdout, "%s on %s: %d sessions (%d connected), a step each per %v, %.1f s (%s engine)\n",
+			res.Protocol, res.Env, res.Sessions, res.Connected, res.Period, res.Elapsed.Seconds(), res.Engine)
 		fmt.Fprintf(stdout, "%-9s %9s %9s %9s %9s %9s %9s\n", "", "count", "p50", "p90", "p99", "p99.9", "max")
 		for _, r := range []struct {
 			name string

@@ -65,6 +65,11 @@ type Config struct {
 	Duration time.Duration
 	// Timeout bounds each request (default 10s).
 	Timeout time.Duration
+	// Engine serves the sessions once connected: "loop" (the default
+	// on Linux with ws:// URLs) hands their sockets to one goroutine over
+	// epoll, which costs the machine the least; "goroutines" runs a
+	// goroutine per session with blocking reads, as any client would.
+	Engine string
 	// Progress, when set, is called about once a second with the steps so
 	// far and the sessions connected.
 	Progress func(steps int64, connected int64)
@@ -84,6 +89,7 @@ type Latencies struct {
 type Result struct {
 	Protocol  string        `json:"protocol"`
 	Env       string        `json:"env"`
+	Engine    string        `json:"engine"`
 	Sessions  int           `json:"sessions"`
 	Connected int           `json:"connected"` // sessions whose WebSocket opened
 	Period    time.Duration `json:"period_ns"`
@@ -143,6 +149,20 @@ func (c *Config) defaults() error {
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
 	}
+	switch c.Engine {
+	case "":
+		c.Engine = "goroutines"
+		if haveLoop {
+			c.Engine = "loop"
+		}
+	case "goroutines":
+	case "loop":
+		if !haveLoop {
+			return errors.New("loadgen: the loop engine needs Linux's epoll: use goroutines")
+		}
+	default:
+		return fmt.Errorf("loadgen: engine %q: want loop or goroutines", c.Engine)
+	}
 	return nil
 }
 
@@ -160,6 +180,33 @@ func (c *Config) endpoint() string {
 	return u + "/envs/" + c.Env + "/ws"
 }
 
+// recorder collects what a run measures.
+type recorder struct {
+	mu        sync.Mutex
+	steps     []time.Duration
+	resets    []time.Duration
+	connects  []time.Duration
+	firsts    []time.Duration
+	errs      map[string]int
+	errCount  int
+	connected atomic.Int64
+	stepCount atomic.Int64
+	late      atomic.Int64
+}
+
+func (r *recorder) fail(what string, err error) {
+	msg := what + ": " + err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errCount++
+	if _, ok := r.errs[msg]; ok || len(r.errs) < 10 {
+		r.errs[msg]++
+	}
+}
+
 // Run runs the load and returns what it measured. It returns an error only
 // for a bad Config; failed requests are counted in Result.Errors.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -171,31 +218,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := time.Now()
 	measureFrom := start.Add(cfg.Ramp + cfg.Settle)
 	end := measureFrom.Add(cfg.Duration)
-
-	var (
-		mu        sync.Mutex
-		steps     []time.Duration
-		resets    []time.Duration
-		connects  []time.Duration
-		firsts    []time.Duration
-		errs      = map[string]int{}
-		errCount  int
-		connected atomic.Int64
-		stepCount atomic.Int64
-		late      atomic.Int64
-	)
-	fail := func(what string, err error) {
-		msg := what + ": " + err.Error()
-		if len(msg) > 200 {
-			msg = msg[:200]
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		errCount++
-		if _, ok := errs[msg]; ok || len(errs) < 10 {
-			errs[msg]++
-		}
-	}
+	rec := &recorder{errs: map[string]int{}}
 
 	var progressDone chan struct{}
 	if cfg.Progress != nil {
@@ -209,12 +232,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					cfg.Progress(stepCount.Load(), connected.Load())
+					cfg.Progress(rec.stepCount.Load(), rec.connected.Load())
 				}
 			}
 		}()
 	}
 
+	var lp *loop
+	if cfg.Engine == "loop" {
+		var err error
+		if lp, err = newLoop(&cfg, rec); err != nil {
+			return nil, fmt.Errorf("loadgen: the event loop: %v", err)
+		}
+	}
 	header := http.Header{}
 	if cfg.Token != "" {
 		header.Set("Authorization", "Bearer "+cfg.Token)
@@ -232,60 +262,40 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			t0 := time.Now()
 			conn, err := dialWS(url, header, cfg.Timeout)
 			if err != nil {
-				fail("connect", err)
+				rec.fail("connect", err)
 				return
 			}
 			d := time.Since(t0)
-			connected.Add(1)
+			rec.connected.Add(1)
 			s.conn = conn
 			// The first reset makes the session's env: part of setting up,
 			// like the handshake, so it happens during the ramp and is
 			// measured apart from the steady state's resets.
 			t1 := time.Now()
 			if err := s.reset(ctx); err != nil {
-				fail("first reset", err)
+				rec.fail("first reset", err)
+				conn.c.Close()
 				return
 			}
 			first := time.Since(t1)
-			var myResets, mySteps []time.Duration
-			// Tick at a phase of its own, from the end of the ramp on.
-			next := measureFrom.Add(time.Duration(int64(cfg.Period) * int64(i) / int64(cfg.Sessions)))
-			for {
-				// Before the measured window the session holds its
-				// connection idle, as a trainer between rollouts does.
-				if !sleepUntil(ctx, next) || time.Now().After(end) {
-					break
+			rec.mu.Lock()
+			rec.connects = append(rec.connects, d)
+			rec.firsts = append(rec.firsts, first)
+			rec.mu.Unlock()
+			if lp != nil {
+				if err := lp.add(s); err != nil {
+					rec.fail("event loop", err)
+					conn.c.Close()
 				}
-				if time.Since(next) > cfg.Period {
-					late.Add(1)
-				}
-				next = next.Add(cfg.Period)
-				if s.done {
-					t := time.Now()
-					if err := s.reset(ctx); err != nil {
-						fail("reset", err)
-						break
-					}
-					myResets = append(myResets, time.Since(t))
-				}
-				t := time.Now()
-				if err := s.step(ctx); err != nil {
-					fail("step", err)
-					break
-				}
-				mySteps = append(mySteps, time.Since(t))
-				stepCount.Add(1)
+				return
 			}
-			conn.close()
-			mu.Lock()
-			connects = append(connects, d)
-			firsts = append(firsts, first)
-			steps = append(steps, mySteps...)
-			resets = append(resets, myResets...)
-			mu.Unlock()
+			s.tickLoop(ctx, rec, measureFrom, end)
 		})
 	}
 	wg.Wait()
+	if lp != nil {
+		lp.run(measureFrom, end)
+	}
 	cancel()
 	if progressDone != nil {
 		<-progressDone
@@ -294,22 +304,64 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res := &Result{
 		Protocol:   cfg.Protocol,
 		Env:        cfg.Env,
+		Engine:     cfg.Engine,
 		Sessions:   cfg.Sessions,
-		Connected:  int(connected.Load()),
+		Connected:  int(rec.connected.Load()),
 		Period:     cfg.Period,
 		Elapsed:    elapsed,
-		Steps:      summarize(steps),
-		Resets:     summarize(resets),
-		Connect:    summarize(connects),
-		FirstReset: summarize(firsts),
-		Late:       late.Load(),
-		ErrorCount: errCount,
+		Steps:      summarize(rec.steps),
+		Resets:     summarize(rec.resets),
+		Connect:    summarize(rec.connects),
+		FirstReset: summarize(rec.firsts),
+		Late:       rec.late.Load(),
+		ErrorCount: rec.errCount,
 	}
-	if len(errs) > 0 {
-		res.Errors = errs
+	if len(rec.errs) > 0 {
+		res.Errors = rec.errs
 	}
-	res.StepsPerSecond = float64(len(steps)) / cfg.Duration.Seconds()
+	res.StepsPerSecond = float64(len(rec.steps)) / cfg.Duration.Seconds()
 	return res, nil
+}
+
+// tickLoop is the goroutine engine's session: it sleeps to each of its
+// ticks and takes a step (resetting first when the episode ended) over
+// its blocking connection.
+func (s *session) tickLoop(ctx context.Context, rec *recorder, measureFrom, end time.Time) {
+	cfg := s.cfg
+	var myResets, mySteps []time.Duration
+	// Tick at a phase of its own, from the end of the ramp on.
+	next := measureFrom.Add(time.Duration(int64(cfg.Period) * int64(s.index) / int64(cfg.Sessions)))
+	for {
+		// Before the measured window the session holds its connection
+		// idle, as a trainer between rollouts does.
+		if !sleepUntil(ctx, next) || time.Now().After(end) {
+			break
+		}
+		if time.Since(next) > cfg.Period {
+			rec.late.Add(1)
+		}
+		next = next.Add(cfg.Period)
+		if s.done {
+			t := time.Now()
+			if err := s.reset(ctx); err != nil {
+				rec.fail("reset", err)
+				break
+			}
+			myResets = append(myResets, time.Since(t))
+		}
+		t := time.Now()
+		if err := s.step(ctx); err != nil {
+			rec.fail("step", err)
+			break
+		}
+		mySteps = append(mySteps, time.Since(t))
+		rec.stepCount.Add(1)
+	}
+	s.conn.close()
+	rec.mu.Lock()
+	rec.steps = append(rec.steps, mySteps...)
+	rec.resets = append(rec.resets, myResets...)
+	rec.mu.Unlock()
 }
 
 func sleepUntil(ctx context.Context, t time.Time) bool {
@@ -359,79 +411,128 @@ func (s *session) roundTrip(ctx context.Context, msg []byte) ([]byte, error) {
 	return s.conn.roundTrip(msg, s.cfg.Timeout)
 }
 
-func (s *session) reset(ctx context.Context) error {
-	s.seed = uint64(s.index)<<20 + uint64(s.id)
-	if s.cfg.Protocol == "rpc" {
-		if s.handle == "" {
-			b, err := s.call(ctx, "env/make", `{"id":`+strconv.Quote(s.cfg.Env)+`}`)
-			if err != nil {
-				return err
-			}
-			var r struct {
-				Env string `json:"env"`
-			}
-			if err := json.Unmarshal(b, &r); err != nil || r.Env == "" {
-				return fmt.Errorf("env/make answered %.200s", b)
-			}
-			s.handle = r.Env
-		}
-		_, err := s.call(ctx, "env/reset", `{"env":`+strconv.Quote(s.handle)+`,"seed":`+strconv.FormatUint(s.seed, 10)+`}`)
-		if err == nil {
-			s.done = false
-		}
-		return err
-	}
-	b, err := s.roundTrip(ctx, []byte(`{"type":"reset","data":{"seed":`+strconv.FormatUint(s.seed, 10)+`}}`))
+// needsMake says whether the session must make its env (rpc, before its
+// first reset) with makeMsg and gotMake.
+func (s *session) needsMake() bool { return s.cfg.Protocol == "rpc" && s.handle == "" }
+
+func (s *session) makeMsg() []byte {
+	return s.rpcMsg("env/make", `{"id":`+strconv.Quote(s.cfg.Env)+`}`)
+}
+
+func (s *session) gotMake(b []byte) error {
+	res, err := s.rpcResult("env/make", b)
 	if err != nil {
 		return err
 	}
-	if _, err := openenvDone(b); err != nil {
-		return err
+	var r struct {
+		Env string `json:"env"`
 	}
-	s.done = false
+	if err := json.Unmarshal(res, &r); err != nil || r.Env == "" {
+		return fmt.Errorf("env/make answered %.200s", res)
+	}
+	s.handle = r.Env
 	return nil
 }
 
-// step takes one step of the running episode (the caller resets first
-// when none runs).
-func (s *session) step(ctx context.Context) error {
+// resetMsg is the request that starts the session's next episode.
+func (s *session) resetMsg() []byte {
+	s.seed = uint64(s.index)<<20 + uint64(s.id)
+	if s.cfg.Protocol == "rpc" {
+		return s.rpcMsg("env/reset", `{"env":`+strconv.Quote(s.handle)+`,"seed":`+strconv.FormatUint(s.seed, 10)+`}`)
+	}
+	s.id++ // the next episode's seed differs, as rpc's request ids make it
+	return []byte(`{"type":"reset","data":{"seed":` + strconv.FormatUint(s.seed, 10) + `}}`)
+}
+
+// gotReset reads the answer to resetMsg.
+func (s *session) gotReset(b []byte) error {
+	var err error
+	if s.cfg.Protocol == "rpc" {
+		_, err = s.rpcResult("env/reset", b)
+	} else {
+		_, err = openenvDone(b)
+	}
+	if err == nil {
+		s.done = false
+	}
+	return err
+}
+
+// stepMsg is the request of one step with a random action.
+func (s *session) stepMsg() []byte {
 	a := strconv.Itoa(s.rng.IntN(s.cfg.Actions))
 	if s.cfg.Protocol == "rpc" {
-		b, err := s.call(ctx, "env/step", `{"env":`+strconv.Quote(s.handle)+`,"action":`+a+`}`)
+		return s.rpcMsg("env/step", `{"env":`+strconv.Quote(s.handle)+`,"action":`+a+`}`)
+	}
+	return []byte(`{"type":"step","data":{"action":` + a + `}}`)
+}
+
+// gotStep reads the answer to stepMsg: whether the episode ended.
+func (s *session) gotStep(b []byte) error {
+	if s.cfg.Protocol == "rpc" {
+		res, err := s.rpcResult("env/step", b)
 		if err != nil {
 			return err
 		}
 		var r struct {
 			Terminated, Truncated bool
 		}
-		if err := json.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("env/step answered %.200s", b)
+		if err := json.Unmarshal(res, &r); err != nil {
+			return fmt.Errorf("env/step answered %.200s", res)
 		}
 		s.done = r.Terminated || r.Truncated
 		return nil
 	}
-	b, err := s.roundTrip(ctx, []byte(`{"type":"step","data":{"action":`+a+`}}`))
-	if err != nil {
-		return err
-	}
+	var err error
 	s.done, err = openenvDone(b)
 	return err
 }
 
-// call makes a JSON-RPC call and returns its result.
-func (s *session) call(ctx context.Context, method, params string) (json.RawMessage, error) {
-	s.id++
-	s.buf = append(s.buf[:0], `{"jsonrpc":"2.0","id":`...)
-	s.buf = strconv.AppendInt(s.buf, int64(s.id), 10)
-	s.buf = append(s.buf, `,"method":"`...)
-	s.buf = append(s.buf, method...)
-	s.buf = append(s.buf, `","params":`...)
-	s.buf = append(s.buf, params...)
-	s.buf = append(s.buf, '}')
-	b, err := s.roundTrip(ctx, s.buf)
-	if err != nil {
-		return nil, err
+// reset starts an episode over the blocking connection (making the env
+// first on rpc).
+func (s *session) reset(ctx context.Context) error {
+	if s.needsMake() {
+		b, err := s.roundTrip(ctx, s.makeMsg())
+		if err != nil {
+			return err
+		}
+		if err := s.gotMake(b); err != nil {
+			return err
+		}
 	}
+	b, err := s.roundTrip(ctx, s.resetMsg())
+	if err != nil {
+		return err
+	}
+	return s.gotReset(b)
+}
+
+// step takes one step of the running episode over the blocking
+// connection (the caller resets first when none runs).
+func (s *session) step(ctx context.Context) error {
+	b, err := s.roundTrip(ctx, s.stepMsg())
+	if err != nil {
+		return err
+	}
+	return s.gotStep(b)
+}
+
+// rpcMsg builds a JSON-RPC request with the session's next id.
+func (s *session) rpcMsg(method, params string) []byte {
+	s.id++
+	b := append(s.buf[:0], `{"jsonrpc":"2.0","id":`...)
+	b = strconv.AppendInt(b, int64(s.id), 10)
+	b = append(b, `,"method":"`...)
+	b = append(b, method...)
+	b = append(b, `","params":`...)
+	b = append(b, params...)
+	b = append(b, '}')
+	s.buf = b
+	return b
+}
+
+// rpcResult reads the answer to the request rpcMsg built last.
+func (s *session) rpcResult(method string, b []byte) (json.RawMessage, error) {
 	var r struct {
 		ID     int             `json:"id"`
 		Result json.RawMessage `json:"result"`

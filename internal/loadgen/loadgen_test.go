@@ -2,6 +2,7 @@ package loadgen_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,16 +23,23 @@ func startServer(t *testing.T, token string) string {
 // connected, reset and stepped, and that nothing failed.
 func TestRun(t *testing.T) {
 	url := startServer(t, "sekrit")
-	for _, proto := range []string{"openenv", "rpc"} {
-		t.Run(proto, func(t *testing.T) {
+	for _, tc := range []struct{ proto, engine string }{{"openenv", "goroutines"}, {"rpc", "goroutines"}, {"openenv", "loop"}, {"rpc", "loop"}} {
+		proto := tc.proto
+		t.Run(proto+"/"+tc.engine, func(t *testing.T) {
+			if tc.engine == "loop" && runtime.GOOS != "linux" {
+				t.Skip("the loop engine needs Linux's epoll")
+			}
 			const sessions = 40
 			res, err := loadgen.Run(context.Background(), loadgen.Config{
-				URL: url, Token: "sekrit", Protocol: proto, Sessions: sessions,
+				URL: url, Token: "sekrit", Protocol: proto, Sessions: sessions, Engine: tc.engine,
 				Period: 100 * time.Millisecond, Ramp: 200 * time.Millisecond,
 				Settle: 100 * time.Millisecond, Duration: time.Second,
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if res.Engine != tc.engine {
+				t.Errorf("engine %q, want %q", res.Engine, tc.engine)
 			}
 			if res.ErrorCount != 0 || res.Connected != sessions {
 				t.Fatalf("%d of %d connected, errors %v", res.Connected, sessions, res.Errors)
@@ -72,9 +80,42 @@ func TestRunCountsRefusals(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	for _, cfg := range []loadgen.Config{{}, {URL: "ws://x", Protocol: "grpc"}} {
+	for _, cfg := range []loadgen.Config{{}, {URL: "ws://x", Protocol: "grpc"}, {URL: "ws://x", Engine: "threads"}} {
 		if _, err := loadgen.Run(context.Background(), cfg); err == nil {
 			t.Errorf("Run(%+v) succeeded", cfg)
 		}
+	}
+}
+
+// TestRunCountsFailedSteps sends actions the env refuses: on both engines
+// every session's first step fails, is counted with the server's words,
+// and ends that session without stalling the run.
+func TestRunCountsFailedSteps(t *testing.T) {
+	url := startServer(t, "")
+	for _, engine := range []string{"goroutines", "loop"} {
+		t.Run(engine, func(t *testing.T) {
+			if engine == "loop" && runtime.GOOS != "linux" {
+				t.Skip("the loop engine needs Linux's epoll")
+			}
+			const sessions = 10
+			res, err := loadgen.Run(context.Background(), loadgen.Config{
+				URL: url, Sessions: sessions, Engine: engine, Actions: 1000,
+				Period: 50 * time.Millisecond, Ramp: 50 * time.Millisecond,
+				Settle: 10 * time.Millisecond, Duration: 500 * time.Millisecond,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Actions 0-3 are valid: some sessions may step a few times
+			// before drawing an invalid one, but every session fails once.
+			if res.ErrorCount != sessions {
+				t.Fatalf("errors %d (%v), want one per session (%d)", res.ErrorCount, res.Errors, sessions)
+			}
+			for msg := range res.Errors {
+				if !strings.HasPrefix(msg, "step: error") || !strings.Contains(msg, "action") {
+					t.Errorf("error %q does not say the step's action was refused", msg)
+				}
+			}
+		})
 	}
 }

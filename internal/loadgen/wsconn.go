@@ -124,7 +124,14 @@ func (w *wsConn) roundTrip(msg []byte, timeout time.Duration) ([]byte, error) {
 }
 
 func (w *wsConn) writeFrame(op byte, p []byte) error {
-	b := append(w.out[:0], 0x80|op)
+	w.out = frame(w.out[:0], op, p, w.mask)
+	_, err := w.c.Write(w.out)
+	return err
+}
+
+// frame appends a masked client frame of one fragment (FIN set) to b.
+func frame(b []byte, op byte, p []byte, mask [4]byte) []byte {
+	b = append(b, 0x80|op)
 	switch n := len(p); {
 	case n < 126:
 		b = append(b, 0x80|byte(n))
@@ -134,15 +141,49 @@ func (w *wsConn) writeFrame(op byte, p []byte) error {
 		b = append(b, 0x80|127)
 		b = binary.BigEndian.AppendUint64(b, uint64(n))
 	}
-	b = append(b, w.mask[:]...)
+	b = append(b, mask[:]...)
 	start := len(b)
 	b = append(b, p...)
 	for i := range b[start:] {
-		b[start+i] ^= w.mask[i&3]
+		b[start+i] ^= mask[i&3]
 	}
-	w.out = b
-	_, err := w.c.Write(b)
-	return err
+	return b
+}
+
+// maxFrame bounds a server frame's payload.
+const maxFrame = 64 << 20
+
+// parseFrame reads one server frame from the start of in: its first byte
+// (FIN bit and opcode), its payload, and the bytes after it; ok is false
+// while the frame is incomplete.
+func parseFrame(in []byte) (op byte, payload, rest []byte, ok bool, err error) {
+	if len(in) < 2 {
+		return 0, nil, in, false, nil
+	}
+	if in[1]&0x80 != 0 {
+		return 0, nil, in, false, errors.New("a masked frame from the server")
+	}
+	n, h := uint64(in[1]&0x7F), 2
+	switch n {
+	case 126:
+		if len(in) < 4 {
+			return 0, nil, in, false, nil
+		}
+		n, h = uint64(binary.BigEndian.Uint16(in[2:4])), 4
+	case 127:
+		if len(in) < 10 {
+			return 0, nil, in, false, nil
+		}
+		n, h = binary.BigEndian.Uint64(in[2:10]), 10
+	}
+	if n > maxFrame {
+		return 0, nil, in, false, fmt.Errorf("a frame of %d bytes", n)
+	}
+	if uint64(len(in)-h) < n {
+		return 0, nil, in, false, nil
+	}
+	end := h + int(n)
+	return in[0], in[h:end], in[end:], true, nil
 }
 
 // readMessage reads one message (joining fragments; control frames come

@@ -2,8 +2,10 @@ package loadgen
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
+	"encoding/binary"
 	"io"
 	"net"
 	"net/http"
@@ -126,5 +128,54 @@ func TestDialWSErrors(t *testing.T) {
 	}()
 	if _, err := dialWS("ws://"+ln.Addr().String()+"/", nil, 5*time.Second); err == nil || !strings.Contains(err.Error(), "Sec-WebSocket-Accept") {
 		t.Errorf("wrong accept: %v", err)
+	}
+}
+
+// TestParseFrame reads server frames of every length encoding, whole and
+// cut anywhere, and refuses masked and oversized ones.
+func TestParseFrame(t *testing.T) {
+	for _, n := range []int{0, 5, 125, 126, 300, 0xFFFF, 0x10000} {
+		p := bytes.Repeat([]byte{'x'}, n)
+		var f []byte
+		switch {
+		case n < 126:
+			f = []byte{0x81, byte(n)}
+		case n <= 0xFFFF:
+			f = []byte{0x81, 126, byte(n >> 8), byte(n)}
+		default:
+			f = binary.BigEndian.AppendUint64([]byte{0x81, 127}, uint64(n))
+		}
+		f = append(f, p...)
+		whole := append(append([]byte{}, f...), 0x89, 0) // and a ping after it
+		op, payload, rest, ok, err := parseFrame(whole)
+		if err != nil || !ok || op != 0x81 || !bytes.Equal(payload, p) || !bytes.Equal(rest, []byte{0x89, 0}) {
+			t.Fatalf("%d bytes: op %x, %d bytes, rest %v, ok %v, err %v", n, op, len(payload), rest, ok, err)
+		}
+		for _, cut := range []int{0, 1, 2, 3, len(f) - 1} {
+			if cut >= len(f) {
+				continue
+			}
+			if _, _, _, ok, err := parseFrame(f[:cut]); ok || err != nil {
+				t.Fatalf("%d bytes cut at %d: ok %v, err %v", n, cut, ok, err)
+			}
+		}
+	}
+	if _, _, _, _, err := parseFrame([]byte{0x81, 0x85, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'}); err == nil {
+		t.Error("a masked server frame was read")
+	}
+	if _, _, _, _, err := parseFrame(binary.BigEndian.AppendUint64([]byte{0x81, 127}, 1<<40)); err == nil {
+		t.Error("a 1 TiB frame was accepted")
+	}
+	// frame masks what it writes; unmasking gives the payload back.
+	mask := [4]byte{1, 2, 3, 4}
+	f := frame(nil, 0x1, []byte("hello"), mask)
+	if f[0] != 0x81 || f[1] != 0x80|5 || !bytes.Equal(f[2:6], mask[:]) {
+		t.Fatalf("frame header % x", f[:6])
+	}
+	for i := range f[6:] {
+		f[6+i] ^= mask[i&3]
+	}
+	if string(f[6:]) != "hello" {
+		t.Errorf("unmasked payload %q", f[6:])
 	}
 }
