@@ -76,6 +76,8 @@ __all__ = [
     "generate",
     "verify",
     "reward_fn",
+    "compute_score",
+    "compute_score_batch",
     "serve_agent",
     "find_binary",
     "build_binary",
@@ -487,6 +489,30 @@ class BaseClient:
             raise ValueError("reward_fn: %d tasks for %d completions" % (len(tasks), n))
         return [s["reward"] for s in self.verify_many(tasks, completions)]
 
+    def compute_score(self, data_source: Optional[str], solution_str: Any, ground_truth: Any,
+                      extra_info: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        """A reward function with the signature of verl's compute_score:
+        compute_score(data_source, solution_str, ground_truth, extra_info)
+        -> {"score": reward, "success": 1.0 or 0.0}, as verl's reward
+        managers take it (the "score" is the reward; the other keys are
+        logged as metrics). See _score_task for what ground_truth may be.
+        Other keyword arguments are ignored."""
+        return self.compute_score_batch([data_source], [solution_str], [ground_truth], [extra_info])[0]
+
+    def compute_score_batch(self, data_sources: Sequence[Optional[str]], solution_strs: Sequence[Any],
+                            ground_truths: Sequence[Any], extra_infos: Optional[Sequence[Any]] = None,
+                            **kwargs: Any) -> List[Dict[str, Any]]:
+        """compute_score for many responses at once, in the shape of verl's
+        batch reward manager (lists, verified in parallel by the server)."""
+        n = len(solution_strs)
+        infos: Sequence[Any] = extra_infos if extra_infos is not None else [None] * n
+        if not (len(data_sources) == len(ground_truths) == len(infos) == n):
+            raise ValueError("compute_score_batch: %d data_sources, %d solution_strs, %d ground_truths, %d extra_infos: "
+                             "want one of each per response" % (len(data_sources), n, len(ground_truths), len(infos)))
+        tasks = [_score_task(d, g, e) for d, g, e in zip(data_sources, ground_truths, infos)]
+        return [{"score": float(s["reward"]), "success": 1.0 if s["success"] else 0.0}
+                for s in self.verify_many(tasks, solution_strs)]
+
 
 class Client(BaseClient):
     """A ``dojo serve`` process and the JSON-RPC session with it, over its
@@ -622,6 +648,42 @@ def _task(t: Union[str, Mapping[str, Any]]) -> Any:
     if isinstance(t, str):
         t = json.loads(t)
     return t
+
+
+def _score_task(data_source: Optional[str], ground_truth: Any, extra_info: Any) -> Dict[str, Any]:
+    """The task a verl-style row names. ground_truth is a task as dojo gen
+    writes it (a dict, or its JSON text: {"env", "seed", "options"?, "id"?,
+    "verify"?}) or a seed; data_source is the env id when ground_truth has
+    none; extra_info (a dict) may carry "seed", "options" and "id" that
+    ground_truth leaves out. The gold is never needed: the server rebuilds
+    it from env, options and seed."""
+    t: Any = ground_truth
+    if isinstance(t, (bytes, bytearray)):
+        t = t.decode()
+    if isinstance(t, str):
+        try:
+            t = json.loads(t)
+        except ValueError:
+            raise ValueError("compute_score: ground_truth %r is not a dojo task: want the task dict dojo gen writes "
+                             "(or its JSON text, or a seed)" % (t[:80],)) from None
+    if isinstance(t, bool) or not isinstance(t, (int, dict)):
+        raise ValueError("compute_score: ground_truth of type %s is not a dojo task: want the task dict dojo gen "
+                         "writes (or its JSON text, or a seed)" % type(t).__name__)
+    task: Dict[str, Any] = {"seed": t} if isinstance(t, int) else dict(t)
+    if isinstance(extra_info, Mapping):
+        for k in ("seed", "options", "id"):
+            if k not in task and extra_info.get(k) is not None:
+                task[k] = extra_info[k]
+    if not task.get("env"):
+        if not data_source:
+            raise ValueError("compute_score: no env: ground_truth has no \"env\" and data_source is empty")
+        task["env"] = data_source
+    if "seed" not in task:
+        raise ValueError("compute_score: the task of %s has no \"seed\" (in ground_truth or extra_info)" % task["env"])
+    if isinstance(task.get("options"), Mapping):
+        # Datasets fill options missing from a row with None.
+        task["options"] = {k: v for k, v in task["options"].items() if v is not None}
+    return task
 
 
 def _response(r: Any) -> Any:
@@ -924,6 +986,21 @@ def reward_fn(completions: Sequence[Any], **kwargs: Any) -> List[float]:
     """Client.reward_fn on the default client: pass it to a trainer as a
     reward function (TRL: GRPOTrainer(reward_funcs=[dojo_client.reward_fn]))."""
     return default_client().reward_fn(completions, **kwargs)
+
+
+def compute_score(data_source: Optional[str], solution_str: Any, ground_truth: Any,
+                  extra_info: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+    """Client.compute_score on the default client: verl's reward function
+    signature (custom_reward_function.name=compute_score; point
+    custom_reward_function.path at dojo_client/verl.py)."""
+    return default_client().compute_score(data_source, solution_str, ground_truth, extra_info, **kwargs)
+
+
+def compute_score_batch(data_sources: Sequence[Optional[str]], solution_strs: Sequence[Any],
+                        ground_truths: Sequence[Any], extra_infos: Optional[Sequence[Any]] = None,
+                        **kwargs: Any) -> List[Dict[str, Any]]:
+    """Client.compute_score_batch on the default client."""
+    return default_client().compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos, **kwargs)
 
 
 # ---- the agent side: dojo run --agent exec:CMD

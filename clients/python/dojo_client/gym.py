@@ -88,10 +88,10 @@ def _box(raw: Mapping[str, Any]) -> spaces.Box:
         info = np.iinfo(dtype)
         if low == 0 and high == 0:
             low, high = info.min, info.max
-        return spaces.Box(low=int(low), high=int(high), shape=shape, dtype=dtype)  # type: ignore[arg-type]
+        return spaces.Box(low=int(low), high=int(high), shape=shape, dtype=dtype)
     if low == 0 and high == 0:  # no bounds given
         low, high = -np.inf, np.inf
-    return spaces.Box(low=low, high=high, shape=shape, dtype=dtype)  # type: ignore[arg-type]
+    return spaces.Box(low=low, high=high, shape=shape, dtype=dtype)
 
 
 def to_space(raw: Mapping[str, Any]) -> spaces.Space[Any]:
@@ -135,6 +135,21 @@ def _obs_text(o: Optional[Mapping[str, Any]]) -> str:
     if not text and o.get("messages"):
         text = "\n\n".join(str(m.get("content") or "") for m in o["messages"])
     return str(text)
+
+
+def _gym_info(v: Any, key: str = "") -> Any:
+    """An info in Gymnasium's style: JSON numbers as floats (dojo's are
+    float64, and a vector env batches each key into one array, so "0" and
+    "0.5" must have one type), seeds as numpy uint64."""
+    if isinstance(v, dict):
+        return {k: _gym_info(x, k) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_gym_info(x) for x in v]
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return v
+    if key == "seed" and isinstance(v, int):
+        return np.uint64(v)
+    return float(v)
 
 
 def _action(a: Any) -> Any:
@@ -260,6 +275,10 @@ class DojoEnv(gymnasium.Env[Any, Any]):
         self._conv = _converter(self.observation_space)
 
     def _obs(self, o: Optional[Dict[str, Any]], info: Dict[str, Any]) -> Any:
+        """The observation in Gymnasium's form; fills in info in place."""
+        gi = _gym_info(info)
+        info.clear()
+        info.update(gi)
         if self._messages:
             if o:
                 if o.get("messages"):
@@ -347,7 +366,6 @@ class DojoVectorEnv(VectorEnv[Any, Any, Any]):
         self.action_space = batch_space(self.single_action_space, num_envs)
         self._conv = _converter(self.single_observation_space)
         self._info = info
-        self._out = create_empty_array(self.single_observation_space, n=num_envs, fn=np.zeros)
         self.render_mode = None
         self.closed = False
 
@@ -362,8 +380,9 @@ class DojoVectorEnv(VectorEnv[Any, Any, Any]):
                 obs.append(_obs_text(o))
         else:
             obs = [self._conv(v) for v in raw]
-        self._out = concatenate(self.single_observation_space, obs, self._out)
-        return self._out
+        # A fresh batch each time: a caller may keep the last one.
+        out = create_empty_array(self.single_observation_space, n=self.num_envs, fn=np.zeros)
+        return concatenate(self.single_observation_space, obs, out)  # type: ignore[arg-type]
 
     def _infos(self, infos: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
         out: Dict[str, Any] = {}
@@ -380,15 +399,14 @@ class DojoVectorEnv(VectorEnv[Any, Any, Any]):
                 raise ValueError("reset(seed=%r): a list of seeds must be s, s+1, ..., s+%d" % (seed, self.num_envs - 1))
             seed = seed[0]
         raw, infos = self._vec.reset(seed=seed)
-        infos = [dict(i) for i in infos]
+        infos = [_gym_info(i) for i in infos]
         obs = self._batch(raw, infos)
         return obs, self._infos(infos)
 
     def step(self, actions: Any) -> Tuple[Any, Any, Any, Any, Dict[str, Any]]:
         acts = [_action(a) for a in (actions.tolist() if isinstance(actions, np.ndarray) else actions)]
         raw, rewards, terms, truncs, infos = self._vec.step(acts)
-        if not self._info:
-            infos = [{} for _ in range(self.num_envs)]
+        infos = [_gym_info(i) for i in infos] if self._info else [{} for _ in range(self.num_envs)]
         obs = self._batch(raw, infos)
         return (obs, np.asarray(rewards, dtype=np.float64), np.asarray(terms, dtype=np.bool_),
                 np.asarray(truncs, dtype=np.bool_), self._infos(infos))
