@@ -1,9 +1,10 @@
 """dojo_client: drive dojo environments from Python over dojo's protocol.
 
-Standard library only (Python 3.9+). Client starts ``dojo serve`` as a
-subprocess and speaks newline-delimited JSON-RPC 2.0 with it (the protocol
-of dojo's package ``protocol``; ``go doc github.com/dojo-rl/dojo/protocol``
-documents every method); connect() opens the same session with a ``dojo
+Standard library only (Python 3.9+; dojo_client.gym needs Gymnasium and
+numpy). Client starts ``dojo serve`` as a subprocess and speaks
+newline-delimited JSON-RPC 2.0 with it (the protocol of dojo's package
+``protocol``; ``go doc github.com/dojo-rl/dojo/protocol`` documents every
+method); connect() opens the same session with a ``dojo
 serve --listen`` server over a WebSocket (NetClient, in dojo_client.net)::
 
     client = dojo.connect("ws://HOST:8000", token="T")
@@ -36,9 +37,15 @@ Verifiable tasks and rewards for trainers::
 Agents for ``dojo run --agent exec:CMD``: ``serve_agent(act)`` answers dojo's
 ``agent/act`` requests on stdin/stdout with ``act(observation, info)``.
 
+Gymnasium (dojo_client.gym: spaces, gymnasium.make("dojo/..."), a vector
+env), verl (compute_score, dojo_client.verl) and Ray (dojo_client.ray: a
+``dojo serve --listen`` per node) are served by their own modules.
+
 The ``dojo`` binary is found from the ``binary`` argument, else the DOJO_BIN
-environment variable, else ``dojo`` on PATH. Errors from the server are
-raised as :class:`DojoError` with the JSON-RPC code, message and data.
+environment variable, else ``dojo`` on PATH, else it is built with ``go
+build`` from the dojo checkout around the current directory or this package
+(find_binary). Errors from the server are raised as :class:`DojoError` with
+the JSON-RPC code, message and data.
 """
 
 from __future__ import annotations

@@ -83,12 +83,17 @@ class DojoServer:
         t.start()
         t.join(timeout)
         if not result:
-            code = self._proc.poll()
+            code: Optional[int] = None
+            if not t.is_alive():  # its stderr ended: the server is exiting
+                try:
+                    code = self._proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    pass
+            log = b"".join(self._log).decode(errors="replace").strip()
             if code is None:
                 self.stop()
-            raise RuntimeError("dojo serve --listen %s within %gs: %s" % (
-                "did not say where it listens" if code is None else "exited with status %d" % code,
-                timeout, b"".join(self._log).decode(errors="replace").strip()))
+                raise RuntimeError("dojo serve --listen did not say where it listens within %gs: %s" % (timeout, log))
+            raise RuntimeError("dojo serve --listen exited with status %d before listening: %s" % (code, log))
         return result[0]
 
     def _read_log(self, err: IO[bytes]) -> None:
@@ -118,6 +123,11 @@ class DojoServer:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
+        drain = getattr(self, "_drain", None)
+        if drain is not None:
+            drain.join(5)
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
         return self._proc.returncode
 
 
