@@ -76,14 +76,14 @@
 //	initialize     {protocolVersion, clientInfo, capabilities} (all optional)
 //	               -> {protocolVersion: "1", serverInfo: {name: "dojo", version},
 //	                   capabilities: {methods: [...], autoreset: "next-step",
-//	                   render: ["text", "png"], limits: {maxLineBytes, maxEnvs, maxTasks}}}
+//	                   render: ["text", "png", "rgb"], limits: {maxLineBytes, maxEnvs, maxTasks}}}
 //	env/list       {family?} -> {envs: [spec]}
 //	env/make       {id, options?, autoreset?} -> {env: handle, spec}
 //	env/reset      {env, seed?} -> {observation, info}
 //	env/step       {env, action} -> {observation, reward, terminated, truncated, info}
 //	env/stepMany   {steps: [{env, action}]} or {envs: [...], actions: [...]},
 //	               with compact?, info?, values? -> see below
-//	env/render     {env, format?: "text" | "png"} -> {mimeType, data}
+//	env/render     {env, format?: "text" | "png" | "rgb"} -> {mimeType, data, width?, height?}
 //	env/close      {env} -> null
 //	task/generate  {id, options?, seed?, count?, verify?} -> {tasks: [task]}
 //	task/verify    {id?, task, response} -> {reward, success, parts, error?}
@@ -150,7 +150,11 @@
 // implements dojo.Renderer, else a frame drawn by package render from the
 // env's state (dojo.Stater) as episode files are drawn, or from its last
 // observation, with an unsupported error (-32006) when that state cannot
-// be drawn.
+// be drawn. "rgb" draws the same frame as "png" and gives its pixels
+// uncompressed: {mimeType: "application/octet-stream", data: base64 of
+// height rows of width 8-bit R, G, B triples, width, height}, the layout of
+// a (height, width, 3) uint8 array (what Gymnasium's rgb_array render mode
+// returns), cheaper for a client to decode than a PNG.
 //
 // env/close closes the env; its handle is unknown from the next request
 // on. Requests queued on the env before the close are still served.

@@ -105,7 +105,7 @@ func mInitialize(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 			Capabilities: Capabilities{
 				Methods:   methodList,
 				Autoreset: "next-step",
-				Render:    []string{"text", "png"},
+				Render:    []string{"text", "png", "rgb"},
 				Limits:    Limits{MaxLineBytes: ss.maxLine, MaxEnvs: ss.maxEnvs, MaxTasks: MaxTasks},
 			},
 		})

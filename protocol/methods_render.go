@@ -29,9 +29,9 @@ func mRender(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 	switch p.Format {
 	case "":
 		p.Format = "text"
-	case "text", "png":
+	case "text", "png", "rgb":
 	default:
-		return nil, "", invalidParam("format", "env/render: format %q: want \"text\" or \"png\"", p.Format)
+		return nil, "", invalidParam("format", "env/render: format %q: want \"text\", \"png\" or \"rgb\"", p.Format)
 	}
 	t, werr := ss.lookupParam(p.Env, "env", "env/render")
 	if werr != nil {
@@ -43,6 +43,19 @@ func mRender(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 				return nil, &dojo.Error{Code: dojo.CodeState, Field: "env", Msg: fmt.Sprintf("env %s (%s): render before reset: call env/reset first", h.name, h.spec.ID)}
 			}
 			var mime, data string
+			if p.Format == "rgb" {
+				img, err := frame(h)
+				if err != nil {
+					return nil, err
+				}
+				pix, w, hgt := rgbBytes(img)
+				return appendJSON(dst, struct {
+					MimeType string `json:"mimeType"`
+					Data     string `json:"data"`
+					Width    int    `json:"width"`
+					Height   int    `json:"height"`
+				}{"application/octet-stream", base64.StdEncoding.EncodeToString(pix), w, hgt})
+			}
 			if p.Format == "png" {
 				img, err := frame(h)
 				if err != nil {
@@ -92,6 +105,30 @@ func frame(h *handle) (image.Image, error) {
 		return nil, newError(CodeUnsupported, "format", "env %s (%s) cannot be drawn: %v", h.name, h.spec.ID, err)
 	}
 	return img, nil
+}
+
+// rgbBytes returns an image's pixels as rows of 8-bit R, G, B triples, top
+// to bottom (the layout of a (height, width, 3) uint8 array), and its size.
+func rgbBytes(img image.Image) ([]byte, int, int) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	pix := make([]byte, 0, w*h*3)
+	if rgba, ok := img.(*image.RGBA); ok {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := rgba.Pix[rgba.PixOffset(b.Min.X, y):rgba.PixOffset(b.Max.X, y)]
+			for i := 0; i < len(row); i += 4 {
+				pix = append(pix, row[i], row[i+1], row[i+2])
+			}
+		}
+		return pix, w, h
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			pix = append(pix, byte(r>>8), byte(g>>8), byte(bl>>8))
+		}
+	}
+	return pix, w, h
 }
 
 // renderText returns the current observation as text: its Text, else the

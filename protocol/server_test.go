@@ -63,7 +63,7 @@ func TestErrorsHaveTheirCodeKindAndField(t *testing.T) {
 		{"no action", `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e1"}}`, "3", -32602, dojo.CodeInvalid, "action", "action: required"},
 		{"step before reset", `{"jsonrpc":"2.0","id":3,"method":"env/step","params":{"env":"e2","action":0}}`, "3", -32002, dojo.CodeState, "env", "step before reset"},
 		{"render before reset", `{"jsonrpc":"2.0","id":3,"method":"env/render","params":{"env":"e2"}}`, "3", -32002, dojo.CodeState, "env", "render before reset"},
-		{"bad format", `{"jsonrpc":"2.0","id":3,"method":"env/render","params":{"env":"e1","format":"gif"}}`, "3", -32602, dojo.CodeInvalid, "format", `format "gif": want "text" or "png"`},
+		{"bad format", `{"jsonrpc":"2.0","id":3,"method":"env/render","params":{"env":"e1","format":"gif"}}`, "3", -32602, dojo.CodeInvalid, "format", `format "gif": want "text", "png" or "rgb"`},
 		{"not a task env", `{"jsonrpc":"2.0","id":3,"method":"task/generate","params":{"id":"gridworld/FrozenLake-v1"}}`, "3", -32006, CodeUnsupported, "id", "gridworld/FrozenLake-v1 does not generate tasks"},
 		{"verify on not a task env", `{"jsonrpc":"2.0","id":3,"method":"task/verify","params":{"task":{"env":"bandit/Bernoulli-10-v0","seed":1},"response":"1"}}`, "3", -32006, CodeUnsupported, "id", "bandit/Bernoulli-10-v0 does not verify tasks"},
 		{"count 0", `{"jsonrpc":"2.0","id":3,"method":"task/generate","params":{"id":"arith/Add-v0","count":0}}`, "3", -32602, dojo.CodeInvalid, "count", "count 0: want 1 to 10000"},
@@ -501,6 +501,27 @@ func TestRender(t *testing.T) {
 		img, err := png.Decode(bytes.NewReader(b))
 		if err != nil || img.Bounds().Dx() < 300 || img.Bounds().Dy() < 200 {
 			t.Fatalf("%s: png render: %v, %v", id, err, img.Bounds())
+		}
+		// "rgb" gives the same frame's pixels, uncompressed.
+		var rgb struct {
+			MimeType      string `json:"mimeType"`
+			Data          string `json:"data"`
+			Width, Height int
+		}
+		c.ok("env/render", map[string]any{"env": h, "format": "rgb"}, &rgb)
+		pix, err := base64.StdEncoding.DecodeString(rgb.Data)
+		bd := img.Bounds()
+		if err != nil || rgb.MimeType != "application/octet-stream" || rgb.Width != bd.Dx() || rgb.Height != bd.Dy() || len(pix) != 3*bd.Dx()*bd.Dy() {
+			t.Fatalf("%s: rgb render: %s %dx%d, %d bytes, %v; the png is %v", id, rgb.MimeType, rgb.Width, rgb.Height, len(pix), err, bd)
+		}
+		for y := 0; y < bd.Dy(); y++ {
+			for x := 0; x < bd.Dx(); x++ {
+				r, g, bl, _ := img.At(bd.Min.X+x, bd.Min.Y+y).RGBA()
+				i := 3 * (y*bd.Dx() + x)
+				if pix[i] != byte(r>>8) || pix[i+1] != byte(g>>8) || pix[i+2] != byte(bl>>8) {
+					t.Fatalf("%s: rgb pixel (%d, %d) = %v, the png's is %d %d %d", id, x, y, pix[i:i+3], r>>8, g>>8, bl>>8)
+				}
+			}
 		}
 	}
 }

@@ -1,9 +1,10 @@
 """dojo_client: drive dojo environments from Python over dojo's protocol.
 
-Standard library only (Python 3.9+). Client starts ``dojo serve`` as a
-subprocess and speaks newline-delimited JSON-RPC 2.0 with it (the protocol
-of dojo's package ``protocol``; ``go doc github.com/dojo-rl/dojo/protocol``
-documents every method); connect() opens the same session with a ``dojo
+Standard library only (Python 3.9+; dojo_client.gym needs Gymnasium and
+numpy). Client starts ``dojo serve`` as a subprocess and speaks
+newline-delimited JSON-RPC 2.0 with it (the protocol of dojo's package
+``protocol``; ``go doc github.com/dojo-rl/dojo/protocol`` documents every
+method); connect() opens the same session with a ``dojo
 serve --listen`` server over a WebSocket (NetClient, in dojo_client.net)::
 
     client = dojo.connect("ws://HOST:8000", token="T")
@@ -36,10 +37,18 @@ Verifiable tasks and rewards for trainers::
 Agents for ``dojo run --agent exec:CMD``: ``serve_agent(act)`` answers dojo's
 ``agent/act`` requests on stdin/stdout with ``act(observation, info)``.
 
+Gymnasium (dojo_client.gym: spaces, gymnasium.make("dojo/..."), a vector
+env), verl (compute_score, dojo_client.verl) and Ray (dojo_client.ray: a
+``dojo serve --listen`` per node) are served by their own modules.
+
 The ``dojo`` binary is found from the ``binary`` argument, else the DOJO_BIN
-environment variable, else ``dojo`` on PATH. Errors from the server are
-raised as :class:`DojoError` with the JSON-RPC code, message and data.
+environment variable, else ``dojo`` on PATH, else it is built with ``go
+build`` from the dojo checkout around the current directory or this package
+(find_binary). Errors from the server are raised as :class:`DojoError` with
+the JSON-RPC code, message and data.
 """
+
+from __future__ import annotations
 
 import atexit
 import base64
@@ -52,6 +61,9 @@ import subprocess
 import sys
 import threading
 import time
+from typing import IO, TypeVar, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+_T = TypeVar("_T")
 
 __all__ = [
     "DojoError",
@@ -71,8 +83,13 @@ __all__ = [
     "generate",
     "verify",
     "reward_fn",
+    "compute_score",
+    "compute_score_batch",
     "serve_agent",
     "find_binary",
+    "build_binary",
+    "CODES",
+    "next_seed",
     "PROTOCOL_VERSION",
 ]
 
@@ -100,23 +117,23 @@ class DojoError(Exception):
     ``data`` (``{"kind": ..., "field": ...}``; ``kind`` and ``field`` are
     also attributes)."""
 
-    def __init__(self, code, message, data=None):
+    def __init__(self, code: Optional[int], message: str, data: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.data = data or {}
 
     @property
-    def kind(self):
+    def kind(self) -> Optional[str]:
         """The error's kind in words ("invalid", "state", "not_found", ...)."""
         return self.data.get("kind")
 
     @property
-    def field(self):
+    def field(self) -> Optional[str]:
         """The parameter that was wrong, as a dotted path, or None."""
         return self.data.get("field")
 
-    def __str__(self):
+    def __str__(self) -> str:
         extra = [str(self.code)] if self.code is not None else []
         if self.kind:
             extra.append(self.kind)
@@ -129,14 +146,14 @@ class ServerExited(DojoError):
     """The dojo process ended or closed its output: no more requests can be
     served."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(None, message, {"kind": "unavailable"})
 
 
 _MASK64 = (1 << 64) - 1
 
 
-def next_seed(seed):
+def next_seed(seed: int) -> int:
     """The seed the server uses after ``seed`` when none is given (an
     autoreset, or reset() without a seed): the SplitMix64 mix of seed+1,
     as protocol.NextSeed computes it."""
@@ -146,26 +163,94 @@ def next_seed(seed):
     return z ^ (z >> 31)
 
 
-def find_binary(binary=None):
-    """Returns the path of the dojo binary: ``binary``, else $DOJO_BIN, else
-    ``dojo`` on PATH. Raises FileNotFoundError saying how to provide it."""
-    how = "pass binary=PATH, set DOJO_BIN, or put dojo on PATH (build it with: go build -o dojo ./cmd/dojo)"
+_HOW = ("set DOJO_BIN=/path/to/dojo, put dojo on PATH, or run from a dojo checkout with Go installed "
+        "(the client then builds it with go build ./cmd/dojo)")
+_built: Optional[str] = None  # the binary this process built from a checkout
+
+
+def _checkout(start: str) -> Optional[str]:
+    """The root of the dojo checkout holding start (a directory), or None."""
+    d = os.path.abspath(start)
+    while True:
+        gomod = os.path.join(d, "go.mod")
+        if os.path.isfile(gomod) and os.path.isdir(os.path.join(d, "cmd", "dojo")):
+            try:
+                with open(gomod, encoding="utf-8") as f:
+                    if f.readline().split()[1:2] == ["github.com/dojo-rl/dojo"]:
+                        return d
+            except OSError:
+                pass
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def build_binary(root: str, out: Optional[str] = None, timeout: float = 900) -> str:
+    """Builds the dojo binary of the checkout at root with ``go build
+    ./cmd/dojo`` (cgo off) into out (default: a per-user cache directory,
+    $XDG_CACHE_HOME/dojo_client or ~/.cache/dojo_client) and returns its
+    path. Go's build cache makes a rebuild of unchanged sources quick.
+    Raises FileNotFoundError naming what failed."""
+    go = shutil.which("go") or ("/usr/local/go/bin/go" if os.path.isfile("/usr/local/go/bin/go") else None)
+    if go is None:
+        raise FileNotFoundError("dojo binary not found: %s is a dojo checkout but Go is not installed "
+                                "(no go on PATH or at /usr/local/go/bin/go): %s" % (root, _HOW))
+    if out is None:
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        out = os.path.join(cache, "dojo_client", "dojo.exe" if os.name == "nt" else "dojo")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = "%s.%d.tmp" % (out, os.getpid())
+    env = dict(os.environ, CGO_ENABLED="0")
+    try:
+        p = subprocess.run([go, "build", "-o", tmp, "./cmd/dojo"], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise FileNotFoundError("dojo binary not found: go build ./cmd/dojo in %s failed: %s: %s" % (root, e, _HOW)) from e
+    if p.returncode != 0:
+        raise FileNotFoundError("dojo binary not found: go build ./cmd/dojo in %s failed (exit %d): %s\n%s"
+                                % (root, p.returncode, _HOW, p.stderr.strip()))
+    os.replace(tmp, out)  # atomic: concurrent builders never run a half-written file
+    return out
+
+
+def find_binary(binary: Optional[str] = None) -> str:
+    """Returns the path of the dojo binary, looking in order at: ``binary``,
+    $DOJO_BIN, ``dojo`` on PATH, and a dojo checkout around the current
+    directory or this package (built once per process with build_binary;
+    DOJO_BUILD=0 turns that off). A binary given by the argument or
+    DOJO_BIN must exist. Raises FileNotFoundError naming every place it
+    looked and how to provide one."""
+    global _built
     path = binary or os.environ.get("DOJO_BIN")
     if path:
         found = path if os.path.isfile(path) else shutil.which(path)
         if not found:
             src = "binary argument" if binary else "DOJO_BIN"
-            raise FileNotFoundError("dojo binary %r (from the %s) does not exist: %s" % (path, src, how))
+            raise FileNotFoundError("dojo binary %r (from the %s) does not exist: %s" % (path, src, _HOW))
         if not os.access(found, os.X_OK):
-            raise FileNotFoundError("dojo binary %r is not executable: %s" % (found, how))
+            raise FileNotFoundError("dojo binary %r is not executable: %s" % (found, _HOW))
         return found
-    found = shutil.which("dojo")
-    if not found:
-        raise FileNotFoundError("dojo binary not found: " + how)
-    return found
+    on_path = shutil.which("dojo")
+    if on_path:
+        return on_path
+    if _built is not None and os.path.isfile(_built):
+        return _built
+    tried = "DOJO_BIN is not set, there is no dojo on PATH"
+    if os.environ.get("DOJO_BUILD", "1") != "0":
+        for start in (os.getcwd(), os.path.dirname(os.path.abspath(__file__))):
+            root = _checkout(start)
+            if root is not None:
+                _built = build_binary(root)
+                return _built
+        tried += ", and neither the current directory nor %s is inside a dojo checkout to build it from" % (
+            os.path.dirname(os.path.abspath(__file__)))
+    else:
+        tried += ", and DOJO_BUILD=0 turns off building it from a checkout"
+    raise FileNotFoundError("dojo binary not found: %s: %s" % (tried, _HOW))
 
 
-def _dumps(v):
+def _dumps(v: Any) -> str:
     return json.dumps(v, separators=(",", ":"))
 
 
@@ -175,7 +260,7 @@ _INT_BYTES = {i: str(i).encode() for i in range(-16, 1024)}
 _INT_ONLY = {int}
 
 
-def _encode_action(a):
+def _encode_action(a: Any) -> str:
     """The wire form of an action: an integer, a string, or an object
     {"text", "tool_calls"}."""
     if isinstance(a, bool):
@@ -204,40 +289,40 @@ class BaseClient:
     message the server sends (bytes, each ending in a newline), for
     debugging and for checking that runs are byte-identical."""
 
-    server_info = None
-    capabilities = None
+    server_info: Optional[Dict[str, Any]] = None
+    capabilities: Optional[Dict[str, Any]] = None
 
-    def __init__(self, trace=None):
+    def __init__(self, trace: Optional[List[bytes]] = None) -> None:
         self._lock = threading.Lock()
         self._next = 0
-        self._stash = {}  # responses read while waiting for another id
+        self._stash: Dict[Any, Dict[str, Any]] = {}  # responses read while waiting for another id
         self._closed = False
         self._trace = trace
-        self._methods = {}  # method name -> its JSON string, as bytes
+        self._methods: Dict[str, bytes] = {}  # method name -> its JSON string, as bytes
 
     # ---- transport, provided by subclasses
 
-    def _send_msgs(self, msgs):
+    def _send_msgs(self, msgs: Sequence[bytes]) -> None:
         """Sends messages (bytes, one JSON-RPC request each, no newline)."""
         raise NotImplementedError
 
-    def _recv_msg(self):
+    def _recv_msg(self) -> bytes:
         """Returns the next message from the server (bytes), or raises
         ServerExited when the session is over."""
         raise NotImplementedError
 
-    def close(self):
+    def close(self) -> None:
         """Ends the session."""
         raise NotImplementedError
 
     # ---- JSON-RPC
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """Whether close() was called (or the session was lost)."""
         return self._closed
 
-    def _initialize(self):
+    def _initialize(self) -> None:
         r = self.call("initialize", {
             "protocolVersion": PROTOCOL_VERSION,
             "clientInfo": {"name": "dojo_client.py", "version": PROTOCOL_VERSION},
@@ -245,7 +330,7 @@ class BaseClient:
         self.server_info = r.get("serverInfo")
         self.capabilities = r.get("capabilities")
 
-    def _read(self, rid):
+    def _read(self, rid: int) -> Dict[str, Any]:
         """Reads messages until the response with id rid, stashing others."""
         msg = self._stash.pop(rid, None)
         while msg is None:
@@ -264,13 +349,13 @@ class BaseClient:
         return msg
 
     @staticmethod
-    def _result(msg):
+    def _result(msg: Dict[str, Any]) -> Any:
         e = msg.get("error")
         if e is not None:
             raise DojoError(e.get("code"), e.get("message", ""), e.get("data"))
         return msg.get("result")
 
-    def _request(self, method, params_json):
+    def _request(self, method: str, params_json: bytes) -> Tuple[int, bytes]:
         """A request's bytes, with a fresh id; returns (id, bytes). Hold
         the lock."""
         m = self._methods.get(method)
@@ -280,12 +365,12 @@ class BaseClient:
         rid = self._next
         return rid, b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}' % (rid, m, params_json)
 
-    def call(self, method, params=None):
+    def call(self, method: str, params: Any = None) -> Any:
         """Calls a method and returns its result; an error response raises
         DojoError."""
         return self.call_json(method, _dumps(params if params is not None else {}).encode())
 
-    def call_json(self, method, params_json):
+    def call_json(self, method: str, params_json: bytes) -> Any:
         """Calls a method with its params already encoded as JSON (bytes),
         and returns its result: the hot path of Env.step and VectorEnv.step,
         which encode their requests once and fill in the action."""
@@ -294,7 +379,7 @@ class BaseClient:
             self._send_msgs((req,))
             return self._result(self._read(rid))
 
-    def call_many(self, calls, return_errors=False):
+    def call_many(self, calls: Iterable[Tuple[str, Any]], return_errors: bool = False) -> List[Any]:
         """Sends every (method, params) request at once, then reads their
         responses: the server works on them concurrently. Returns the results
         in order. An error raises the first DojoError after all responses
@@ -321,7 +406,7 @@ class BaseClient:
             raise first
         return out
 
-    def send_raw(self, line):
+    def send_raw(self, line: Union[bytes, str]) -> Any:
         """Sends one raw message (bytes or str) and returns the next message
         read, as a dict. For testing the server's handling of bad input;
         other calls must not be in flight."""
@@ -334,24 +419,27 @@ class BaseClient:
                 self._trace.append(line if line.endswith(b"\n") else line + b"\n")
             return json.loads(line)
 
-    def __enter__(self):
+    def __enter__(self: _T) -> _T:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---- methods
 
-    def list_envs(self, family=None):
+    def list_envs(self, family: Optional[str] = None) -> List[Dict[str, Any]]:
         """Returns the specs of the registered envs (of one family if given)."""
         params = {"family": family} if family else {}
-        return self.call("env/list", params)["envs"]
+        envs: List[Dict[str, Any]] = self.call("env/list", params)["envs"]
+        return envs
 
-    def make(self, id, options=None, obs="auto", autoreset=False):
+    def make(self, id: str, options: Optional[Mapping[str, Any]] = None, obs: str = "auto",
+             autoreset: bool = False) -> Env:
         """Makes an env; see Env."""
         return Env(id, options, client=self, obs=obs, autoreset=autoreset)
 
-    def generate(self, id, n=1, seed=0, options=None, verify=False):
+    def generate(self, id: str, n: int = 1, seed: int = 0, options: Optional[Mapping[str, Any]] = None,
+                 verify: bool = False) -> List[Dict[str, Any]]:
         """Returns n tasks of a task-based env for seeds seed..seed+n-1,
         without their gold (the "verify" block) unless verify is true."""
         params = {"id": id, "seed": seed, "count": n}
@@ -359,16 +447,18 @@ class BaseClient:
             params["options"] = options
         if verify:
             params["verify"] = True
-        return self.call("task/generate", params)["tasks"]
+        tasks: List[Dict[str, Any]] = self.call("task/generate", params)["tasks"]
+        return tasks
 
-    def verify(self, task, response):
+    def verify(self, task: Union[str, Mapping[str, Any]], response: Any) -> Dict[str, Any]:
         """Scores a response (the model's final text, or a dict {"text",
         "messages"}, or a list of chat messages) to a task as generate
         returned it (with or without its verify block). Returns
         {"reward", "success", "parts", "error"?}."""
-        return self.call("task/verify", {"task": _task(task), "response": _response(response)})
+        score: Dict[str, Any] = self.call("task/verify", {"task": _task(task), "response": _response(response)})
+        return score
 
-    def verify_many(self, tasks, responses):
+    def verify_many(self, tasks: Sequence[Union[str, Mapping[str, Any]]], responses: Sequence[Any]) -> List[Dict[str, Any]]:
         """Scores many responses at once (the server verifies them in
         parallel); returns the scores in order."""
         if len(tasks) != len(responses):
@@ -376,7 +466,7 @@ class BaseClient:
         return self.call_many([("task/verify", {"task": _task(t), "response": _response(r)})
                                for t, r in zip(tasks, responses)])
 
-    def reward_fn(self, completions, **kwargs):
+    def reward_fn(self, completions: Sequence[Any], **kwargs: Any) -> List[float]:
         """A reward function with the signature of TRL's GRPO trainer:
         reward_fn(completions, **columns) -> [float].
 
@@ -406,6 +496,30 @@ class BaseClient:
             raise ValueError("reward_fn: %d tasks for %d completions" % (len(tasks), n))
         return [s["reward"] for s in self.verify_many(tasks, completions)]
 
+    def compute_score(self, data_source: Optional[str], solution_str: Any, ground_truth: Any,
+                      extra_info: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        """A reward function with the signature of verl's compute_score:
+        compute_score(data_source, solution_str, ground_truth, extra_info)
+        -> {"score": reward, "success": 1.0 or 0.0}, as verl's reward
+        managers take it (the "score" is the reward; the other keys are
+        logged as metrics). See _score_task for what ground_truth may be.
+        Other keyword arguments are ignored."""
+        return self.compute_score_batch([data_source], [solution_str], [ground_truth], [extra_info])[0]
+
+    def compute_score_batch(self, data_sources: Sequence[Optional[str]], solution_strs: Sequence[Any],
+                            ground_truths: Sequence[Any], extra_infos: Optional[Sequence[Any]] = None,
+                            **kwargs: Any) -> List[Dict[str, Any]]:
+        """compute_score for many responses at once, in the shape of verl's
+        batch reward manager (lists, verified in parallel by the server)."""
+        n = len(solution_strs)
+        infos: Sequence[Any] = extra_infos if extra_infos is not None else [None] * n
+        if not (len(data_sources) == len(ground_truths) == len(infos) == n):
+            raise ValueError("compute_score_batch: %d data_sources, %d solution_strs, %d ground_truths, %d extra_infos: "
+                             "want one of each per response" % (len(data_sources), n, len(ground_truths), len(infos)))
+        tasks = [_score_task(d, g, e) for d, g, e in zip(data_sources, ground_truths, infos)]
+        return [{"score": float(s["reward"]), "success": 1.0 if s["success"] else 0.0}
+                for s in self.verify_many(tasks, solution_strs)]
+
 
 class Client(BaseClient):
     """A ``dojo serve`` process and the JSON-RPC session with it, over its
@@ -424,7 +538,8 @@ class Client(BaseClient):
     systems without non-blocking pipes (Windows) the client always sleeps.
     """
 
-    def __init__(self, binary=None, args=(), stderr=None, initialize=True, trace=None, spin_us=200):
+    def __init__(self, binary: Optional[str] = None, args: Sequence[str] = (), stderr: Any = None,
+                 initialize: bool = True, trace: Optional[List[bytes]] = None, spin_us: float = 200) -> None:
         super().__init__(trace=trace)
         path = find_binary(binary)
         self.binary = path
@@ -437,11 +552,12 @@ class Client(BaseClient):
             )
         except OSError as e:
             raise FileNotFoundError("cannot start %s serve: %s" % (path, e)) from e
-        self._w = self._proc.stdin
-        self._r = self._proc.stdout
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._w: IO[bytes] = self._proc.stdin
+        self._r: IO[bytes] = self._proc.stdout
         self._rbuf = bytearray()  # bytes read past the last line returned
         self._spin = max(0.0, spin_us / 1e6)
-        self._fd = None
+        self._fd: Optional[int] = None
         if os.name == "posix":
             try:
                 self._fd = self._r.fileno()
@@ -453,7 +569,7 @@ class Client(BaseClient):
 
     # ---- transport
 
-    def _send_msgs(self, msgs):
+    def _send_msgs(self, msgs: Sequence[bytes]) -> None:
         try:
             if len(msgs) == 1:
                 self._w.write(msgs[0] + b"\n")
@@ -463,13 +579,13 @@ class Client(BaseClient):
         except (BrokenPipeError, ValueError, OSError) as e:
             raise self._exited("writing a request: %s" % e) from None
 
-    def _recv_msg(self):
+    def _recv_msg(self) -> bytes:
         line = self._readline()
         if not line:
             raise self._exited("waiting for a response")
         return line
 
-    def _exited(self, what):
+    def _exited(self, what: str) -> ServerExited:
         code = self._proc.poll()
         if code is None:
             try:
@@ -479,7 +595,7 @@ class Client(BaseClient):
         status = "is still running but closed its output" if code is None else "exited with status %s" % code
         return ServerExited("dojo serve %s (%s); its log is on stderr" % (status, what))
 
-    def _readline(self):
+    def _readline(self) -> bytes:
         """Returns the next line from the server (b"" at its end)."""
         if self._fd is None:
             return self._r.readline()
@@ -497,10 +613,11 @@ class Client(BaseClient):
                 return line
             buf += chunk
 
-    def _read_chunk(self):
+    def _read_chunk(self) -> bytes:
         """Reads what the server has written, polling for up to spin_us,
         then sleeping in select until data or the end comes."""
         fd = self._fd
+        assert fd is not None
         end = time.perf_counter() + self._spin
         while True:
             try:
@@ -510,7 +627,7 @@ class Client(BaseClient):
             if time.perf_counter() >= end:
                 select.select([fd], [], [])
 
-    def close(self, timeout=5):
+    def close(self, timeout: float = 5) -> None:
         """Ends the session: closes the server's input (it closes every env
         and exits), waits for it, and kills it after timeout seconds."""
         if self._closed:
@@ -527,20 +644,61 @@ class Client(BaseClient):
             self._proc.wait()
         self._r.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close(timeout=1)
         except Exception:
             pass
 
 
-def _task(t):
+def _task(t: Union[str, Mapping[str, Any]]) -> Any:
     if isinstance(t, str):
         t = json.loads(t)
     return t
 
 
-def _response(r):
+def _score_task(data_source: Optional[str], ground_truth: Any, extra_info: Any) -> Dict[str, Any]:
+    """The task a verl-style row names. ground_truth is a task as dojo gen
+    writes it (a dict, or its JSON text: {"env", "seed", "options"?, "id"?,
+    "verify"?}) or a seed; data_source is the env id when ground_truth has
+    none; extra_info (a dict) may carry "seed", "options" and "id" that
+    ground_truth leaves out. The gold is never needed: the server rebuilds
+    it from env, options and seed."""
+    t: Any = ground_truth
+    if isinstance(t, (bytes, bytearray)):
+        t = t.decode()
+    if isinstance(t, str):
+        try:
+            t = json.loads(t)
+        except ValueError:
+            raise ValueError("compute_score: ground_truth %r is not a dojo task: want the task dict dojo gen writes "
+                             "(or its JSON text, or a seed)" % (t[:80],)) from None
+    if isinstance(t, bool) or not isinstance(t, (int, dict)):
+        raise ValueError("compute_score: ground_truth of type %s is not a dojo task: want the task dict dojo gen "
+                         "writes (or its JSON text, or a seed)" % type(t).__name__)
+    task: Dict[str, Any] = {"seed": t} if isinstance(t, int) else dict(t)
+    if isinstance(extra_info, Mapping):
+        for k in ("seed", "options", "id"):
+            if k not in task and extra_info.get(k) is not None:
+                task[k] = extra_info[k]
+    if not task.get("env"):
+        if not data_source:
+            raise ValueError("compute_score: no env: ground_truth has no \"env\" and data_source is empty")
+        task["env"] = data_source
+    if "seed" not in task:
+        raise ValueError("compute_score: the task of %s has no \"seed\" (in ground_truth or extra_info)" % task["env"])
+    if task.get("options") is not None:
+        # A dojo gen row holds options as JSON text; datasets fill options
+        # missing from a row with None.
+        opts = row_options(task["options"])
+        if opts:
+            task["options"] = opts
+        else:
+            task.pop("options")
+    return task
+
+
+def _response(r: Any) -> Any:
     if isinstance(r, str):
         return r
     if isinstance(r, list):  # chat messages, as TRL's conversational completions
@@ -566,7 +724,7 @@ class Space:
     those of the episode's task. sample() draws a random member where that
     makes sense."""
 
-    def __init__(self, raw):
+    def __init__(self, raw: Dict[str, Any]) -> None:
         self.raw = raw
         self.kind = raw.get("kind")
         self.n = raw.get("n", 0)
@@ -574,7 +732,7 @@ class Space:
         self.shape = tuple(raw.get("shape") or ())
         self.tools = raw.get("tools") or []
 
-    def sample(self, rng=random):
+    def sample(self, rng: Any = random) -> Any:
         if self.kind == "discrete":
             return rng.randrange(self.n)
         if self.kind == "text" and self.labels:
@@ -583,7 +741,7 @@ class Space:
             return {"text": ""}
         raise ValueError("cannot sample a %s space" % self.kind)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.kind == "discrete":
             return "Discrete(%d)" % self.n
         return "Space(%s)" % self.kind
@@ -592,7 +750,7 @@ class Space:
 _OBS_FORMATS = ("auto", "value", "text", "messages", "dict")
 
 
-def _obs_getter(fmt, spec):
+def _obs_getter(fmt: str, spec: Mapping[str, Any]) -> Callable[[Any], Any]:
     if fmt not in _OBS_FORMATS:
         raise ValueError("obs=%r: want one of %s" % (fmt, ", ".join(_OBS_FORMATS)))
     if fmt == "auto":
@@ -626,9 +784,10 @@ class Env:
     The env lives in ``client`` (default: the shared default_client()).
     """
 
-    def __init__(self, id, options=None, client=None, obs="auto", autoreset=False):
+    def __init__(self, id: str, options: Optional[Mapping[str, Any]] = None, client: Optional[BaseClient] = None,
+                 obs: str = "auto", autoreset: bool = False) -> None:
         self.client = client or default_client()
-        params = {"id": id}
+        params: Dict[str, Any] = {"id": id}
         if options:
             params["options"] = options
         if autoreset:
@@ -643,7 +802,7 @@ class Env:
         self._closed = False
         self._step_head = b'{"env":' + json.dumps(self.handle).encode() + b',"action":'
 
-    def reset(self, seed=None, options=None):
+    def reset(self, seed: Optional[int] = None, options: Optional[Mapping[str, Any]] = None) -> Tuple[Any, Dict[str, Any]]:
         """Starts an episode; returns (observation, info). Without a seed the
         server uses the seed after the last reset's (0 at first)."""
         if options:
@@ -656,20 +815,33 @@ class Env:
         self.action_space.tools = (obs or {}).get("tools") or self.spec["action"].get("tools") or []
         return self._get(obs), r["info"]
 
-    def step(self, action):
+    def step(self, action: Any) -> Tuple[Any, float, bool, bool, Dict[str, Any]]:
         """Applies an action; returns (observation, reward, terminated,
         truncated, info)."""
         r = self.client.call_json("env/step", self._step_head + _encode_action(action).encode() + b"}")
         return self._get(r["observation"]), r["reward"], r["terminated"], r["truncated"], r["info"]
 
-    def render(self, format="text"):
-        """The current state as text (str) or as a PNG image (bytes)."""
+    def render(self, format: str = "text") -> Union[str, bytes]:
+        """The current state as text (format "text": str), as a PNG image
+        ("png": bytes) or as raw pixels ("rgb": bytes, see render_rgb)."""
         r = self.client.call("env/render", {"env": self.handle, "format": format})
-        if r["mimeType"] == "image/png":
+        if r["mimeType"] != "text/plain; charset=utf-8":
             return base64.b64decode(r["data"])
-        return r["data"]
+        text: str = r["data"]
+        return text
 
-    def close(self):
+    def render_rgb(self) -> Tuple[int, int, bytes]:
+        """The current state's frame as (height, width, pixels): height rows
+        of width 8-bit R, G, B triples, the layout of a (height, width, 3)
+        uint8 array."""
+        r = self.client.call("env/render", {"env": self.handle, "format": "rgb"})
+        h, w = int(r["height"]), int(r["width"])
+        pix = base64.b64decode(r["data"])
+        if len(pix) != h * w * 3:
+            raise DojoError(None, "env/render rgb: %d bytes for %dx%d pixels" % (len(pix), w, h), {"kind": "internal"})
+        return h, w, pix
+
+    def close(self) -> None:
         """Closes the env (the client stays open)."""
         if self._closed:
             return
@@ -677,13 +849,13 @@ class Env:
         if not self.client.closed:
             self.client.call("env/close", {"env": self.handle})
 
-    def __enter__(self):
+    def __enter__(self: _T) -> _T:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<dojo Env %s %s>" % (self.id, self.handle)
 
 
@@ -704,7 +876,8 @@ class VectorEnv:
     each other's episodes.
     """
 
-    def __init__(self, id, num_envs, options=None, client=None, obs="auto", info=False):
+    def __init__(self, id: str, num_envs: int, options: Optional[Mapping[str, Any]] = None,
+                 client: Optional[BaseClient] = None, obs: str = "auto", info: bool = False) -> None:
         if num_envs < 1:
             raise ValueError("num_envs %d: want at least 1" % num_envs)
         self.client = client or default_client()
@@ -735,7 +908,7 @@ class VectorEnv:
                            + b',"compact":true' + (b',"info":true' if info else b"")
                            + (b',"values":true' if self._values else b"") + b',"actions":[')
 
-    def reset(self, seed=None):
+    def reset(self, seed: Optional[int] = None) -> Tuple[List[Any], List[Dict[str, Any]]]:
         """Resets every env (env i with seed+i); returns (observations,
         infos)."""
         base = self._next_seed if seed is None else int(seed)
@@ -743,7 +916,7 @@ class VectorEnv:
         rs = self.client.call_many([("env/reset", {"env": h, "seed": base + i}) for i, h in enumerate(self.handles)])
         return [self._get(r["observation"]) for r in rs], [r["info"] for r in rs]
 
-    def step(self, actions):
+    def step(self, actions: Sequence[Any]) -> Tuple[List[Any], List[float], List[bool], List[bool], Any]:
         """Steps every env with its action; returns (observations, rewards,
         terminated, truncated, infos) as lists (infos is {} unless the
         VectorEnv was made with info=True)."""
@@ -769,7 +942,7 @@ class VectorEnv:
             obs = list(map(self._get, obs))
         return obs, r["rewards"], r["terminated"], r["truncated"], r.get("infos", {}) if self._info else {}
 
-    def close(self):
+    def close(self) -> None:
         """Closes the envs (the client stays open)."""
         if self._closed:
             return
@@ -777,20 +950,20 @@ class VectorEnv:
         if not self.client.closed:
             self.client.call_many([("env/close", {"env": h}) for h in self.handles], return_errors=True)
 
-    def __enter__(self):
+    def __enter__(self: _T) -> _T:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
 # ---- the shared default client
 
-_default = None
+_default: Optional[BaseClient] = None
 _default_lock = threading.Lock()
 
 
-def default_client():
+def default_client() -> BaseClient:
     """The client shared by make, generate, verify and reward_fn when none
     is given, opened on first use and closed at exit: a session with the
     network server at $DOJO_URL when it is set (see connect; the token from
@@ -804,22 +977,24 @@ def default_client():
         return _default
 
 
-def make(id, options=None, client=None, obs="auto", autoreset=False):
+def make(id: str, options: Optional[Mapping[str, Any]] = None, client: Optional[BaseClient] = None,
+         obs: str = "auto", autoreset: bool = False) -> Env:
     """Makes an env (see Env), in the default client unless one is given."""
     return Env(id, options, client=client, obs=obs, autoreset=autoreset)
 
 
-def generate(id, n=1, seed=0, options=None, verify=False):
+def generate(id: str, n: int = 1, seed: int = 0, options: Optional[Mapping[str, Any]] = None,
+             verify: bool = False) -> List[Dict[str, Any]]:
     """Client.generate on the default client."""
     return default_client().generate(id, n=n, seed=seed, options=options, verify=verify)
 
 
-def verify(task, response):
+def verify(task: Union[str, Mapping[str, Any]], response: Any) -> Dict[str, Any]:
     """Client.verify on the default client."""
     return default_client().verify(task, response)
 
 
-def row_options(value):
+def row_options(value: Any) -> Optional[Dict[str, Any]]:
     """The env options of a data set row: dojo gen writes them as JSON text
     (a string column, so that every row has one schema); older files and
     datasets hold an object, whose missing keys datasets fill with None."""
@@ -832,16 +1007,39 @@ def row_options(value):
     return {k: v for k, v in value.items() if v is not None}
 
 
-def reward_fn(completions, **kwargs):
+def reward_fn(completions: Sequence[Any], **kwargs: Any) -> List[float]:
     """Client.reward_fn on the default client: pass it to a trainer as a
     reward function (TRL: GRPOTrainer(reward_funcs=[dojo_client.reward_fn]))."""
     return default_client().reward_fn(completions, **kwargs)
 
 
+def compute_score(data_source: Optional[str], solution_str: Any, ground_truth: Any,
+                  extra_info: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+    """Client.compute_score on the default client: verl's reward function
+    signature (custom_reward_function.name=compute_score; point
+    custom_reward_function.path at dojo_client/verl.py)."""
+    return default_client().compute_score(data_source, solution_str, ground_truth, extra_info, **kwargs)
+
+
+def compute_score_batch(data_sources: Sequence[Optional[str]], solution_strs: Sequence[Any],
+                        ground_truths: Sequence[Any], extra_infos: Optional[Sequence[Any]] = None,
+                        **kwargs: Any) -> List[Dict[str, Any]]:
+    """Client.compute_score_batch on the default client."""
+    return default_client().compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos, **kwargs)
+
+
 # ---- the agent side: dojo run --agent exec:CMD
 
 
-def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
+def _error(kind: str, message: str) -> Dict[str, Any]:
+    """A JSON-RPC error object of the protocol's kind (see CODES)."""
+    return {"code": CODES[kind], "message": message, "data": {"kind": kind}}
+
+
+def serve_agent(act: Callable[[Any, Any, Dict[str, Any]], Any],
+                start: Optional[Callable[[Dict[str, Any]], None]] = None,
+                end: Optional[Callable[[Dict[str, Any], Dict[str, Any]], None]] = None,
+                stdin: Optional[IO[bytes]] = None, stdout: Optional[IO[bytes]] = None) -> None:
     """Serves the agent side of the protocol on stdin and stdout until dojo
     closes stdin: dojo run --agent exec:"python3 my_agent.py".
 
@@ -858,9 +1056,9 @@ def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
     """
     rin = stdin or sys.stdin.buffer
     wout = stdout or sys.stdout.buffer
-    episodes = {}
+    episodes: Dict[Any, Dict[str, Any]] = {}
 
-    def reply(rid, result=None, error=None):
+    def reply(rid: Any, result: Any = None, error: Optional[Dict[str, Any]] = None) -> None:
         msg = {"jsonrpc": "2.0", "id": rid}
         if error is not None:
             msg["error"] = error
@@ -875,7 +1073,11 @@ def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
         try:
             req = json.loads(line)
         except ValueError:
-            reply(None, error={"code": -32700, "message": "not JSON", "data": {"kind": "parse_error"}})
+            reply(None, error=_error("parse_error", "not JSON: %r" % line[:80]))
+            continue
+        if not isinstance(req, dict) or not isinstance(req.get("method"), str):
+            reply(req.get("id") if isinstance(req, dict) else None,
+                  error=_error("invalid_request", "not a JSON-RPC request: want an object with a \"method\""))
             continue
         method, rid, p = req.get("method"), req.get("id"), req.get("params") or {}
         try:
@@ -896,19 +1098,18 @@ def serve_agent(act, start=None, end=None, stdin=None, stdout=None):
                 ep["step"], ep["reward"] = p.get("step", 0), p.get("reward", 0)
                 result = {"action": act(p.get("observation"), p.get("info"), ep)}
             elif method == "episode/end":
-                ep = episodes.pop(p.get("episode"), None)
-                if end and ep is not None:
-                    end(ep, p)
+                ended = episodes.pop(p.get("episode"), None)
+                if end and ended is not None:
+                    end(ended, p)
                 result = None
             else:
                 if rid is not None:
-                    reply(rid, error={"code": -32601, "message": "unknown method %r" % method,
-                                      "data": {"kind": "method_not_found"}})
+                    reply(rid, error=_error("method_not_found", "unknown method %r" % method))
                 continue
         except Exception as e:  # the agent's bug: fail this request, keep serving
             print("agent: %s failed: %r" % (method, e), file=sys.stderr)
             if rid is not None:
-                reply(rid, error={"code": -32000, "message": "%s: %s" % (method, e), "data": {"kind": "internal"}})
+                reply(rid, error=_error("internal", "%s: %s" % (method, e)))
             continue
         if rid is not None:
             reply(rid, result)

@@ -9,6 +9,8 @@ One JSON-RPC request per text message, one response per text message, as
 the server's /rpc route speaks them.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import json
@@ -18,6 +20,7 @@ import ssl
 import struct
 import time
 import urllib.parse
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from . import BaseClient, DojoError, ServerExited
 
@@ -49,7 +52,7 @@ class ConnectError(DojoError):
     (``status`` is its HTTP status, such as 401 for a missing or wrong
     token; None when no HTTP answer came)."""
 
-    def __init__(self, message, status=None, kind="unavailable"):
+    def __init__(self, message: str, status: Optional[int] = None, kind: str = "unavailable") -> None:
         super().__init__(None, message, {"kind": kind})
         self.status = status
 
@@ -60,7 +63,7 @@ class ConnectionClosed(ServerExited):
     limit; 1006 when the connection dropped without a close frame) and
     ``close_reason``, the server's words."""
 
-    def __init__(self, message, close_code=1006, close_reason=""):
+    def __init__(self, message: str, close_code: int = 1006, close_reason: str = "") -> None:
         super().__init__(message)
         self.close_code = close_code
         self.close_reason = close_reason
@@ -70,12 +73,12 @@ class CapacityReached(ConnectError):
     """The server holds its maximum of sessions (``dojo serve
     --max-sessions``) and refused this one (CAPACITY_REACHED): retry later."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message, status=None, kind="limit")
         self.code = -32007
 
 
-def _mask(payload, key):
+def _mask(payload: bytes, key: bytes) -> bytes:
     """payload XOR the 4-byte key repeated (RFC 6455 section 5.3), as one
     big-integer XOR: much faster in Python than a loop over the bytes."""
     n = len(payload)
@@ -85,7 +88,7 @@ def _mask(payload, key):
     return (int.from_bytes(payload, "big") ^ int.from_bytes(k[:n], "big")).to_bytes(n, "big")
 
 
-def redact_url(url):
+def redact_url(url: str) -> str:
     """url with the token of a /t/TOKEN/ path prefix replaced by REDACTED,
     for messages and logs."""
     u = urllib.parse.urlsplit(url)
@@ -105,13 +108,13 @@ class _Reader:
     microseconds, and polling saves the operating system's wake-up
     latency."""
 
-    def __init__(self, sock, spin):
+    def __init__(self, sock: socket.socket, spin: float) -> None:
         self.sock = sock
         self.buf = bytearray()
         self.pos = 0
         self.spin = spin
 
-    def _fill(self):
+    def _fill(self) -> bool:
         """Receives more bytes; False at the end of the stream."""
         sock = self.sock
         chunk = None
@@ -137,7 +140,7 @@ class _Reader:
         self.buf += chunk
         return True
 
-    def read(self, n):
+    def read(self, n: int) -> bytes:
         """n bytes (fewer only at the end of the stream)."""
         while len(self.buf) - self.pos < n:
             if not self._fill():
@@ -147,7 +150,7 @@ class _Reader:
         self.pos = p + n
         return bytes(self.buf[p:p + n])
 
-    def readline(self, limit):
+    def readline(self, limit: int) -> bytes:
         """A line with its newline (at most limit bytes; b"" at the end)."""
         while True:
             i = self.buf.find(b"\n", self.pos, self.pos + limit)
@@ -156,7 +159,7 @@ class _Reader:
             if len(self.buf) - self.pos >= limit or not self._fill():
                 return self.read(min(limit, len(self.buf) - self.pos))
 
-    def close(self):
+    def close(self) -> None:
         self.buf = bytearray()
         self.pos = 0
 
@@ -194,14 +197,16 @@ class NetClient(BaseClient):
     and DojoError for JSON-RPC errors, as with Client.
     """
 
-    def __init__(self, url, token=None, timeout=None, connect_timeout=10.0, ssl_context=None,
-                 max_message_bytes=64 << 20, headers=None, initialize=True, trace=None, spin_us=0):
+    def __init__(self, url: str, token: Optional[str] = None, timeout: Optional[float] = None,
+                 connect_timeout: float = 10.0, ssl_context: Optional[ssl.SSLContext] = None,
+                 max_message_bytes: int = 64 << 20, headers: Optional[Mapping[str, str]] = None,
+                 initialize: bool = True, trace: Optional[List[bytes]] = None, spin_us: float = 0) -> None:
         super().__init__(trace=trace)
         self.url = url
         self._shown = redact_url(url)
         self._max = max_message_bytes
-        self._sock = None
-        self._rfile = None
+        self._sock: Any = None  # a socket.socket or ssl.SSLSocket while the session lasts
+        self._rfile: Any = None  # its _Reader
         self._last_sent = 0
         self._keys, self._key_pos = b"", 0  # masking keys, drawn from os.urandom in batches
         self._spin = max(0.0, spin_us / 1e6) if timeout is None else 0.0
@@ -243,7 +248,8 @@ class NetClient(BaseClient):
 
     # ---- the opening handshake
 
-    def _connect(self, scheme, token, timeout, ssl_context, headers):
+    def _connect(self, scheme: str, token: Optional[str], timeout: float, ssl_context: Optional[ssl.SSLContext],
+                 headers: Mapping[str, str]) -> None:
         where = "%s (%s:%d)" % (self._shown, self.host, self.port)
         try:
             sock = socket.create_connection((self.host, self.port), timeout=timeout)
@@ -269,7 +275,7 @@ class NetClient(BaseClient):
             self._abort()
             raise
 
-    def _handshake(self, token, headers):
+    def _handshake(self, token: Optional[str], headers: Mapping[str, str]) -> None:
         key = base64.b64encode(os.urandom(16))
         default_port = 443 if isinstance(self._sock, ssl.SSLSocket) else 80
         host = self.host if ":" not in self.host else "[%s]" % self.host
@@ -288,7 +294,7 @@ class NetClient(BaseClient):
                 raise ConnectError("the dojo server at %s closed the connection during the WebSocket handshake "
                                    "(is it a dojo server, and did you mean %s?)"
                                    % (self._shown, "wss://" if not isinstance(self._sock, ssl.SSLSocket) else "ws://"))
-            hdrs = {}
+            hdrs: Dict[str, str] = {}
             for _ in range(200):
                 line = self._rfile.readline(8192)
                 if line in (b"\r\n", b"\n", b""):
@@ -315,7 +321,7 @@ class NetClient(BaseClient):
         if hdrs.get("sec-websocket-accept") != want:
             raise ConnectError("%s answered the WebSocket handshake with a wrong Sec-WebSocket-Accept" % self._shown)
 
-    def _refused(self, status, reason, hdrs):
+    def _refused(self, status: int, reason: str, hdrs: Mapping[str, str]) -> ConnectError:
         """The error for a handshake answered with an HTTP error status."""
         msg = ""
         try:
@@ -346,7 +352,7 @@ class NetClient(BaseClient):
 
     # ---- frames
 
-    def _send_frame(self, opcode, payload):
+    def _send_frame(self, opcode: int, payload: bytes) -> None:
         n = len(payload)
         if n < 126:
             head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
@@ -362,7 +368,7 @@ class NetClient(BaseClient):
         self._key_pos += 4
         self._sock.sendall(head + key + _mask(payload, key))
 
-    def _send_msgs(self, msgs):
+    def _send_msgs(self, msgs: Sequence[bytes]) -> None:
         if self._sock is None:
             raise self._gone("the session is closed")
         try:
@@ -374,7 +380,7 @@ class NetClient(BaseClient):
         except OSError as e:
             raise self._send_failed(e) from None
 
-    def _send_failed(self, err):
+    def _send_failed(self, err: OSError) -> ConnectionClosed:
         """The error for a failed send: the server's close frame, when one
         came before the connection broke (it says why), else the send's
         error."""
@@ -388,7 +394,7 @@ class NetClient(BaseClient):
             pass
         return self._lost("sending a request failed: %s" % err)
 
-    def _recv_msg(self):
+    def _recv_msg(self) -> bytes:
         if self._sock is None:
             raise self._gone("the session is closed")
         try:
@@ -398,13 +404,13 @@ class NetClient(BaseClient):
         except OSError as e:
             raise self._lost("reading a response failed: %s" % e) from None
 
-    def _read_exact(self, n):
-        b = self._rfile.read(n)
+    def _read_exact(self, n: int) -> bytes:
+        b: bytes = self._rfile.read(n)
         if len(b) != n:
             raise self._lost("the server closed the connection without a close frame")
         return b
 
-    def _read_message(self):
+    def _read_message(self) -> bytes:
         """Reads the next text message (bytes), answering pings and
         reassembling fragments; a close frame raises ConnectionClosed."""
         # The common case first: one whole unfragmented text frame in the
@@ -421,7 +427,8 @@ class NetClient(BaseClient):
                 if n <= self._max and len(buf) - pos >= head + n:
                     rd.pos = pos + head + n
                     return bytes(buf[pos + head:pos + head + n])
-        parts, size, opcode_first = [], 0, None
+        parts: List[bytes] = []
+        size, opcode_first = 0, None
         read = self._read_exact
         while True:
             b0, b1 = read(2)
@@ -468,19 +475,19 @@ class NetClient(BaseClient):
 
     # ---- the end of the session
 
-    def _gone(self, what):
+    def _gone(self, what: str) -> ConnectionClosed:
         self._abort()
         return ConnectionClosed("the session with the dojo server at %s ended: %s" % (self._shown, what))
 
-    def _lost(self, what):
+    def _lost(self, what: str) -> ConnectionClosed:
         self._abort()
         return ConnectionClosed("the connection to the dojo server at %s was lost: %s" % (self._shown, what))
 
-    def _protocol_error(self, what):
+    def _protocol_error(self, what: str) -> ConnectionClosed:
         self._close_with(1002, "protocol error")
         return ConnectionClosed("the dojo server at %s broke the WebSocket protocol: %s" % (self._shown, what), 1002)
 
-    def _closed_by_server(self, payload):
+    def _closed_by_server(self, payload: bytes) -> ConnectionClosed:
         code, reason = 1005, ""
         if len(payload) >= 2:
             code = struct.unpack("!H", payload[:2])[0]
@@ -499,7 +506,7 @@ class NetClient(BaseClient):
             msg = "the dojo server at %s closed the session: %s" % (self._shown, said)
         return ConnectionClosed(msg, code, reason)
 
-    def _close_with(self, code, reason):
+    def _close_with(self, code: int, reason: str) -> None:
         """Sends a close frame (best effort) and drops the connection."""
         if self._sock is not None:
             try:
@@ -509,7 +516,7 @@ class NetClient(BaseClient):
                 pass
         self._abort()
 
-    def _abort(self):
+    def _abort(self) -> None:
         self._closed = True
         sock, rfile = self._sock, self._rfile
         self._sock = self._rfile = None
@@ -520,7 +527,7 @@ class NetClient(BaseClient):
                 except OSError:
                     pass
 
-    def close(self, timeout=2):
+    def close(self, timeout: float = 2) -> None:
         """Ends the session with the closing handshake (the server closes
         the session's envs); waits up to timeout seconds for the server's
         close frame."""
@@ -548,17 +555,17 @@ class NetClient(BaseClient):
                 pass
             self._abort()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self._abort()
         except Exception:
             pass
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<dojo NetClient %s%s>" % (self._shown, " closed" if self._closed else "")
 
 
-def connect(url, token=None, **kwargs):
+def connect(url: str, token: Optional[str] = None, **kwargs: Any) -> NetClient:
     """Opens a session with a ``dojo serve --listen`` server; returns a
     NetClient (see it for the URL forms, the token and the other
     arguments)::

@@ -35,11 +35,14 @@ import keyword
 import re
 import threading
 import weakref
-from typing import Any
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type
 
 from . import BaseClient, DojoError, Env, _response, connect, default_client, row_options
 
 __all__ = ["environment_factory", "reward_func", "get_reward", "DojoToolEnv"]
+
+# list[...] built at run time (the builtin generic, which transformers reads).
+_LIST: Any = list
 
 _TYPES = {"string": str, "integer": int, "number": float, "boolean": bool, "object": dict, "array": list}
 
@@ -49,7 +52,7 @@ _TYPES = {"string": str, "integer": int, "number": float, "boolean": bool, "obje
 _SECTION = re.compile(r"\b(Args|Arguments|Returns|Raises|Yields|Examples?|Notes?):")
 
 
-def _one_line(text):
+def _one_line(text: Any) -> str:
     """text on one line, without the words that would start a docstring
     section (transformers' parser cuts descriptions there)."""
     text = " ".join(str(text or "").split())
@@ -57,7 +60,7 @@ def _one_line(text):
     return _SECTION.sub(lambda m: m.group(1) + " -", text)
 
 
-def _identifier(name, taken):
+def _identifier(name: str, taken: Set[str]) -> str:
     """A Python identifier for a tool or parameter name."""
     ident = re.sub(r"\W", "_", name)
     if not ident or ident[0].isdigit():
@@ -69,7 +72,7 @@ def _identifier(name, taken):
     return ident
 
 
-def _annotation(schema):
+def _annotation(schema: Any) -> Any:
     """The Python type for a JSON Schema, one that transformers'
     get_json_schema maps back to it: str, int, float, bool, dict,
     list[...] (a bare list would read as an object), Any. An enum keeps its
@@ -86,11 +89,11 @@ def _annotation(schema):
         kinds = {type(v) for v in enum}
         t = {str: "string", int: "integer", float: "number"}.get(kinds.pop()) if len(kinds) == 1 else None
     if t == "array":
-        return list[_annotation(schema.get("items"))]
-    return _TYPES.get(t, Any)
+        return _LIST[_annotation(schema.get("items"))]
+    return _TYPES.get(t, Any) if isinstance(t, str) else Any
 
 
-def _param_doc(name, schema):
+def _param_doc(name: str, schema: Any) -> str:
     """A parameter's description, with the constraints of its schema."""
     s = schema if isinstance(schema, dict) else {}
     desc = _one_line(s.get("description")) or "the %s" % name.replace("_", " ")
@@ -112,7 +115,7 @@ def _param_doc(name, schema):
     return desc
 
 
-def _tool_method(tool, reserved):
+def _tool_method(tool: Dict[str, Any], reserved: Set[str]) -> Callable[..., str]:
     """The method for one tool: its signature from the tool's input schema,
     its docstring from the tool's description and parameters."""
     name = tool["name"]
@@ -126,8 +129,11 @@ def _tool_method(tool, reserved):
     # Required parameters first (Python wants them before the optional ones),
     # each in the schema's order.
     order = [p for p in props if p in required] + [p for p in props if p not in required]
-    taken, params, ns = set(), [], {}
-    doc_args, wire = [], []
+    taken: Set[str] = set()
+    params: List[str] = []
+    ns: Dict[str, Any] = {}
+    doc_args: List[str] = []
+    wire: List[Tuple[str, str, bool]] = []
     for p in order:
         ident = _identifier(p, taken | {"self"})
         taken.add(ident)
@@ -145,7 +151,7 @@ def _tool_method(tool, reserved):
         ", ".join("%r: %s" % (p, ident) for p, ident, _ in wire),
         tuple(p for p, _, req in wire if not req))
     exec(src, ns)  # a real function, so that inspect and get_type_hints see a plain signature
-    fn = ns[meth_name]
+    fn: Callable[..., str] = ns[meth_name]
     fn.__doc__ = doc
     fn.__qualname__ = meth_name
     return fn
@@ -163,29 +169,29 @@ class DojoToolEnv:
     them; the methods are the env's tools)."""
 
     # Set by environment_factory on the subclass.
-    _env_id = None
-    _options = None
-    _client = None
-    _prompt = "task"
-    _orphans = None  # handles of envs whose instance was dropped before its end
+    _env_id: str = ""
+    _options: Optional[Dict[str, Any]] = None
+    _client: Optional[BaseClient] = None
+    _prompt: Optional[str] = "task"
+    _orphans: List[str] = []  # handles of envs whose instance was dropped before its end
 
-    def __init__(self):
-        self._env = None
-        self._finalizer = None
+    def __init__(self) -> None:
+        self._env: Optional[Env] = None
+        self._finalizer: Optional[weakref.finalize] = None
         self._clear()
 
-    def _clear(self):
+    def _clear(self) -> None:
         self._calls = 0
         self.reward = 0.0
         self.done = False
         self.success = False
-        self.parts = []
+        self.parts: List[Dict[str, Any]] = []
         self.steps = 0
-        self.seed = None
-        self.task = None
-        self.tools = []
+        self.seed: Optional[int] = None
+        self.task: Optional[str] = None
+        self.tools: List[Dict[str, Any]] = []
 
-    def reset(self, **row):
+    def reset(self, **row: Any) -> Optional[str]:
         """Starts an episode from a dataset row: its "seed" (required: the
         rollouts of one prompt must play the same task), and its "options"
         when present (merged over the factory's). Returns the task: the
@@ -194,6 +200,8 @@ class DojoToolEnv:
         prompt carries the task)."""
         self._release()
         c = type(self)._client
+        if c is None:
+            raise RuntimeError("%s has no client: make the class with environment_factory" % type(self).__name__)
         _close_orphans(c, type(self)._orphans)
         env_id = type(self)._env_id
         if row.get("env") not in (None, env_id):
@@ -224,7 +232,7 @@ class DojoToolEnv:
             self.task = None
         return self.task
 
-    def _step(self, action):
+    def _step(self, action: Any) -> Tuple[Any, Dict[str, Any]]:
         if self.done:
             raise ValueError("The episode is over: do not call more tools.")
         if self._env is None:
@@ -239,7 +247,7 @@ class DojoToolEnv:
             self._release()
         return obs, info
 
-    def _call(self, tool, args, optional=()):
+    def _call(self, tool: str, args: Dict[str, Any], optional: Sequence[str] = ()) -> str:
         """Steps the env with one call of a tool; returns the tool's result
         text."""
         for k in optional:
@@ -249,19 +257,19 @@ class DojoToolEnv:
         obs, info = self._step({"text": "", "tool_calls": [{"id": "call_%d" % self._calls, "name": tool,
                                                             "arguments": args}]})
         results = [m.get("content") or "" for m in (obs or {}).get("messages") or [] if m.get("role") == "tool"]
-        text = "\n".join(results) if results else (obs or {}).get("text", "")
+        text: str = "\n".join(results) if results else (obs or {}).get("text", "")
         if self.done and not results:
             raise ValueError(text or "The episode is over.")
         return text
 
-    def _finish(self, answer):
+    def _finish(self, answer: str) -> float:
         """Ends the episode with the model's final answer (text), unless it
         ended already; returns the episode's reward."""
         if not self.done and self._env is not None:
             self._step({"text": answer or ""})
         return self.reward
 
-    def _release(self):
+    def _release(self) -> None:
         """Closes the episode's env on the server (its reward and state stay
         here)."""
         env, self._env = self._env, None
@@ -274,12 +282,12 @@ class DojoToolEnv:
             except DojoError:
                 pass
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<%s seed=%s steps=%d reward=%g done=%s>" % (type(self).__name__, self.seed, self.steps, self.reward,
                                                            self.done)
 
 
-def _close_orphans(client, orphans):
+def _close_orphans(client: BaseClient, orphans: List[str]) -> None:
     """Closes the envs of instances dropped before their episode ended."""
     if not orphans or client.closed:
         return
@@ -289,11 +297,13 @@ def _close_orphans(client, orphans):
     client.call_many([("env/close", {"env": h}) for h in handles], return_errors=True)
 
 
-_shared = {}
+_shared: Dict[Tuple[str, Optional[str]], BaseClient] = {}
 _shared_lock = threading.Lock()
 
 
-def environment_factory(env_id, options=None, url=None, token=None, client=None, prompt="task", name=None):
+def environment_factory(env_id: str, options: Optional[Dict[str, Any]] = None, url: Optional[str] = None,
+                        token: Optional[str] = None, client: Optional[BaseClient] = None,
+                        prompt: Optional[str] = "task", name: Optional[str] = None) -> Type[DojoToolEnv]:
     """Returns a class for TRL's ``GRPOTrainer(environment_factory=...)``:
     each instance is one episode of env_id (see DojoToolEnv), with one
     public method per tool of the env.
@@ -322,7 +332,7 @@ def environment_factory(env_id, options=None, url=None, token=None, client=None,
             client = default_client()
     if not isinstance(client, BaseClient):
         raise TypeError("client=%r: want a dojo_client Client or NetClient" % (client,))
-    params = {"id": env_id}
+    params: Dict[str, Any] = {"id": env_id}
     if options:
         params["options"] = options
     r = client.call("env/make", params)
@@ -336,7 +346,7 @@ def environment_factory(env_id, options=None, url=None, token=None, client=None,
     if not tools:
         raise ValueError("%s has no tools in its spec" % env_id)
     reserved = {n for n in dir(DojoToolEnv) if not n.startswith("__")}
-    attrs = {
+    attrs: Dict[str, Any] = {
         "_env_id": env_id,
         "_options": dict(options or {}),
         "_client": client,
@@ -346,18 +356,18 @@ def environment_factory(env_id, options=None, url=None, token=None, client=None,
             env_id, ", ".join(t["name"] for t in tools)),
         "spec": None,
     }
-    names = set()
+    names: Set[str] = set()
     for t in tools:
         fn = _tool_method(t, reserved | names | {"reset", "spec"})
         names.add(fn.__name__)
         attrs[fn.__name__] = fn
     cls_name = name or "Dojo" + re.sub(r"\W", "", env_id.split("/")[-1].split("-v")[0].title()) + "Env"
-    cls = type(cls_name, (DojoToolEnv,), attrs)
-    cls.spec = spec
+    attrs["spec"] = spec
+    cls: Type[DojoToolEnv] = type(cls_name, (DojoToolEnv,), attrs)
     return cls
 
 
-def get_reward(env, completion=None):
+def get_reward(env: DojoToolEnv, completion: Any = None) -> float:
     """The reward of one instance's episode: when the episode has not ended
     (the model stopped calling tools, which TRL does not tell the env),
     the completion's final answer (its last assistant message, or the text)
@@ -369,7 +379,8 @@ def get_reward(env, completion=None):
     return env.reward
 
 
-def reward_func(completions=None, environments=None, **kwargs):
+def reward_func(completions: Optional[Sequence[Any]] = None, environments: Optional[Sequence[DojoToolEnv]] = None,
+                **kwargs: Any) -> List[float]:
     """A TRL reward function for environment_factory's instances:
     reward_funcs=[dojo_client.trl.reward_func]. Ends each episode with its
     completion's final answer (get_reward) and returns the episodes'

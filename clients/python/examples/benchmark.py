@@ -18,8 +18,7 @@ import random
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import dojo_client as dojo  # noqa: E402
+import dojo_client as dojo
 
 MAPS = {
     "4x4": ["SFFF", "FHFH", "FFFH", "HFFG"],

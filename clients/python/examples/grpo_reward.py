@@ -16,12 +16,10 @@ canned completions and computes the group-relative advantages itself.
 
     DOJO_BIN=/path/to/dojo python3 examples/grpo_reward.py [ENV_ID]
 """
-import os
 import statistics
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import dojo_client as dojo  # noqa: E402
+import dojo_client as dojo
 
 
 def task_env(client):

@@ -20,8 +20,7 @@ import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import dojo_client as dojo  # noqa: E402
+import dojo_client as dojo
 
 BASE = os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1").rstrip("/")
 MODEL = os.environ.get("MODEL", "default")

@@ -8,12 +8,10 @@ On the non-slippery 4x4 lake the greedy policy always succeeds after a few
 hundred episodes; on slippery ice the best policy succeeds about 74% of the
 time (Gymnasium's FrozenLake-v1), which Q-learning approaches slowly.
 """
-import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import dojo_client as dojo  # noqa: E402
+import dojo_client as dojo
 
 
 def greedy(q, s, rng):

@@ -8,12 +8,10 @@ each agent/act with a uniformly random action of the env's action space,
 drawn from a generator seeded by the episode seed (so runs repeat). Logs go
 to stderr; stdout carries the protocol only.
 """
-import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import dojo_client as dojo  # noqa: E402
+import dojo_client as dojo
 
 
 def start(ep):

@@ -4,12 +4,10 @@ episode ends, count successes.
 
     DOJO_BIN=/path/to/dojo python3 examples/random_frozenlake.py [episodes]
 """
-import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import dojo_client as dojo  # noqa: E402
+import dojo_client as dojo
 
 
 def main():

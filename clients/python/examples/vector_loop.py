@@ -4,13 +4,11 @@ env/stepMany, with Gymnasium's next-step autoreset; prints the throughput.
 
     DOJO_BIN=/path/to/dojo python3 examples/vector_loop.py [num_envs] [steps]
 """
-import os
 import random
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import dojo_client as dojo  # noqa: E402
+import dojo_client as dojo
 
 
 def main():
