@@ -277,8 +277,11 @@ func (a *ExecAgent) start(ctx context.Context) (*proc, error) {
 	if len(a.opts.Env) > 0 {
 		cmd.Env = append(os.Environ(), a.opts.Env...)
 	}
+	// The agent leads a process group of its own: stopping it stops
+	// whatever it spawned, and nothing of the group outlives it.
+	ownGroup(cmd)
 	cmd.Cancel = func() error {
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := signalGroup(cmd.Process.Pid, syscall.SIGTERM); err != nil {
 			return cmd.Process.Kill()
 		}
 		return nil
@@ -295,23 +298,46 @@ func (a *ExecAgent) start(ctx context.Context) (*proc, error) {
 		return nil, dojo.Errorf(dojo.CodeInternal, "exec agent %q: making its stdout: %v", a.name, err)
 	}
 	cmd.Stdout = pw
+	// stderr is a pipe of ours too (not a Writer os/exec copies to), so
+	// that Wait returns when the agent exits even if a process it spawned
+	// still holds its stderr open.
+	er, ew, err := os.Pipe()
+	if err != nil {
+		cancel()
+		pr.Close()
+		pw.Close()
+		return nil, dojo.Errorf(dojo.CodeInternal, "exec agent %q: making its stderr: %v", a.name, err)
+	}
+	cmd.Stderr = ew
 	p := &proc{a: a, cmd: cmd, stdin: stdin, stdout: pr, cancel: cancel, exited: make(chan struct{})}
 	p.tail = &tailWriter{a: a}
-	cmd.Stderr = p.tail
 	if err := cmd.Start(); err != nil {
 		cancel()
 		pr.Close()
 		pw.Close()
+		er.Close()
+		ew.Close()
 		return nil, dojo.Errorf(dojo.CodeInternal, "exec agent %q: cannot start it: %v", a.name, err)
 	}
 	pw.Close()
+	ew.Close()
 	p.pid = cmd.Process.Pid
-	p.tail.mu.Lock()
-	p.tail.pid = p.pid // its stderr may already be copied
-	p.tail.mu.Unlock()
+	p.tail.pid = p.pid
 	p.conn = newConn(stdin)
+	copied := make(chan struct{})
+	go func() {
+		io.Copy(p.tail, er)
+		close(copied)
+	}()
 	go func() {
 		p.werr = cmd.Wait()
+		// Nothing of the agent's process group outlives the agent.
+		signalGroup(p.pid, syscall.SIGKILL)
+		select {
+		case <-copied:
+		case <-time.After(a.opts.Grace): // a process that left the group holds it
+		}
+		er.Close()
 		close(p.exited)
 	}()
 	go p.conn.readLoop(pr, a.opts.MaxLineBytes)
