@@ -216,7 +216,14 @@
 // (0 for the first action), and reward and info those of the step that
 // produced the observation (0 and the reset info at first). An
 // agent logs on stderr, which dojo copies to its log and quotes in errors;
-// anything on stdout that is not a JSON-RPC response breaks the protocol.
+// anything on stdout that is not a JSON-RPC response to a request in
+// flight breaks the protocol and fails the episode at once: a line that is
+// not JSON-RPC, a request or notification from the agent, an answer to an
+// id dojo never sent or already answered. Each episode/start and agent/act
+// has a deadline, the run's (dojo run --action-timeout) or else
+// DefaultExecActionTimeout (10 minutes). An agent runs in a process group
+// of its own, which is killed with it: at a deadline, after a protocol
+// error and at shutdown, nothing it spawned outlives it.
 // An error the agent answers with keeps its kind: -32005 (unavailable) is
 // retried by the runner when it has retries, and -32602 (invalid) from
 // episode/start says the agent cannot play this env, which stops the run.

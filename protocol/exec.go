@@ -39,7 +39,17 @@ type ExecOptions struct {
 	MaxLineBytes int
 	// Version is sent as clientInfo.version in initialize.
 	Version string
+	// ActionTimeout bounds each episode/start and agent/act call whose
+	// context has no deadline of its own (default DefaultExecActionTimeout),
+	// so that an agent that never answers cannot hold a run forever; a
+	// negative value sets none.
+	ActionTimeout time.Duration
 }
+
+// DefaultExecActionTimeout is ExecOptions.ActionTimeout's default: long
+// enough for an agent that waits on a slow model, short enough that a
+// hung agent fails its episode rather than the run.
+const DefaultExecActionTimeout = 10 * time.Minute
 
 // ExecAgent is a dojo.AgentMaker whose agents are processes speaking the
 // agent side of the protocol (see the package doc): dojo --agent exec:CMD.
@@ -104,6 +114,9 @@ func NewExecAgent(cmdline string, opts ExecOptions) (*ExecAgent, error) {
 	}
 	if opts.Version == "" {
 		opts.Version = "dev"
+	}
+	if opts.ActionTimeout == 0 {
+		opts.ActionTimeout = DefaultExecActionTimeout
 	}
 	return &ExecAgent{argv: argv, opts: opts, name: cmdline}, nil
 }
@@ -196,12 +209,22 @@ func (a *ExecAgent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Ag
 	params = append(params, `,"tools":`...)
 	params = append(params, tools...)
 	params = append(params, '}')
-	if _, err := p.conn.call(ctx, "episode/start", params); err != nil {
+	sctx, cancel := a.bound(ctx)
+	defer cancel()
+	if _, err := p.conn.call(sctx, "episode/start", params); err != nil {
 		err = e.fail("episode/start", err)
 		e.release()
 		return nil, err
 	}
 	return e, nil
+}
+
+// bound gives ctx the default action deadline when it has none.
+func (a *ExecAgent) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok || a.opts.ActionTimeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, a.opts.ActionTimeout)
 }
 
 // Close shuts every process down and waits for them to exit; processes
@@ -388,7 +411,8 @@ func (p *proc) failure(during string, err error) error {
 		p.kill()
 	default:
 		var g *errGarbage
-		if errors.As(err, &g) {
+		var st *errStray
+		if errors.As(err, &g) || errors.As(err, &st) {
 			what = fmt.Sprintf("broke the protocol during %s: %v; it was stopped", during, err)
 		} else {
 			what = fmt.Sprintf("failed during %s: %v; it was stopped", during, err)
@@ -491,7 +515,9 @@ func (e *execEpisode) Act(ctx context.Context, t dojo.Turn) (dojo.Action, error)
 		return dojo.Action{}, dojo.Errorf(dojo.CodeInternal, "exec agent: the observation does not encode: %v", err)
 	}
 	b = append(b, '}')
-	res, err := e.p.conn.call(ctx, "agent/act", b)
+	actx, cancel := e.a.bound(ctx)
+	defer cancel()
+	res, err := e.p.conn.call(actx, "agent/act", b)
 	if err != nil {
 		return dojo.Action{}, e.fail(fmt.Sprintf("agent/act at step %d", t.Step), err)
 	}

@@ -544,3 +544,45 @@ func TestSplitCommand(t *testing.T) {
 		}
 	}
 }
+
+// An agent that answers an id dojo never sent, or sends dojo a request,
+// breaks the protocol: its episode fails at once, naming what it did,
+// rather than waiting for a deadline.
+func TestExecAgentStrayMessagesBreakTheProtocol(t *testing.T) {
+	t.Parallel()
+	for mode, want := range map[string]string{
+		"stray":   "answered id 1099511627776, which dojo never sent",
+		"request": `sent a request or notification ("\"agent/help\"")`,
+	} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			agent, logs := execAgent(t, mode, ExecOptions{Grace: 200 * time.Millisecond})
+			// The episode deadline only bounds the test should the
+			// stray message be ignored.
+			eps := run(t, agent, 1, 1, runner.Config{EpisodeTimeout: 20 * time.Second})
+			ep := eps[0]
+			if ep.ErrorCode != dojo.CodeInternal || !strings.Contains(ep.Error, "broke the protocol during agent/act at step 0") || !strings.Contains(ep.Error, want) {
+				t.Errorf("code %q error:\n%s\nwant it to say %q\n%s", ep.ErrorCode, ep.Error, want, logs.String())
+			}
+		})
+	}
+}
+
+// Without a deadline from the run, an exec agent's calls still have one.
+func TestExecAgentDefaultActionTimeout(t *testing.T) {
+	t.Parallel()
+	if DefaultExecActionTimeout <= 0 {
+		t.Fatal("no default action timeout")
+	}
+	agent, _ := execAgent(t, "hang", ExecOptions{Grace: 100 * time.Millisecond, ActionTimeout: hangDeadline})
+	done := make(chan []runner.Episode, 1)
+	go func() { done <- run(t, agent, 1, 1, runner.Config{}) }()
+	select {
+	case eps := <-done:
+		if eps[0].ErrorCode != dojo.CodeTimeout || !strings.Contains(eps[0].Error, "did not answer agent/act at step 1 before the deadline") {
+			t.Errorf("code %q error %q", eps[0].ErrorCode, eps[0].Error)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a hung agent held the run past its default action timeout")
+	}
+}
