@@ -23,8 +23,8 @@ type conn struct {
 	// still come; at most maxAbandoned are remembered.
 	abandoned map[uint64]bool
 	next      uint64
-	err     error         // why the connection broke; set once
-	dead    chan struct{} // closed when err is set
+	err       error         // why the connection broke; set once
+	dead      chan struct{} // closed when err is set
 }
 
 // reply is a response to a call.
