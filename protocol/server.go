@@ -23,6 +23,7 @@ const (
 	DefaultMaxLineBytes    = 16 << 20
 	DefaultMaxEnvs         = 4096
 	DefaultReadBufferBytes = 64 << 10
+	DefaultShutdownGrace   = 2 * time.Second
 )
 
 // ErrIdle is the error Serve returns when it ends a session for being idle
@@ -64,6 +65,13 @@ type Server struct {
 	// ignores its context finishes its step, which then counts. 0 (the
 	// default) sets no deadline.
 	StepTimeout time.Duration
+	// ShutdownGrace is how long Serve waits, once its context is
+	// canceled, for the requests in flight to end (default
+	// DefaultShutdownGrace, 2s): they are canceled and answered with a
+	// canceled error (-32004). A request still running after it (an env
+	// that ignores its context, a response no one reads) is abandoned,
+	// and Serve returns.
+	ShutdownGrace time.Duration
 	// IdleTimeout ends a session that has read no request and had none in
 	// flight for this long: Serve then returns ErrIdle. 0 (the default)
 	// never does.
@@ -86,9 +94,11 @@ type Server struct {
 //
 // At the end of r, Serve waits for the requests in flight, closes every env
 // of the session and returns nil. When ctx is canceled it cancels the
-// requests in flight, closes the envs and returns ctx.Err() without waiting
-// for r (a goroutine blocked reading r ends when r does). A read error or a
-// failed write ends the session with that error.
+// requests in flight (they are answered with a canceled error), waits for
+// them at most ShutdownGrace, closes the envs and returns ctx.Err()
+// without waiting for r (a goroutine blocked reading r ends when r does)
+// or for a client that reads nothing. A read error or a failed write ends
+// the session with that error, within the same grace.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	if s.Registry == nil {
 		return dojo.Errorf(dojo.CodeInvalid, "protocol: Server without a Registry")
@@ -122,7 +132,39 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	if err != nil {
 		cancel(err)
 	}
-	ss.inflight.Wait()
+	finished := make(chan struct{})
+	go func() {
+		ss.inflight.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		// Canceled (or the write failed): the requests in flight get
+		// ShutdownGrace to end. One blocked writing to a client that
+		// reads nothing, or stuck in an env that ignores its context,
+		// is left behind: its envs are closed when it ends.
+		grace := s.ShutdownGrace
+		if grace <= 0 {
+			grace = DefaultShutdownGrace
+		}
+		t := time.NewTimer(grace)
+		select {
+		case <-finished:
+			t.Stop()
+		case <-t.C:
+			ss.log.Warn("requests still in flight after the shutdown grace; ending the session without them", "grace", grace.String())
+			go func() {
+				<-finished
+				ss.closeAll()
+				ss.tasks.Close()
+			}()
+			if err == nil {
+				err = context.Cause(ctx)
+			}
+			return err
+		}
+	}
 	ss.closeAll()
 	ss.tasks.Close()
 	if werr := ss.writeErr(); werr != nil && err == nil {

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/dojo-rl/dojo/protocol"
 	"github.com/dojo-rl/dojo/server"
@@ -76,6 +78,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 			Version:      version(),
 			StepTimeout:  *stepTimeout,
 		}
+		// A client that goes away is a failed write that ends the
+		// session with an error (exit 1), not a death by SIGPIPE.
+		signal.Ignore(syscall.SIGPIPE)
 		err = srv.Serve(ctx, os.Stdin, a.stdout)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return nil // interrupted: the envs are closed, a clean end
