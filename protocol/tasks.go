@@ -239,13 +239,26 @@ func (e *LineError) Error() string {
 func (e *LineError) Unwrap() error { return e.Err }
 
 // VerifySummary sums up a VerifyResponses call.
+//
+// The headline figures, MeanReward and SuccessRate, are over the tasks: a
+// task without a scored response counts as reward 0 and a failure (with
+// AllowDuplicates, each scored copy counts as well). The Covered figures
+// beside them are over the scored responses only.
 type VerifySummary struct {
-	Responses   int     `json:"responses"`    // response lines read
-	Scored      int     `json:"scored"`       // responses scored
-	Failed      int     `json:"failed"`       // response lines that could not be scored
-	TaskErrors  int     `json:"task_errors"`  // task lines that could not be read
-	MeanReward  float64 `json:"mean_reward"`  // over the scored responses
-	SuccessRate float64 `json:"success_rate"` // over the scored responses
+	Responses          int     `json:"responses"`            // response lines read
+	Scored             int     `json:"scored"`               // responses scored
+	Failed             int     `json:"failed"`               // response lines that could not be scored (duplicates among them)
+	Duplicates         int     `json:"duplicates"`           // response lines repeating a task's id
+	TaskErrors         int     `json:"task_errors"`          // task lines that could not be read
+	Tasks              int     `json:"tasks"`                // tasks read
+	Missing            int     `json:"missing"`              // tasks without a scored response
+	MeanReward         float64 `json:"mean_reward"`          // over the tasks, missing ones 0
+	SuccessRate        float64 `json:"success_rate"`         // over the tasks, missing ones failures
+	CoveredMeanReward  float64 `json:"covered_mean_reward"`  // over the scored responses
+	CoveredSuccessRate float64 `json:"covered_success_rate"` // over the scored responses
+	// MissingIDs are the first (at most 10) ids of the missing tasks, in
+	// the tasks file's order.
+	MissingIDs []string `json:"missing_ids,omitempty"`
 }
 
 // VerifyConfig names the inputs of VerifyResponses in its reports.
@@ -255,6 +268,10 @@ type VerifyConfig struct {
 	// Workers bounds the responses verified at once (default
 	// GOMAXPROCS); scores are written in input order whatever it is.
 	Workers int
+	// AllowDuplicates scores every response to a task. By default a
+	// response repeating the id of an earlier one is a failed line (each
+	// task is scored once), so copies cannot inflate the score.
+	AllowDuplicates bool
 }
 
 // scoreLine is one line of VerifyResponses' output.
@@ -287,8 +304,10 @@ type responseLine struct {
 // are ignored. For each response line, in input order, out gets one line
 // {"id", "reward", "success", "parts"} (plus the verifier's "error" note
 // when it scored the response as malformed), or, when the line could not
-// be scored (malformed, no id, an unknown id, a failing verifier), the line
-// {"line", "id", "error"}, which has no reward. Lines that could not be
+// be scored (malformed, no id, an unknown id, a second response to a task
+// without cfg.AllowDuplicates, a failing verifier), the line
+// {"line", "id", "error"}, which has no reward. Tasks without a scored
+// response are counted in the summary (Missing) as failures. Lines that could not be
 // used, in either file, are also passed to report (which may be nil) in
 // order, and the other lines are still scored.
 //
@@ -309,6 +328,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 	}
 	byID := map[string]*dojo.Task{}
 	taskLine := map[string]int{}
+	var taskOrder []string
 	err := eachLine(tasks, func(n int, line []byte) bool {
 		var t dojo.Task
 		if err := json.Unmarshal(line, &t); err != nil {
@@ -328,6 +348,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 		}
 		taskLine[t.ID] = n
 		byID[t.ID] = &t
+		taskOrder = append(taskOrder, t.ID)
 		return ctx.Err() == nil
 	})
 	if err != nil {
@@ -371,6 +392,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	writeDone := make(chan error, 1)
+	scoredIDs := map[string]bool{}
 	go func() {
 		var werr error
 		var rewards float64
@@ -383,6 +405,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 				report(r.lerr)
 			} else {
 				sum.Scored++
+				scoredIDs[j.id] = true
 				rewards += r.sc.Reward
 				if r.sc.Success {
 					successes++
@@ -396,11 +419,25 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 			werr = bw.Flush()
 		}
 		if sum.Scored > 0 {
-			sum.MeanReward = rewards / float64(sum.Scored)
-			sum.SuccessRate = float64(successes) / float64(sum.Scored)
+			sum.CoveredMeanReward = rewards / float64(sum.Scored)
+			sum.CoveredSuccessRate = float64(successes) / float64(sum.Scored)
+		}
+		sum.Tasks = len(taskOrder)
+		for _, id := range taskOrder {
+			if !scoredIDs[id] {
+				sum.Missing++
+				if len(sum.MissingIDs) < 10 {
+					sum.MissingIDs = append(sum.MissingIDs, id)
+				}
+			}
+		}
+		if all := sum.Scored + sum.Missing; all > 0 {
+			sum.MeanReward = rewards / float64(all)
+			sum.SuccessRate = float64(successes) / float64(all)
 		}
 		writeDone <- werr
 	}()
+	responded := map[string]int{} // task id -> line of its first response
 	rerr := eachLine(responses, func(n int, line []byte) bool {
 		if ctx.Err() != nil {
 			return false
@@ -428,6 +465,17 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 					j.fail = errors.New(werr.Message)
 				}
 				j.resp = resp
+			}
+			if j.fail == nil {
+				// A second well-formed response to a task.
+				if first, dup := responded[j.id]; !dup {
+					responded[j.id] = n
+				} else {
+					sum.Duplicates++
+					if !cfg.AllowDuplicates {
+						j.fail = fmt.Errorf("a second response to task %q (the first is on line %d): each task is scored once (dojo verify --allow-duplicates scores every copy)", j.id, first)
+					}
+				}
 			}
 		}
 		order <- j

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	sqlenv "github.com/dojo-rl/dojo/envs/sql"
+	"github.com/dojo-rl/dojo/protocol"
 )
 
 // predictionCoverage checks the predictions of dojo verify sql against the
@@ -63,6 +64,25 @@ func accuracyLine(matched, scored, missing int) string {
 	s := fmt.Sprintf("execution accuracy %.4f (%d/%d)", acc, matched, total)
 	if missing > 0 {
 		s += fmt.Sprintf(", %d questions without a prediction counted as failures; %.4f (%d/%d) over the predicted ones", missing, covered, matched, scored)
+	}
+	return s
+}
+
+// verifySummaryLine is the summary dojo verify ends with: the headline
+// over the tasks (those without a scored response count as failures) and,
+// when some are missing, the figures over the scored responses beside it.
+func verifySummaryLine(sum protocol.VerifySummary) string {
+	s := fmt.Sprintf("dojo verify: %d responses, %d scored, %d failed", sum.Responses, sum.Scored, sum.Failed)
+	if sum.Duplicates > 0 {
+		s += fmt.Sprintf(" (%d repeat an earlier response's task)", sum.Duplicates)
+	}
+	s += fmt.Sprintf("; %d tasks: mean reward %.4f, success rate %.4f", sum.Tasks, sum.MeanReward, sum.SuccessRate)
+	if sum.Missing > 0 {
+		s += fmt.Sprintf(", %d tasks without a scored response counted as failures (%s", sum.Missing, strings.Join(sum.MissingIDs, ", "))
+		if sum.Missing > len(sum.MissingIDs) {
+			s += ", ..."
+		}
+		s += fmt.Sprintf("); over the %d scored: mean reward %.4f, success rate %.4f", sum.Scored, sum.CoveredMeanReward, sum.CoveredSuccessRate)
 	}
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	sqlenv "github.com/dojo-rl/dojo/envs/sql"
+	"github.com/dojo-rl/dojo/protocol"
 )
 
 // Copies of one correct prediction do not inflate the score, and questions
@@ -52,5 +53,14 @@ func TestPredictionCoverage(t *testing.T) {
 	}
 	if got := accuracyLine(3, 4, 0); got != "execution accuracy 0.7500 (3/4)" {
 		t.Errorf("accuracyLine: %q", got)
+	}
+}
+
+func TestVerifySummaryLine(t *testing.T) {
+	sum := protocol.VerifySummary{Responses: 10, Scored: 1, Failed: 9, Duplicates: 9, Tasks: 3, Missing: 2,
+		MeanReward: 1.0 / 3, SuccessRate: 1.0 / 3, CoveredMeanReward: 1, CoveredSuccessRate: 1, MissingIDs: []string{"a", "b"}}
+	want := "dojo verify: 10 responses, 1 scored, 9 failed (9 repeat an earlier response's task); 3 tasks: mean reward 0.3333, success rate 0.3333, 2 tasks without a scored response counted as failures (a, b); over the 1 scored: mean reward 1.0000, success rate 1.0000"
+	if got := verifySummaryLine(sum); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
