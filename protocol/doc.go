@@ -161,10 +161,12 @@
 // separate token: the task itself is what task/verify needs back.
 //
 // task/verify scores a response, a string (the final text) or
-// {"text", "messages"}, to a task. A task without its verify block is
-// rebuilt from its env, options and seed (and must then have the same id),
-// so a client never needs the gold; id, when given, must be the task's
-// env. The result is dojo.Score: {reward, success, parts, error?} where
+// {"text", "messages"}, to a task. The task is rebuilt from its env,
+// options and seed (and must then have the same id), and the response is
+// scored against the rebuilt gold: a client never needs the gold, and a
+// task whose verify block differs from the rebuilt one (an altered answer
+// key) is refused with a -32602 error whose data.field is "task.verify".
+// id, when given, must be the task's env. The result is dojo.Score: {reward, success, parts, error?} where
 // error notes why the verifier scored the response as malformed.
 //
 // Envs that are not task-based (they do not implement dojo.TaskGenerator

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"sync"
 
@@ -56,10 +57,16 @@ func (t *Tasker) Generate(ctx context.Context, id string, opts dojo.Options, see
 	return task, err
 }
 
-// Verify scores a response to a task. A task without its verify block (a
-// client that must not see the gold dropped it) is rebuilt from its env,
-// options and seed, and must then have the same id. An env that does not
-// verify tasks is an error with code CodeUnsupported naming it.
+// Verify scores a response to a task. The task is rebuilt from its env,
+// options and seed (generation is deterministic and cheap: the Tasker
+// keeps the envs) and must have the same id; the response is scored
+// against the rebuilt task, never against a verify block it was sent
+// with, and a task whose verify block differs from the rebuilt one (a
+// forged answer key) is refused with an invalid error naming task.verify.
+// A task may come without its verify block (a client that must not see
+// the gold dropped it). Only an env that verifies tasks but does not
+// generate them scores against the verify block sent. An env that does
+// not verify tasks is an error with code CodeUnsupported naming it.
 func (t *Tasker) Verify(ctx context.Context, task dojo.Task, r dojo.Response) (sc dojo.Score, err error) {
 	if task.Env == "" {
 		return sc, dojo.Errorf(dojo.CodeInvalid, "task %q names no env: a task carries the id of the env that made it in \"env\"", task.ID).WithField("task.env")
@@ -69,17 +76,27 @@ func (t *Tasker) Verify(ctx context.Context, task dojo.Task, r dojo.Response) (s
 		if !ok {
 			return notTaskEnv(task.Env, "verify tasks", "dojo.TaskVerifier")
 		}
-		if v := bytes.TrimSpace(task.Verify); len(v) == 0 || string(v) == "null" {
-			gen, ok := env.(dojo.TaskGenerator)
-			if !ok {
+		gen, canRebuild := env.(dojo.TaskGenerator)
+		sent := bytes.TrimSpace(task.Verify)
+		noGold := len(sent) == 0 || string(sent) == "null"
+		if !canRebuild {
+			if noGold {
 				return dojo.Errorf(dojo.CodeInvalid, "task %q has no verify block and %s cannot rebuild it (it does not generate tasks): send the task with its verify block", task.ID, task.Env).WithField("task.verify")
 			}
+		} else {
+			// The gold is always rebuilt from the env, options and seed,
+			// never taken from the task: a task whose verify block was
+			// edited (an answer key forged to match a response) is
+			// refused.
 			gold, err := gen.GenerateTask(ctx, task.Seed)
 			if err != nil {
 				return err
 			}
 			if task.ID != "" && gold.ID != task.ID {
 				return dojo.Errorf(dojo.CodeInvalid, "task id %q does not match the task %s generates from its options and seed %d (%q): send the task's env, options and seed as task/generate returned them", task.ID, task.Env, task.Seed, gold.ID).WithField("task.id")
+			}
+			if !noGold && !sameJSON(sent, gold.Verify) {
+				return dojo.Errorf(dojo.CodeInvalid, "task %q: its verify block is not the one %s generates from its options and seed %d: the answer key was altered; send the task as it was generated, or without its verify block", task.ID, task.Env, task.Seed).WithField("task.verify")
 			}
 			task = gold
 		}
@@ -91,6 +108,19 @@ func (t *Tasker) Verify(ctx context.Context, task dojo.Task, r dojo.Response) (s
 		sc.Parts = []dojo.Part{}
 	}
 	return sc, err
+}
+
+// sameJSON reports whether a and b are the same JSON value (object
+// members in any order, numbers by value).
+func sameJSON(a, b []byte) bool {
+	if bytes.Equal(a, bytes.TrimSpace(b)) {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func notTaskEnv(id, what, iface string) error {
