@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -437,6 +438,9 @@ func (ss *session) parseLine(line []byte) (request, *Error) {
 		id, ok := canonicalID(env.ID)
 		req.id = id
 		if !ok {
+			if t := bytes.TrimSpace(env.ID); len(t) > 0 && t[0] == '"' && !utf8.Valid(t) {
+				return request{id: nullID}, newError(CodeInvalidRequest, "id", "invalid request: the id string is not valid UTF-8 (JSON text is UTF-8); send a UTF-8 string or a number")
+			}
 			return request{id: nullID}, newError(CodeInvalidRequest, "id", "invalid request: id must be a string, a number or null, got %s", jsonKind(env.ID))
 		}
 	}
