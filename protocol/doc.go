@@ -157,7 +157,10 @@
 //
 // task/generate returns count tasks (default 1, at most 10000) of a
 // task-based env for seeds seed, seed+1, ... (seed defaults to 0), without
-// their verify block (the gold) unless "verify": true. There is no
+// their verify block (the gold) unless "verify": true. The response is at
+// most Server.MaxLineBytes long, as a request line is: tasks that would
+// take more fail the request with a limit error (-32007, data.field
+// "count") saying how many fit; page through them with seed. There is no
 // separate token: the task itself is what task/verify needs back.
 //
 // task/verify scores a response, a string (the final text) or
