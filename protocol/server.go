@@ -66,6 +66,11 @@ type Server struct {
 	// ignores its context finishes its step, which then counts. 0 (the
 	// default) sets no deadline.
 	StepTimeout time.Duration
+	// MemoryBudget bounds the memory a session's open envs are estimated
+	// to take (EstimateEnvBytes), in bytes: env/make of an env that does
+	// not fit fails with a limit error (-32007) naming the estimate and
+	// the budget. 0 means DefaultMemoryBudget (2 GiB); negative, none.
+	MemoryBudget int64
 	// ShutdownGrace is how long Serve waits, once its context is
 	// canceled, for the requests in flight to end (default
 	// DefaultShutdownGrace, 2s): they are canceled and answered with a
@@ -204,6 +209,12 @@ func (s *Server) newSession(ctx context.Context, cancel context.CancelCauseFunc,
 	if ss.parallel <= 0 {
 		ss.parallel = runtime.GOMAXPROCS(0)
 	}
+	switch {
+	case s.MemoryBudget == 0:
+		ss.memBudget = DefaultMemoryBudget
+	case s.MemoryBudget > 0:
+		ss.memBudget = s.MemoryBudget
+	}
 	if ss.fanOutAfter == 0 {
 		ss.fanOutAfter = manyFanOutAfter
 	}
@@ -245,7 +256,10 @@ type session struct {
 	closed  bool       // no more requests are dispatched
 	handles map[string]*handle
 	next    uint64 // number of the last handle made
-	manySeq uint64 // number of the last env/stepMany read
+	// memUsed is the memory the open envs are estimated to take, of
+	// memBudget (0: no budget).
+	memUsed, memBudget int64
+	manySeq            uint64 // number of the last env/stepMany read
 
 	// rd reads the requests; only the goroutine reading them uses it.
 	rd requestReader
