@@ -245,8 +245,9 @@ type session struct {
 	lastActive atomic.Int64
 	idleTimer  *time.Timer
 
-	wmu  sync.Mutex
+	wmu  sync.Mutex // serializes writes
 	w    io.Writer
+	emu  sync.Mutex // guards werr
 	werr error
 
 	inflight sync.WaitGroup
@@ -269,18 +270,23 @@ type session struct {
 func (ss *session) write(line []byte) {
 	ss.wmu.Lock()
 	defer ss.wmu.Unlock()
-	if ss.werr != nil {
+	if ss.writeErr() != nil {
 		return
 	}
 	if _, err := ss.w.Write(line); err != nil {
-		ss.werr = fmt.Errorf("protocol: writing a response: %w", err)
-		ss.cancel(ss.werr)
+		werr := fmt.Errorf("protocol: writing a response: %w", err)
+		ss.emu.Lock()
+		ss.werr = werr
+		ss.emu.Unlock()
+		ss.cancel(werr)
 	}
 }
 
+// writeErr returns why writing failed, if it did. It does not wait for a
+// write in progress (which may be blocked on a client that reads nothing).
 func (ss *session) writeErr() error {
-	ss.wmu.Lock()
-	defer ss.wmu.Unlock()
+	ss.emu.Lock()
+	defer ss.emu.Unlock()
 	return ss.werr
 }
 
