@@ -38,12 +38,16 @@ func TestServeSIGTERMWithStdoutUnread(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command(dojoBin, "serve")
 	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe() // never read
+	stdout, _ := cmd.StdoutPipe() // read once, to know the server is up
 	defer stdout.Close()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
+	}
+	io.WriteString(stdin, `{"jsonrpc":"2.0","id":"up","method":"initialize"}`+"\n")
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, `"id":"up"`) {
+		t.Fatalf("initialize: %q %v", line, err)
 	}
 	// env/list answers tens of KB: a few hundred fill the pipe many
 	// times over, and the responses block.
