@@ -158,7 +158,7 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 	case '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("action: %v", err)
+			return fmt.Errorf("action: %s", DescribeJSONError(err))
 		}
 		*a = TextAction(s)
 		return nil
@@ -167,7 +167,7 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 		dec.DisallowUnknownFields()
 		var m wireMessageAction
 		if err := dec.Decode(&m); err != nil {
-			return fmt.Errorf("action object: %v (want {\"text\": string, \"tool_calls\": [{\"id\", \"name\", \"arguments\"}]})", err)
+			return fmt.Errorf("action object: %s (want {\"text\": string, \"tool_calls\": [{\"id\", \"name\", \"arguments\"}]})", DescribeJSONError(err))
 		}
 		*a = MessageAction(m.Text, m.ToolCalls...)
 		return nil

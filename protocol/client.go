@@ -19,9 +19,12 @@ type conn struct {
 
 	mu      sync.Mutex
 	pending map[uint64]chan reply
-	next    uint64
-	err     error         // why the connection broke; set once
-	dead    chan struct{} // closed when err is set
+	// abandoned holds the calls given up on (ctx done) whose answer may
+	// still come; at most maxAbandoned are remembered.
+	abandoned map[uint64]bool
+	next      uint64
+	err       error         // why the connection broke; set once
+	dead      chan struct{} // closed when err is set
 }
 
 // reply is a response to a call.
@@ -66,9 +69,10 @@ func (c *conn) broken() error {
 }
 
 // readLoop reads the peer's lines until r ends, delivering responses to
-// their calls. Requests from the peer are answered with -32601 (dojo serves
-// none on this connection) and its notifications are ignored. A line that
-// is not JSON-RPC breaks the connection.
+// their calls. A line that is not a JSON-RPC response to a call in flight
+// (or to one given up on) breaks the connection: garbage, a request or
+// notification from the peer, an answer to an id never sent or answered
+// twice.
 func (c *conn) readLoop(r io.Reader, maxLine int) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var buf []byte
@@ -102,21 +106,17 @@ func (c *conn) handle(line []byte) error {
 		return &errGarbage{append([]byte(nil), line...)}
 	}
 	if env.Method != nil {
-		if env.ID != nil {
-			id, ok := canonicalID(env.ID)
-			if !ok {
-				id = nullID
-			}
-			c.write(appendErrorLine(nil, id, newError(CodeMethodNotFound, "method", "dojo serves no requests on an agent's connection")))
-		}
-		return nil // a notification: nothing to do
+		// dojo serves nothing on an agent's connection: an agent that
+		// sends requests (or notifications) instead of answering would
+		// otherwise hold its episode until a deadline.
+		return &errStray{what: "sent a request or notification (" + abbreviate(env.Method, 60) + ")", line: append([]byte(nil), line...)}
 	}
 	if env.ID == nil || (env.Result == nil && env.Error == nil) {
 		return &errGarbage{append([]byte(nil), line...)}
 	}
 	id, err := strconv.ParseUint(string(bytes.TrimSpace(env.ID)), 10, 64)
 	if err != nil {
-		return &errGarbage{append([]byte(nil), line...)}
+		return &errStray{what: "answered id " + abbreviate(env.ID, 60) + ", which dojo never sent (dojo's ids are integers)", line: append([]byte(nil), line...)}
 	}
 	var rep reply
 	if env.Error != nil && string(bytes.TrimSpace(env.Error)) != "null" {
@@ -131,11 +131,33 @@ func (c *conn) handle(line []byte) error {
 	c.mu.Lock()
 	ch := c.pending[id]
 	delete(c.pending, id)
+	late := c.abandoned[id]
+	delete(c.abandoned, id)
+	issued := id >= 1 && id <= c.next
 	c.mu.Unlock()
-	if ch != nil { // else a late answer to an abandoned call
+	switch {
+	case ch != nil:
 		ch <- rep
+	case late:
+		// A late answer to a call given up on (its deadline passed).
+	case !issued:
+		return &errStray{what: fmt.Sprintf("answered id %d, which dojo never sent", id), line: append([]byte(nil), line...)}
+	default:
+		return &errStray{what: fmt.Sprintf("answered id %d a second time", id), line: append([]byte(nil), line...)}
 	}
 	return nil
+}
+
+// errStray marks a connection broken by a message that answers nothing
+// dojo asked: a response to an id never sent (or sent and answered), or
+// a request.
+type errStray struct {
+	what string
+	line []byte
+}
+
+func (e *errStray) Error() string {
+	return fmt.Sprintf("it %s: %s; an agent only answers dojo's requests, each once", e.what, abbreviate(e.line, 120))
 }
 
 // write writes one whole line; a failure breaks the connection.
@@ -199,9 +221,23 @@ func (c *conn) call(ctx context.Context, method string, params []byte) (json.Raw
 	}
 }
 
+const maxAbandoned = 1024
+
 func (c *conn) abandon(id uint64) {
 	c.mu.Lock()
-	delete(c.pending, id)
+	if _, ok := c.pending[id]; ok {
+		delete(c.pending, id)
+		if c.abandoned == nil {
+			c.abandoned = map[uint64]bool{}
+		}
+		if len(c.abandoned) >= maxAbandoned {
+			for k := range c.abandoned { // forget one, whichever
+				delete(c.abandoned, k)
+				break
+			}
+		}
+		c.abandoned[id] = true
+	}
 	c.mu.Unlock()
 }
 

@@ -161,14 +161,19 @@
 //
 // task/generate returns count tasks (default 1, at most 10000) of a
 // task-based env for seeds seed, seed+1, ... (seed defaults to 0), without
-// their verify block (the gold) unless "verify": true. There is no
+// their verify block (the gold) unless "verify": true. The response is at
+// most Server.MaxLineBytes long, as a request line is: tasks that would
+// take more fail the request with a limit error (-32007, data.field
+// "count") saying how many fit; page through them with seed. There is no
 // separate token: the task itself is what task/verify needs back.
 //
 // task/verify scores a response, a string (the final text) or
-// {"text", "messages"}, to a task. A task without its verify block is
-// rebuilt from its env, options and seed (and must then have the same id),
-// so a client never needs the gold; id, when given, must be the task's
-// env. The result is dojo.Score: {reward, success, parts, error?} where
+// {"text", "messages"}, to a task. The task is rebuilt from its env,
+// options and seed (and must then have the same id), and the response is
+// scored against the rebuilt gold: a client never needs the gold, and a
+// task whose verify block differs from the rebuilt one (an altered answer
+// key) is refused with a -32602 error whose data.field is "task.verify".
+// id, when given, must be the task's env. The result is dojo.Score: {reward, success, parts, error?} where
 // error notes why the verifier scored the response as malformed.
 //
 // Envs that are not task-based (they do not implement dojo.TaskGenerator
@@ -220,7 +225,14 @@
 // (0 for the first action), and reward and info those of the step that
 // produced the observation (0 and the reset info at first). An
 // agent logs on stderr, which dojo copies to its log and quotes in errors;
-// anything on stdout that is not a JSON-RPC response breaks the protocol.
+// anything on stdout that is not a JSON-RPC response to a request in
+// flight breaks the protocol and fails the episode at once: a line that is
+// not JSON-RPC, a request or notification from the agent, an answer to an
+// id dojo never sent or already answered. Each episode/start and agent/act
+// has a deadline, the run's (dojo run --action-timeout) or else
+// DefaultExecActionTimeout (10 minutes). An agent runs in a process group
+// of its own, which is killed with it: at a deadline, after a protocol
+// error and at shutdown, nothing it spawned outlives it.
 // An error the agent answers with keeps its kind: -32005 (unavailable) is
 // retried by the runner when it has retries, and -32602 (invalid) from
 // episode/start says the agent cannot play this env, which stops the run.

@@ -39,7 +39,17 @@ type ExecOptions struct {
 	MaxLineBytes int
 	// Version is sent as clientInfo.version in initialize.
 	Version string
+	// ActionTimeout bounds each episode/start and agent/act call whose
+	// context has no deadline of its own (default DefaultExecActionTimeout),
+	// so that an agent that never answers cannot hold a run forever; a
+	// negative value sets none.
+	ActionTimeout time.Duration
 }
+
+// DefaultExecActionTimeout is ExecOptions.ActionTimeout's default: long
+// enough for an agent that waits on a slow model, short enough that a
+// hung agent fails its episode rather than the run.
+const DefaultExecActionTimeout = 10 * time.Minute
 
 // ExecAgent is a dojo.AgentMaker whose agents are processes speaking the
 // agent side of the protocol (see the package doc): dojo --agent exec:CMD.
@@ -104,6 +114,9 @@ func NewExecAgent(cmdline string, opts ExecOptions) (*ExecAgent, error) {
 	}
 	if opts.Version == "" {
 		opts.Version = "dev"
+	}
+	if opts.ActionTimeout == 0 {
+		opts.ActionTimeout = DefaultExecActionTimeout
 	}
 	return &ExecAgent{argv: argv, opts: opts, name: cmdline}, nil
 }
@@ -196,12 +209,22 @@ func (a *ExecAgent) NewAgent(ctx context.Context, ep dojo.EpisodeStart) (dojo.Ag
 	params = append(params, `,"tools":`...)
 	params = append(params, tools...)
 	params = append(params, '}')
-	if _, err := p.conn.call(ctx, "episode/start", params); err != nil {
+	sctx, cancel := a.bound(ctx)
+	defer cancel()
+	if _, err := p.conn.call(sctx, "episode/start", params); err != nil {
 		err = e.fail("episode/start", err)
 		e.release()
 		return nil, err
 	}
 	return e, nil
+}
+
+// bound gives ctx the default action deadline when it has none.
+func (a *ExecAgent) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok || a.opts.ActionTimeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, a.opts.ActionTimeout)
 }
 
 // Close shuts every process down and waits for them to exit; processes
@@ -277,8 +300,11 @@ func (a *ExecAgent) start(ctx context.Context) (*proc, error) {
 	if len(a.opts.Env) > 0 {
 		cmd.Env = append(os.Environ(), a.opts.Env...)
 	}
+	// The agent leads a process group of its own: stopping it stops
+	// whatever it spawned, and nothing of the group outlives it.
+	ownGroup(cmd)
 	cmd.Cancel = func() error {
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := signalGroup(cmd.Process.Pid, syscall.SIGTERM); err != nil {
 			return cmd.Process.Kill()
 		}
 		return nil
@@ -295,23 +321,46 @@ func (a *ExecAgent) start(ctx context.Context) (*proc, error) {
 		return nil, dojo.Errorf(dojo.CodeInternal, "exec agent %q: making its stdout: %v", a.name, err)
 	}
 	cmd.Stdout = pw
+	// stderr is a pipe of ours too (not a Writer os/exec copies to), so
+	// that Wait returns when the agent exits even if a process it spawned
+	// still holds its stderr open.
+	er, ew, err := os.Pipe()
+	if err != nil {
+		cancel()
+		pr.Close()
+		pw.Close()
+		return nil, dojo.Errorf(dojo.CodeInternal, "exec agent %q: making its stderr: %v", a.name, err)
+	}
+	cmd.Stderr = ew
 	p := &proc{a: a, cmd: cmd, stdin: stdin, stdout: pr, cancel: cancel, exited: make(chan struct{})}
 	p.tail = &tailWriter{a: a}
-	cmd.Stderr = p.tail
 	if err := cmd.Start(); err != nil {
 		cancel()
 		pr.Close()
 		pw.Close()
+		er.Close()
+		ew.Close()
 		return nil, dojo.Errorf(dojo.CodeInternal, "exec agent %q: cannot start it: %v", a.name, err)
 	}
 	pw.Close()
+	ew.Close()
 	p.pid = cmd.Process.Pid
-	p.tail.mu.Lock()
-	p.tail.pid = p.pid // its stderr may already be copied
-	p.tail.mu.Unlock()
+	p.tail.pid = p.pid
 	p.conn = newConn(stdin)
+	copied := make(chan struct{})
+	go func() {
+		io.Copy(p.tail, er)
+		close(copied)
+	}()
 	go func() {
 		p.werr = cmd.Wait()
+		// Nothing of the agent's process group outlives the agent.
+		signalGroup(p.pid, syscall.SIGKILL)
+		select {
+		case <-copied:
+		case <-time.After(a.opts.Grace): // a process that left the group holds it
+		}
+		er.Close()
 		close(p.exited)
 	}()
 	go p.conn.readLoop(pr, a.opts.MaxLineBytes)
@@ -362,7 +411,8 @@ func (p *proc) failure(during string, err error) error {
 		p.kill()
 	default:
 		var g *errGarbage
-		if errors.As(err, &g) {
+		var st *errStray
+		if errors.As(err, &g) || errors.As(err, &st) {
 			what = fmt.Sprintf("broke the protocol during %s: %v; it was stopped", during, err)
 		} else {
 			what = fmt.Sprintf("failed during %s: %v; it was stopped", during, err)
@@ -465,7 +515,9 @@ func (e *execEpisode) Act(ctx context.Context, t dojo.Turn) (dojo.Action, error)
 		return dojo.Action{}, dojo.Errorf(dojo.CodeInternal, "exec agent: the observation does not encode: %v", err)
 	}
 	b = append(b, '}')
-	res, err := e.p.conn.call(ctx, "agent/act", b)
+	actx, cancel := e.a.bound(ctx)
+	defer cancel()
+	res, err := e.p.conn.call(actx, "agent/act", b)
 	if err != nil {
 		return dojo.Action{}, e.fail(fmt.Sprintf("agent/act at step %d", t.Step), err)
 	}

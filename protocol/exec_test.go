@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
@@ -43,6 +44,12 @@ func TestMain(m *testing.M) {
 //	refuse       answers episode/start with an invalid-params error
 //	unavailable  answers the first agent/act of each episode with -32005
 //	stubborn     ignores SIGTERM and the end of its input
+//	spawnhang    at step 1 of episode 0 starts `sleep 300` (its pid
+//	             written to the file DOJO_TEST_CHILD), then hangs
+//	spawn        starts `sleep 300` as spawnhang does when initialized,
+//	             then plays well
+//	stray        answers agent/act with an id dojo never sent
+//	request      sends dojo a request instead of answering agent/act
 //	gather       plays well, but its first agent/act waits until
 //	             DOJO_TEST_GATHER="N DIR" has N processes (a file each in
 //	             DIR), or 5s passed
@@ -88,6 +95,9 @@ func testAgent(mode string) int {
 		p := msg.Params
 		switch msg.Method {
 		case "initialize":
+			if mode == "spawn" {
+				spawnChild()
+			}
 			if mode == "gather" {
 				gather(true)
 			}
@@ -108,6 +118,18 @@ func testAgent(mode string) int {
 			case mode == "hang" && p.Episode == 0 && p.Step == 1:
 				fmt.Fprintln(os.Stderr, "hanging now")
 				time.Sleep(time.Hour)
+			case mode == "spawnhang" && p.Episode == 0 && p.Step == 1:
+				spawnChild()
+				fmt.Fprintln(os.Stderr, "hanging now")
+				time.Sleep(time.Hour)
+			case mode == "stray":
+				fmt.Fprintf(out, `{"jsonrpc":"2.0","id":%d,"result":{"action":0}}`+"\n", 1<<40)
+				out.Flush()
+				continue
+			case mode == "request":
+				fmt.Fprintln(out, `{"jsonrpc":"2.0","id":"x","method":"agent/help","params":{}}`)
+				out.Flush()
+				continue
 			case mode == "garbage" && p.Episode == 0 && p.Step == 0:
 				fmt.Fprintln(os.Stderr, "printing garbage")
 				fmt.Fprintln(out, "hello, world")
@@ -134,6 +156,117 @@ func testAgent(mode string) int {
 		time.Sleep(time.Hour)
 	}
 	return 0
+}
+
+// spawnChild starts `sleep 300`, sharing the agent's stderr, and writes
+// its pid to the file DOJO_TEST_CHILD.
+func spawnChild() {
+	cmd := exec.Command("sleep", "300")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot start sleep: %v\n", err)
+		os.Exit(1)
+	}
+	os.WriteFile(os.Getenv("DOJO_TEST_CHILD"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+}
+
+// alive reports whether process pid runs (a zombie, exited but not yet
+// reaped, does not).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || (s[i+2] != 'Z' && s[i+2] != 'X')
+}
+
+// childPid waits for the file DOJO_TEST_CHILD names and returns the pid in
+// it.
+func childPid(t *testing.T, file string) int {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(file); err == nil && len(b) > 0 {
+			pid, err := strconv.Atoi(string(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+	}
+	t.Fatalf("the agent wrote no child pid to %s", file)
+	return 0
+}
+
+// gone waits up to 10s for process pid to be gone.
+func gone(pid int) bool {
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if !alive(pid) {
+			return true
+		}
+	}
+	return false
+}
+
+// An agent that spawns a child and hangs is stopped at the action
+// deadline with its child; an agent whose child outlives nothing but the
+// run is stopped with it at Close.
+func TestExecAgentKillsItsProcessGroup(t *testing.T) {
+	if _, err := exec.LookPath("sleep"); err != nil {
+		t.Skip("no sleep command")
+	}
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	t.Parallel()
+	t.Run("action timeout", func(t *testing.T) {
+		t.Parallel()
+		file := filepath.Join(t.TempDir(), "child")
+		agent, logs := execAgent(t, "spawnhang", ExecOptions{Grace: 200 * time.Millisecond, Env: []string{"DOJO_TEST_CHILD=" + file}})
+		done := make(chan []runner.Episode, 1)
+		go func() { done <- run(t, agent, 1, 1, runner.Config{ActionTimeout: hangDeadline}) }()
+		pid := childPid(t, file)
+		if !alive(pid) {
+			t.Fatalf("child %d is not running", pid)
+		}
+		var eps []runner.Episode
+		select {
+		case eps = <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the run did not end at the action timeout:\n%s", logs.String())
+		}
+		if eps[0].ErrorCode != dojo.CodeTimeout {
+			t.Errorf("episode: code %q error %q, want a timeout", eps[0].ErrorCode, eps[0].Error)
+		}
+		if !gone(pid) {
+			t.Errorf("the agent's child %d still runs after the action timeout", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	t.Run("close", func(t *testing.T) {
+		t.Parallel()
+		file := filepath.Join(t.TempDir(), "child")
+		agent, logs := execAgent(t, "spawn", ExecOptions{Grace: 200 * time.Millisecond, Env: []string{"DOJO_TEST_CHILD=" + file}})
+		eps := run(t, agent, 2, 1, runner.Config{})
+		for _, ep := range eps {
+			if ep.Error != "" {
+				t.Fatalf("episode %d: %s\n%s", ep.Episode, ep.Error, logs.String())
+			}
+		}
+		pid := childPid(t, file)
+		done := make(chan struct{})
+		go func() { agent.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("Close did not return")
+		}
+		if !gone(pid) {
+			t.Errorf("the agent's child %d still runs after Close", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 }
 
 // gather joins the gathering of the test agent's gather mode (join), or
@@ -409,5 +542,47 @@ func TestSplitCommand(t *testing.T) {
 		if err != nil || !cmp.Equal(got, tc.want) {
 			t.Errorf("SplitCommand(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// An agent that answers an id dojo never sent, or sends dojo a request,
+// breaks the protocol: its episode fails at once, naming what it did,
+// rather than waiting for a deadline.
+func TestExecAgentStrayMessagesBreakTheProtocol(t *testing.T) {
+	t.Parallel()
+	for mode, want := range map[string]string{
+		"stray":   "answered id 1099511627776, which dojo never sent",
+		"request": `sent a request or notification ("\"agent/help\"")`,
+	} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			agent, logs := execAgent(t, mode, ExecOptions{Grace: 200 * time.Millisecond})
+			// The episode deadline only bounds the test should the
+			// stray message be ignored.
+			eps := run(t, agent, 1, 1, runner.Config{EpisodeTimeout: 20 * time.Second})
+			ep := eps[0]
+			if ep.ErrorCode != dojo.CodeInternal || !strings.Contains(ep.Error, "broke the protocol during agent/act at step 0") || !strings.Contains(ep.Error, want) {
+				t.Errorf("code %q error:\n%s\nwant it to say %q\n%s", ep.ErrorCode, ep.Error, want, logs.String())
+			}
+		})
+	}
+}
+
+// Without a deadline from the run, an exec agent's calls still have one.
+func TestExecAgentDefaultActionTimeout(t *testing.T) {
+	t.Parallel()
+	if DefaultExecActionTimeout <= 0 {
+		t.Fatal("no default action timeout")
+	}
+	agent, _ := execAgent(t, "hang", ExecOptions{Grace: 100 * time.Millisecond, ActionTimeout: hangDeadline})
+	done := make(chan []runner.Episode, 1)
+	go func() { done <- run(t, agent, 1, 1, runner.Config{}) }()
+	select {
+	case eps := <-done:
+		if eps[0].ErrorCode != dojo.CodeTimeout || !strings.Contains(eps[0].Error, "did not answer agent/act at step 1 before the deadline") {
+			t.Errorf("code %q error %q", eps[0].ErrorCode, eps[0].Error)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a hung agent held the run past its default action timeout")
 	}
 }

@@ -41,6 +41,7 @@ type handle struct {
 	seed      uint64 // seed of the last reset
 	last      dojo.Obs
 	spec      dojo.Spec
+	mem       int64 // the env's memory estimate, booked in the session's budget; guarded by session.mu
 }
 
 type handleState uint8
@@ -149,13 +150,18 @@ func (h *handle) ready(field string) *Error {
 	return nil
 }
 
-// newHandle makes a handle in the making; the caller holds ss.mu.
-func (ss *session) newHandle() (*handle, turn, *Error) {
+// newHandle makes a handle in the making for an env of id estimated to
+// take mem bytes; the caller holds ss.mu.
+func (ss *session) newHandle(id string, mem int64) (*handle, turn, *Error) {
 	if len(ss.handles) >= ss.maxEnvs {
 		return nil, turn{}, newError(CodeLimit, "", "env/make: %d envs are open, the session's limit: close some with env/close (or raise the server's limit)", len(ss.handles))
 	}
+	h := &handle{}
+	if werr := ss.reserve(h, id, mem); werr != nil {
+		return nil, turn{}, werr
+	}
 	ss.next++
-	h := &handle{name: "e" + strconv.FormatUint(ss.next, 10)}
+	h.name = "e" + strconv.FormatUint(ss.next, 10)
 	ss.handles[h.name] = h
 	return h, h.enqueue(), nil
 }
@@ -166,6 +172,7 @@ func (ss *session) forget(h *handle) {
 	if ss.handles[h.name] == h {
 		delete(ss.handles, h.name)
 	}
+	ss.unreserve(h)
 	ss.mu.Unlock()
 }
 

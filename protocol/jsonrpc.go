@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -186,9 +187,17 @@ func canonicalID(raw json.RawMessage) (id []byte, ok bool) {
 	}
 	switch c := raw[0]; {
 	case c == '"':
+		if !utf8.Valid(raw) {
+			return nullID, false // an id must be text: see idError
+		}
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
 			return nullID, false
+		}
+		if strings.ContainsRune(s, utf8.RuneError) {
+			// Decoding replaced something (an escaped lone surrogate):
+			// the id goes back as sent.
+			return append([]byte(nil), raw...), true
 		}
 		return appendString(nil, s), true
 	case c == '-' || (c >= '0' && c <= '9'):

@@ -34,14 +34,16 @@ func mMake(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 	// An unknown id or bad options fail here, without taking a handle;
 	// only the making itself runs later.
 	spec, err := ss.srv.Registry.Spec(p.ID)
+	var resolved dojo.Options
 	if err == nil {
-		_, err = spec.Resolve(opts)
+		resolved, err = spec.Resolve(opts)
 	}
 	if err != nil {
 		return nil, "", toWire(err, "env/make", nil)
 	}
+	est := EstimateEnvBytes(p.ID, resolved)
 	ss.mu.Lock()
-	h, t, werr := ss.newHandle()
+	h, t, werr := ss.newHandle(p.ID, est)
 	ss.mu.Unlock()
 	if werr != nil {
 		return nil, "", werr
@@ -332,6 +334,9 @@ func mClose(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 			return nil, unknownHandle(h.name, "env")
 		}
 		h.state = hGone
+		ss.mu.Lock()
+		ss.unreserve(h)
+		ss.mu.Unlock()
 		if err := closeEnv(h.env); err != nil {
 			return nil, dojo.Errorf(dojo.CodeInternal, "env %s (%s): Close failed: %v", h.name, h.spec.ID, err)
 		}

@@ -45,8 +45,12 @@ func mGenerate(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 		return nil, "", toWire(err, "task/generate", nil)
 	}
 	return func(ctx context.Context, dst []byte) ([]byte, error) {
-		tasks := make([]dojo.Task, count)
-		for i := range tasks {
+		// The response is bounded as a request line is (the tasks may
+		// well be sent back to task/verify): past ss.maxLine bytes the
+		// request fails with a limit error saying how many fit.
+		start := len(dst)
+		b := append(dst, `{"tasks":[`...)
+		for i := range count {
 			t, err := ss.tasks.Generate(ctx, p.ID, opts, p.Seed+uint64(i))
 			if err != nil {
 				return nil, err
@@ -54,15 +58,19 @@ func mGenerate(ss *session, raw json.RawMessage) (runFunc, string, *Error) {
 			if !p.Verify {
 				t.Verify = nil
 			}
-			tasks[i] = t
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, t); err != nil {
+				return nil, dojo.Errorf(dojo.CodeInternal, "task/generate %s: a task %v", p.ID, err)
+			}
+			if n := len(b) - start; n > ss.maxLine {
+				return nil, &dojo.Error{Code: CodeLimit, Field: "count", Msg: fmt.Sprintf(
+					"task/generate: %d tasks of %s take more than the response limit of %d bytes (the first %d took %d): request at most %d per call, the next page with seed %d+%d",
+					count, p.ID, ss.maxLine, i+1, n, max(1, i), p.Seed, max(1, i))}
+			}
 		}
-		b, err := appendJSON(dst, struct {
-			Tasks []dojo.Task `json:"tasks"`
-		}{tasks})
-		if err != nil {
-			return nil, dojo.Errorf(dojo.CodeInternal, "task/generate %s: a task %v", p.ID, err)
-		}
-		return b, nil
+		return append(b, "]}"...), nil
 	}, p.ID, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -23,6 +24,7 @@ const (
 	DefaultMaxLineBytes    = 16 << 20
 	DefaultMaxEnvs         = 4096
 	DefaultReadBufferBytes = 64 << 10
+	DefaultShutdownGrace   = 2 * time.Second
 )
 
 // ErrIdle is the error Serve returns when it ends a session for being idle
@@ -64,6 +66,18 @@ type Server struct {
 	// ignores its context finishes its step, which then counts. 0 (the
 	// default) sets no deadline.
 	StepTimeout time.Duration
+	// MemoryBudget bounds the memory a session's open envs are estimated
+	// to take (EstimateEnvBytes), in bytes: env/make of an env that does
+	// not fit fails with a limit error (-32007) naming the estimate and
+	// the budget. 0 means DefaultMemoryBudget (2 GiB); negative, none.
+	MemoryBudget int64
+	// ShutdownGrace is how long Serve waits, once its context is
+	// canceled, for the requests in flight to end (default
+	// DefaultShutdownGrace, 2s): they are canceled and answered with a
+	// canceled error (-32004). A request still running after it (an env
+	// that ignores its context, a response no one reads) is abandoned,
+	// and Serve returns.
+	ShutdownGrace time.Duration
 	// IdleTimeout ends a session that has read no request and had none in
 	// flight for this long: Serve then returns ErrIdle. 0 (the default)
 	// never does.
@@ -86,9 +100,11 @@ type Server struct {
 //
 // At the end of r, Serve waits for the requests in flight, closes every env
 // of the session and returns nil. When ctx is canceled it cancels the
-// requests in flight, closes the envs and returns ctx.Err() without waiting
-// for r (a goroutine blocked reading r ends when r does). A read error or a
-// failed write ends the session with that error.
+// requests in flight (they are answered with a canceled error), waits for
+// them at most ShutdownGrace, closes the envs and returns ctx.Err()
+// without waiting for r (a goroutine blocked reading r ends when r does)
+// or for a client that reads nothing. A read error or a failed write ends
+// the session with that error, within the same grace.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	if s.Registry == nil {
 		return dojo.Errorf(dojo.CodeInvalid, "protocol: Server without a Registry")
@@ -122,7 +138,39 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	if err != nil {
 		cancel(err)
 	}
-	ss.inflight.Wait()
+	finished := make(chan struct{})
+	go func() {
+		ss.inflight.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		// Canceled (or the write failed): the requests in flight get
+		// ShutdownGrace to end. One blocked writing to a client that
+		// reads nothing, or stuck in an env that ignores its context,
+		// is left behind: its envs are closed when it ends.
+		grace := s.ShutdownGrace
+		if grace <= 0 {
+			grace = DefaultShutdownGrace
+		}
+		t := time.NewTimer(grace)
+		select {
+		case <-finished:
+			t.Stop()
+		case <-t.C:
+			ss.log.Warn("requests still in flight after the shutdown grace; ending the session without them", "grace", grace.String())
+			go func() {
+				<-finished
+				ss.closeAll()
+				ss.tasks.Close()
+			}()
+			if err == nil {
+				err = context.Cause(ctx)
+			}
+			return err
+		}
+	}
 	ss.closeAll()
 	ss.tasks.Close()
 	if werr := ss.writeErr(); werr != nil && err == nil {
@@ -161,6 +209,12 @@ func (s *Server) newSession(ctx context.Context, cancel context.CancelCauseFunc,
 	if ss.parallel <= 0 {
 		ss.parallel = runtime.GOMAXPROCS(0)
 	}
+	switch {
+	case s.MemoryBudget == 0:
+		ss.memBudget = DefaultMemoryBudget
+	case s.MemoryBudget > 0:
+		ss.memBudget = s.MemoryBudget
+	}
 	if ss.fanOutAfter == 0 {
 		ss.fanOutAfter = manyFanOutAfter
 	}
@@ -191,8 +245,9 @@ type session struct {
 	lastActive atomic.Int64
 	idleTimer  *time.Timer
 
-	wmu  sync.Mutex
+	wmu  sync.Mutex // serializes writes
 	w    io.Writer
+	emu  sync.Mutex // guards werr
 	werr error
 
 	inflight sync.WaitGroup
@@ -202,7 +257,10 @@ type session struct {
 	closed  bool       // no more requests are dispatched
 	handles map[string]*handle
 	next    uint64 // number of the last handle made
-	manySeq uint64 // number of the last env/stepMany read
+	// memUsed is the memory the open envs are estimated to take, of
+	// memBudget (0: no budget).
+	memUsed, memBudget int64
+	manySeq            uint64 // number of the last env/stepMany read
 
 	// rd reads the requests; only the goroutine reading them uses it.
 	rd requestReader
@@ -212,18 +270,23 @@ type session struct {
 func (ss *session) write(line []byte) {
 	ss.wmu.Lock()
 	defer ss.wmu.Unlock()
-	if ss.werr != nil {
+	if ss.writeErr() != nil {
 		return
 	}
 	if _, err := ss.w.Write(line); err != nil {
-		ss.werr = fmt.Errorf("protocol: writing a response: %w", err)
-		ss.cancel(ss.werr)
+		werr := fmt.Errorf("protocol: writing a response: %w", err)
+		ss.emu.Lock()
+		ss.werr = werr
+		ss.emu.Unlock()
+		ss.cancel(werr)
 	}
 }
 
+// writeErr returns why writing failed, if it did. It does not wait for a
+// write in progress (which may be blocked on a client that reads nothing).
 func (ss *session) writeErr() error {
-	ss.wmu.Lock()
-	defer ss.wmu.Unlock()
+	ss.emu.Lock()
+	defer ss.emu.Unlock()
 	return ss.werr
 }
 
@@ -395,6 +458,9 @@ func (ss *session) parseLine(line []byte) (request, *Error) {
 		id, ok := canonicalID(env.ID)
 		req.id = id
 		if !ok {
+			if t := bytes.TrimSpace(env.ID); len(t) > 0 && t[0] == '"' && !utf8.Valid(t) {
+				return request{id: nullID}, newError(CodeInvalidRequest, "id", "invalid request: the id string is not valid UTF-8 (JSON text is UTF-8); send a UTF-8 string or a number")
+			}
 			return request{id: nullID}, newError(CodeInvalidRequest, "id", "invalid request: id must be a string, a number or null, got %s", jsonKind(env.ID))
 		}
 	}

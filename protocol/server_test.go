@@ -41,6 +41,8 @@ func TestErrorsHaveTheirCodeKindAndField(t *testing.T) {
 		{"null", `null`, "null", -32600, CodeInvalidRequest, "", "got null"},
 		{"number", `42`, "null", -32600, CodeInvalidRequest, "", "got a number"},
 		{"object id", `{"jsonrpc":"2.0","id":{},"method":"initialize"}`, "null", -32600, CodeInvalidRequest, "id", "id must be a string, a number or null"},
+		{"id not UTF-8", "{\"jsonrpc\":\"2.0\",\"id\":\"a\xffb\",\"method\":\"initialize\"}", "null", -32600, CodeInvalidRequest, "id", "the id string is not valid UTF-8"},
+		{"id with a lone surrogate", `{"jsonrpc":"2.0","id":"\ud800x","method":"nope"}`, `"\ud800x"`, -32601, CodeMethodNotFound, "method", `method "nope" not found`},
 		{"old version", `{"jsonrpc":"1.0","id":7,"method":"initialize"}`, "7", -32600, CodeInvalidRequest, "jsonrpc", `"jsonrpc" must be "2.0"`},
 		{"no version no id", `{"method":"initialize"}`, "null", -32600, CodeInvalidRequest, "jsonrpc", `"jsonrpc" must be "2.0"`},
 		{"no method", `{"jsonrpc":"2.0","id":"a"}`, `"a"`, -32600, CodeInvalidRequest, "method", `no "method"`},

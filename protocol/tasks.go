@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"sync"
 
@@ -57,10 +58,16 @@ func (t *Tasker) Generate(ctx context.Context, id string, opts dojo.Options, see
 	return task, err
 }
 
-// Verify scores a response to a task. A task without its verify block (a
-// client that must not see the gold dropped it) is rebuilt from its env,
-// options and seed, and must then have the same id. An env that does not
-// verify tasks is an error with code CodeUnsupported naming it.
+// Verify scores a response to a task. The task is rebuilt from its env,
+// options and seed (generation is deterministic and cheap: the Tasker
+// keeps the envs) and must have the same id; the response is scored
+// against the rebuilt task, never against a verify block it was sent
+// with, and a task whose verify block differs from the rebuilt one (a
+// forged answer key) is refused with an invalid error naming task.verify.
+// A task may come without its verify block (a client that must not see
+// the gold dropped it). Only an env that verifies tasks but does not
+// generate them scores against the verify block sent. An env that does
+// not verify tasks is an error with code CodeUnsupported naming it.
 func (t *Tasker) Verify(ctx context.Context, task dojo.Task, r dojo.Response) (sc dojo.Score, err error) {
 	if task.Env == "" {
 		return sc, dojo.Errorf(dojo.CodeInvalid, "task %q names no env: a task carries the id of the env that made it in \"env\"", task.ID).WithField("task.env")
@@ -70,17 +77,27 @@ func (t *Tasker) Verify(ctx context.Context, task dojo.Task, r dojo.Response) (s
 		if !ok {
 			return notTaskEnv(task.Env, "verify tasks", "dojo.TaskVerifier")
 		}
-		if v := bytes.TrimSpace(task.Verify); len(v) == 0 || string(v) == "null" {
-			gen, ok := env.(dojo.TaskGenerator)
-			if !ok {
+		gen, canRebuild := env.(dojo.TaskGenerator)
+		sent := bytes.TrimSpace(task.Verify)
+		noGold := len(sent) == 0 || string(sent) == "null"
+		if !canRebuild {
+			if noGold {
 				return dojo.Errorf(dojo.CodeInvalid, "task %q has no verify block and %s cannot rebuild it (it does not generate tasks): send the task with its verify block", task.ID, task.Env).WithField("task.verify")
 			}
+		} else {
+			// The gold is always rebuilt from the env, options and seed,
+			// never taken from the task: a task whose verify block was
+			// edited (an answer key forged to match a response) is
+			// refused.
 			gold, err := gen.GenerateTask(ctx, task.Seed)
 			if err != nil {
 				return err
 			}
 			if task.ID != "" && gold.ID != task.ID {
 				return dojo.Errorf(dojo.CodeInvalid, "task id %q does not match the task %s generates from its options and seed %d (%q): send the task's env, options and seed as task/generate returned them", task.ID, task.Env, task.Seed, gold.ID).WithField("task.id")
+			}
+			if !noGold && !sameJSON(sent, gold.Verify) {
+				return dojo.Errorf(dojo.CodeInvalid, "task %q: its verify block is not the one %s generates from its options and seed %d: the answer key was altered; send the task as it was generated, or without its verify block", task.ID, task.Env, task.Seed).WithField("task.verify")
 			}
 			task = gold
 		}
@@ -92,6 +109,19 @@ func (t *Tasker) Verify(ctx context.Context, task dojo.Task, r dojo.Response) (s
 		sc.Parts = []dojo.Part{}
 	}
 	return sc, err
+}
+
+// sameJSON reports whether a and b are the same JSON value (object
+// members in any order, numbers by value).
+func sameJSON(a, b []byte) bool {
+	if bytes.Equal(a, bytes.TrimSpace(b)) {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func notTaskEnv(id, what, iface string) error {
@@ -255,13 +285,26 @@ func (e *LineError) Error() string {
 func (e *LineError) Unwrap() error { return e.Err }
 
 // VerifySummary sums up a VerifyResponses call.
+//
+// The headline figures, MeanReward and SuccessRate, are over the tasks: a
+// task without a scored response counts as reward 0 and a failure (with
+// AllowDuplicates, each scored copy counts as well). The Covered figures
+// beside them are over the scored responses only.
 type VerifySummary struct {
-	Responses   int     `json:"responses"`    // response lines read
-	Scored      int     `json:"scored"`       // responses scored
-	Failed      int     `json:"failed"`       // response lines that could not be scored
-	TaskErrors  int     `json:"task_errors"`  // task lines that could not be read
-	MeanReward  float64 `json:"mean_reward"`  // over the scored responses
-	SuccessRate float64 `json:"success_rate"` // over the scored responses
+	Responses          int     `json:"responses"`            // response lines read
+	Scored             int     `json:"scored"`               // responses scored
+	Failed             int     `json:"failed"`               // response lines that could not be scored (duplicates among them)
+	Duplicates         int     `json:"duplicates"`           // response lines repeating a task's id
+	TaskErrors         int     `json:"task_errors"`          // task lines that could not be read
+	Tasks              int     `json:"tasks"`                // tasks read
+	Missing            int     `json:"missing"`              // tasks without a scored response
+	MeanReward         float64 `json:"mean_reward"`          // over the tasks, missing ones 0
+	SuccessRate        float64 `json:"success_rate"`         // over the tasks, missing ones failures
+	CoveredMeanReward  float64 `json:"covered_mean_reward"`  // over the scored responses
+	CoveredSuccessRate float64 `json:"covered_success_rate"` // over the scored responses
+	// MissingIDs are the first (at most 10) ids of the missing tasks, in
+	// the tasks file's order.
+	MissingIDs []string `json:"missing_ids,omitempty"`
 }
 
 // VerifyConfig names the inputs of VerifyResponses in its reports.
@@ -271,6 +314,10 @@ type VerifyConfig struct {
 	// Workers bounds the responses verified at once (default
 	// GOMAXPROCS); scores are written in input order whatever it is.
 	Workers int
+	// AllowDuplicates scores every response to a task. By default a
+	// response repeating the id of an earlier one is a failed line (each
+	// task is scored once), so copies cannot inflate the score.
+	AllowDuplicates bool
 }
 
 // scoreLine is one line of VerifyResponses' output.
@@ -303,8 +350,10 @@ type responseLine struct {
 // are ignored. For each response line, in input order, out gets one line
 // {"id", "reward", "success", "parts"} (plus the verifier's "error" note
 // when it scored the response as malformed), or, when the line could not
-// be scored (malformed, no id, an unknown id, a failing verifier), the line
-// {"line", "id", "error"}, which has no reward. Lines that could not be
+// be scored (malformed, no id, an unknown id, a second response to a task
+// without cfg.AllowDuplicates, a failing verifier), the line
+// {"line", "id", "error"}, which has no reward. Tasks without a scored
+// response are counted in the summary (Missing) as failures. Lines that could not be
 // used, in either file, are also passed to report (which may be nil) in
 // order, and the other lines are still scored.
 //
@@ -325,6 +374,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 	}
 	byID := map[string]*dojo.Task{}
 	taskLine := map[string]int{}
+	var taskOrder []string
 	err := eachLine(tasks, func(n int, line []byte) bool {
 		var t dojo.Task
 		if err := json.Unmarshal(line, &t); err != nil {
@@ -344,6 +394,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 		}
 		taskLine[t.ID] = n
 		byID[t.ID] = &t
+		taskOrder = append(taskOrder, t.ID)
 		return ctx.Err() == nil
 	})
 	if err != nil {
@@ -387,6 +438,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	writeDone := make(chan error, 1)
+	scoredIDs := map[string]bool{}
 	go func() {
 		var werr error
 		var rewards float64
@@ -399,6 +451,7 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 				report(r.lerr)
 			} else {
 				sum.Scored++
+				scoredIDs[j.id] = true
 				rewards += r.sc.Reward
 				if r.sc.Success {
 					successes++
@@ -412,11 +465,25 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 			werr = bw.Flush()
 		}
 		if sum.Scored > 0 {
-			sum.MeanReward = rewards / float64(sum.Scored)
-			sum.SuccessRate = float64(successes) / float64(sum.Scored)
+			sum.CoveredMeanReward = rewards / float64(sum.Scored)
+			sum.CoveredSuccessRate = float64(successes) / float64(sum.Scored)
+		}
+		sum.Tasks = len(taskOrder)
+		for _, id := range taskOrder {
+			if !scoredIDs[id] {
+				sum.Missing++
+				if len(sum.MissingIDs) < 10 {
+					sum.MissingIDs = append(sum.MissingIDs, id)
+				}
+			}
+		}
+		if all := sum.Scored + sum.Missing; all > 0 {
+			sum.MeanReward = rewards / float64(all)
+			sum.SuccessRate = float64(successes) / float64(all)
 		}
 		writeDone <- werr
 	}()
+	responded := map[string]int{} // task id -> line of its first response
 	rerr := eachLine(responses, func(n int, line []byte) bool {
 		if ctx.Err() != nil {
 			return false
@@ -444,6 +511,17 @@ func VerifyResponses(ctx context.Context, reg *dojo.Registry, tasks, responses i
 					j.fail = errors.New(werr.Message)
 				}
 				j.resp = resp
+			}
+			if j.fail == nil {
+				// A second well-formed response to a task.
+				if first, dup := responded[j.id]; !dup {
+					responded[j.id] = n
+				} else {
+					sum.Duplicates++
+					if !cfg.AllowDuplicates {
+						j.fail = fmt.Errorf("a second response to task %q (the first is on line %d): each task is scored once (dojo verify --allow-duplicates scores every copy)", j.id, first)
+					}
+				}
 			}
 		}
 		order <- j

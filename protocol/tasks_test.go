@@ -10,6 +10,7 @@ import (
 
 	"github.com/dojo-rl/dojo"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestGenerateTasksWritesOneTaskPerLine(t *testing.T) {
@@ -144,8 +145,8 @@ func TestVerifyResponsesScoresInOrderAndReportsBadLines(t *testing.T) {
 	if diff := cmp.Diff(wantReports, reported); diff != "" {
 		t.Errorf("reports (-want +got):\n%s", diff)
 	}
-	wantSum := VerifySummary{Responses: 10, Scored: 4, Failed: 6, TaskErrors: 3, MeanReward: 0.55, SuccessRate: 0.5}
-	if sum != wantSum {
+	wantSum := VerifySummary{Responses: 10, Scored: 4, Failed: 6, TaskErrors: 3, Tasks: 4, MeanReward: 0.55, SuccessRate: 0.5, CoveredMeanReward: 0.55, CoveredSuccessRate: 0.5}
+	if !cmp.Equal(sum, wantSum) {
 		t.Errorf("summary %+v, want %+v", sum, wantSum)
 	}
 }
@@ -188,6 +189,52 @@ func TestVerifyRebuildsTasksWithoutGold(t *testing.T) {
 	for range 16 {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// Copies of one correct response do not inflate the score, and tasks
+// without a response count as failures in the headline figures.
+func TestVerifyResponsesDuplicatesAndMissing(t *testing.T) {
+	t.Parallel()
+	reg := testRegistry()
+	ctx := context.Background()
+	var tasks bytes.Buffer
+	if err := GenerateTasks(ctx, reg, arithID, nil, 0, 3, &tasks); err != nil {
+		t.Fatal(err)
+	}
+	var first dojo.Task
+	var ids []string
+	for i, line := range strings.Split(strings.TrimSpace(tasks.String()), "\n") {
+		var task dojo.Task
+		json.Unmarshal([]byte(line), &task)
+		if i == 0 {
+			first = task
+		}
+		ids = append(ids, task.ID)
+	}
+	var g arithGold
+	json.Unmarshal(first.Verify, &g)
+	responses := strings.Repeat(fmt.Sprintf(`{"id":%q,"response":"<answer>%d</answer>"}`+"\n", first.ID, g.Sum), 10)
+	for _, allow := range []bool{false, true} {
+		var out bytes.Buffer
+		var reported []string
+		sum, err := VerifyResponses(ctx, reg, bytes.NewReader(tasks.Bytes()), strings.NewReader(responses), &out,
+			VerifyConfig{AllowDuplicates: allow}, func(e *LineError) { reported = append(reported, e.Error()) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := VerifySummary{Responses: 10, Scored: 1, Failed: 9, Duplicates: 9, Tasks: 3, Missing: 2,
+			MeanReward: 1.1 / 3, SuccessRate: 1.0 / 3, CoveredMeanReward: 1.1, CoveredSuccessRate: 1, MissingIDs: ids[1:]}
+		if allow {
+			want.Scored, want.Failed = 10, 0
+			want.MeanReward, want.SuccessRate = 11.0/12, 10.0/12
+		}
+		if !cmp.Equal(sum, want, cmpopts.EquateApprox(0, 1e-9)) {
+			t.Errorf("allow duplicates %v: summary\n%+v, want\n%+v", allow, sum, want)
+		}
+		if !allow && (len(reported) != 9 || !strings.Contains(reported[0], fmt.Sprintf(`a second response to task %q (the first is on line 1)`, first.ID))) {
+			t.Errorf("reports: %q", reported)
 		}
 	}
 }

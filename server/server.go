@@ -80,6 +80,10 @@ type Config struct {
 	// MaxEnvs bounds the envs open at once in one /rpc session (default
 	// protocol.DefaultMaxEnvs).
 	MaxEnvs int
+	// MemoryBudget bounds the memory one /rpc session's envs are
+	// estimated to take (protocol.Server.MemoryBudget: 0 for the default,
+	// negative for none).
+	MemoryBudget int64
 	// Parallelism bounds how many envs one env/stepMany steps at once
 	// (protocol.Server.Parallelism; default GOMAXPROCS).
 	Parallelism int
@@ -161,6 +165,7 @@ func New(cfg Config) (*Server, error) {
 		Log:             log,
 		MaxLineBytes:    cfg.MaxMessageBytes,
 		MaxEnvs:         cfg.MaxEnvs,
+		MemoryBudget:    cfg.MemoryBudget,
 		Parallelism:     cfg.Parallelism,
 		Version:         cfg.Version,
 		ReadBufferBytes: sessionReadBuffer,

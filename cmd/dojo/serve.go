@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/dojo-rl/dojo/protocol"
 	"github.com/dojo-rl/dojo/server"
@@ -27,6 +29,7 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 func cmdServe(ctx context.Context, a *app, args []string) error {
 	fs := newFlags(a, "serve", "[--listen ADDR [--token T] [--data-dir D] ...] [--max-envs N] [--max-line-bytes N] [--parallel N] [--step-timeout D] [--log-level L]")
 	maxEnvs := fs.Int("max-envs", protocol.DefaultMaxEnvs, "envs a session may have open at once")
+	memBudget := fs.String("memory-budget", "2GiB", "memory the envs of a session are estimated to take, at most (e.g. 512MiB, 4GiB; 0: no budget); env/make past it fails")
 	maxLine := fs.Int("max-line-bytes", protocol.DefaultMaxLineBytes, "longest request line accepted on stdin, in bytes")
 	parallel := fs.Int("parallel", 0, "envs env/stepMany steps at once (0: GOMAXPROCS)")
 	stepTimeout := fs.Duration("step-timeout", 0, "deadline of each reset, step and task/verify, e.g. 30s (0: none)")
@@ -48,6 +51,13 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	}
 	if *maxEnvs < 1 || *maxLine < 1 || *parallel < 0 || *stepTimeout < 0 {
 		return usagef("--max-envs and --max-line-bytes must be positive, --parallel and --step-timeout 0 or more")
+	}
+	budget, err := protocol.ParseBytes(*memBudget)
+	if err != nil {
+		return usagef("--memory-budget: %v", err)
+	}
+	if budget == 0 {
+		budget = -1 // none
 	}
 	if *logLevel == "" {
 		*logLevel = "warn"
@@ -72,10 +82,14 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 			Log:          log,
 			MaxLineBytes: *maxLine,
 			MaxEnvs:      *maxEnvs,
+			MemoryBudget: budget,
 			Parallelism:  *parallel,
 			Version:      version(),
 			StepTimeout:  *stepTimeout,
 		}
+		// A client that goes away is a failed write that ends the
+		// session with an error (exit 1), not a death by SIGPIPE.
+		signal.Ignore(syscall.SIGPIPE)
 		err = srv.Serve(ctx, os.Stdin, a.stdout)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return nil // interrupted: the envs are closed, a clean end
@@ -104,6 +118,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		Log:             log,
 		Version:         version(),
 		MaxEnvs:         *maxEnvs,
+		MemoryBudget:    budget,
 		Parallelism:     *parallel,
 	})
 	if err != nil {

@@ -26,6 +26,7 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 	keepDistinct := fs.Bool("keep-distinct", false, "spider mode: keep DISTINCT (by default it is removed from both queries, as the evaluator does)")
 	workers := fs.Int("workers", 0, "predictions verified at once (0: the number of CPUs)")
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline per prediction (gold and predicted query)")
+	allowDup := fs.Bool("allow-duplicates", false, "score every prediction of a question predicted more than once (by default that is an error)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -83,6 +84,10 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--predictions %s: %w", *predsPath, err)
 	}
+	missing, err := predictionCoverage(preds, len(ds.Examples), *allowDup)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	verdicts := ds.Verify(ctx, preds, sqlenv.VerifyOptions{Mode: m, KeepDistinct: *keepDistinct, Workers: *workers, Timeout: *timeout})
 	if err := ctx.Err(); err != nil {
@@ -95,7 +100,7 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 		Error string `json:"error,omitempty"`
 	}
 	enc := json.NewEncoder(w)
-	matched, errs, missing := 0, 0, 0
+	matched, errs, noDB := 0, 0, 0
 	for _, v := range verdicts {
 		l := line{Index: v.Index}
 		if v.Match {
@@ -106,7 +111,7 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 			l.Error = v.Err.Error()
 			errs++
 			if strings.HasPrefix(l.Error, "database not found") {
-				missing++
+				noDB++
 			}
 		}
 		if err := enc.Encode(l); err != nil {
@@ -116,13 +121,9 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	acc := 0.0
-	if len(verdicts) > 0 {
-		acc = float64(matched) / float64(len(verdicts))
-	}
 	el := time.Since(start)
-	fmt.Fprintf(a.stderr, "dojo verify sql: %d predictions, %d matched, %d errors (%d database not found); execution accuracy %.4f (%d/%d); %s mode; %.0f pairs/s\n",
-		len(verdicts), matched, errs, missing, acc, matched, len(verdicts), m, float64(len(verdicts))/el.Seconds())
+	fmt.Fprintf(a.stderr, "dojo verify sql: %d predictions, %d matched, %d errors (%d database not found); %s; %s mode; %.0f pairs/s\n",
+		len(verdicts), matched, errs, noDB, accuracyLine(matched, len(verdicts), missing), m, float64(len(verdicts))/el.Seconds())
 	return nil
 }
 

@@ -126,7 +126,7 @@ func TestVerifySQLJSONLinesAndHostileSQL(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(tmp, "p.jsonl"), []byte(preds), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := dojoCmd(t, tmp, "verify", "sql", "--spider", dir, "--predictions", "p.jsonl", "--workers", "2")
+	r := dojoCmd(t, tmp, "verify", "sql", "--spider", dir, "--predictions", "p.jsonl", "--workers", "2", "--allow-duplicates")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

@@ -264,6 +264,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	responsesPath := fs.String("responses", "", `the responses, one JSON line each: {"id": task id, "response": "text"} or {"id", "messages": [...]}; - reads stdin`)
 	out := fs.String("out", "", "write the scores to this `file` (default stdout)")
 	workers := fs.Int("workers", 0, "responses verified at once (0: GOMAXPROCS)")
+	allowDup := fs.Bool("allow-duplicates", false, "score every response to a task answered more than once (by default a repeat is a failed line)")
 	bfcl := fs.String("bfcl", "", "score BFCL-format data instead of dojo tasks: the questions `file` (with --answers and --responses), as dojo reward bfcl does")
 	answers := fs.String("answers", "", "with --bfcl: the BFCL possible-answers `file`")
 	underscoreToDot := fs.Bool("underscore-to-dot", true, "with --bfcl: "+underscoreToDotUsage)
@@ -316,7 +317,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 		defer f.Close()
 		responses = f
 	}
-	cfg := protocol.VerifyConfig{TasksName: *tasksPath, ResponsesName: *responsesPath, Workers: *workers}
+	cfg := protocol.VerifyConfig{TasksName: *tasksPath, ResponsesName: *responsesPath, Workers: *workers, AllowDuplicates: *allowDup}
 	var sum protocol.VerifySummary
 	err = writeOut(a, *out, func(w io.Writer) error {
 		var err error
@@ -328,8 +329,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "dojo verify: %d responses, %d scored, %d failed; mean reward %.4f, success rate %.4f\n",
-		sum.Responses, sum.Scored, sum.Failed, sum.MeanReward, sum.SuccessRate)
+	fmt.Fprintln(a.stderr, verifySummaryLine(sum))
 	if sum.Failed > 0 || sum.TaskErrors > 0 {
 		return fmt.Errorf("%d response lines and %d task lines could not be used (listed above)", sum.Failed, sum.TaskErrors)
 	}

@@ -179,9 +179,15 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	if err := e.life.Step(ctx); err != nil {
 		return dojo.Step{}, err
 	}
+	res := playTurn(ctx, e.cfg(), e.task, a, e.calls)
+	if err := dojo.CheckContext(ctx); err != nil {
+		// Canceled or out of time part way: the step is an error (code
+		// canceled or timeout), not an observation saying so, and the
+		// episode is as it was before it.
+		return dojo.Step{}, err
+	}
 	e.parts.Reset()
 	e.turns++
-	res := playTurn(ctx, e.cfg(), e.task, a, e.calls)
 	e.calls += res.calls
 	e.invalid += res.invalid
 	var st dojo.Step

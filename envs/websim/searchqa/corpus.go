@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dojo-rl/dojo"
 	"github.com/dojo-rl/dojo/envs/websim/bm25"
 )
 
@@ -118,7 +119,7 @@ func LoadCorpus(corpus io.Reader, corpusName string, qa io.Reader, qaName string
 	err := readLines(io.TeeReader(corpus, h), corpusName, func(line []byte) error {
 		var l corpusLine
 		if err := json.Unmarshal(line, &l); err != nil {
-			return fmt.Errorf(`not a JSON object {"id", "title", "text"}: %v`, err)
+			return fmt.Errorf(`not a JSON object {"id", "title", "text"}: %s`, dojo.DescribeJSONError(err))
 		}
 		id, err := idString(l.ID)
 		if err != nil {
@@ -158,7 +159,7 @@ func LoadCorpus(corpus io.Reader, corpusName string, qa io.Reader, qaName string
 	err = readLines(io.TeeReader(qa, h), qaName, func(line []byte) error {
 		var l qaLine
 		if err := json.Unmarshal(line, &l); err != nil {
-			return fmt.Errorf(`not a JSON object {"question", "answers"}: %v`, err)
+			return fmt.Errorf(`not a JSON object {"question", "answers"}: %s`, dojo.DescribeJSONError(err))
 		}
 		var p QAPair
 		if l.ID != nil {
