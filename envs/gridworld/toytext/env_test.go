@@ -361,6 +361,10 @@ func TestToyTextModelRewardsMatchSteps(t *testing.T) {
 	} {
 		env := toyMake(t, c.id, c.opts)
 		m := env.MDP()
+		mp := env.ModelParts()
+		if err := mp.Check(m); err != nil {
+			t.Fatal(err)
+		}
 		ctx := context.Background()
 		for seed := range uint64(30) {
 			if _, _, err := env.Reset(ctx, seed); err != nil {
@@ -376,8 +380,13 @@ func TestToyTextModelRewardsMatchSteps(t *testing.T) {
 				}
 				next := st.Obs.Value.(int)
 				found := false
-				for _, o := range m.P[s][a] {
-					if o.Next == next && o.Reward == st.Reward && o.Terminated == st.Terminated && o.Prob > 0 {
+				for k, o := range m.P[s][a] {
+					want := o.Reward
+					if st.Truncated && !st.Terminated {
+						// The last step: the model's truncated values, Φ(s') = 0.
+						want = weighted(st.Info.Parts, mp, mp.Truncated, outcomeIndex(m, s, a, k))
+					}
+					if o.Next == next && want == st.Reward && o.Terminated == st.Terminated && o.Prob > 0 {
 						found = true
 					}
 				}
@@ -391,6 +400,29 @@ func TestToyTextModelRewardsMatchSteps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// outcomeIndex numbers outcome k of P[s][a] as dojo.ModelParts does.
+func outcomeIndex(m *dojo.MDP, s, a, k int) int {
+	i := 0
+	for s2 := range s {
+		for _, outs := range m.P[s2] {
+			i += len(outs)
+		}
+	}
+	for _, outs := range m.P[s][:a] {
+		i += len(outs)
+	}
+	return i + k
+}
+
+// weighted is the reward of outcome i in values under the weights of parts.
+func weighted(parts []dojo.Part, mp *dojo.ModelParts, values []float64, i int) float64 {
+	ps := make([]dojo.Part, len(parts))
+	for c, p := range parts {
+		ps[c] = dojo.Part{Name: p.Name, Weight: p.Weight, Value: values[i*len(mp.Components)+c]}
+	}
+	return dojo.Sum(ps)
 }
 
 func TestToyTextGymProfileIsGymnasiumReward(t *testing.T) {
@@ -646,7 +678,9 @@ func TestToyTextInvalidActions(t *testing.T) {
 			for _, p := range st.Info.Parts {
 				parts[p.Name] = p.Value
 			}
-			if diff := cmp.Diff(map[string]float64{"success": 0, "gym": 0, "potential": 0, "step_cost": -1, "invalid": -1}, parts); diff != "" {
+			// An invalid action stays in s: the potential is (γ−1)Φ(s).
+			phi := env.w.phi[obs.Value.(int)]
+			if diff := cmp.Diff(map[string]float64{"success": 0, "gym": 0, "potential": 0.99*phi - phi, "step_cost": -1, "invalid": -1}, parts); diff != "" {
 				t.Errorf("parts of an invalid action (-want +got):\n%s", diff)
 			}
 		})
@@ -676,6 +710,7 @@ func TestToyTextInvalidActionsCountAndTerminate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, a := range []dojo.Action{dojo.IndexAction(9), dojo.IndexAction(0), dojo.TextAction("honk")} {
+		s := env.s
 		st, err := env.Step(ctx, a)
 		if err != nil {
 			t.Fatal(err)
@@ -683,7 +718,9 @@ func TestToyTextInvalidActionsCountAndTerminate(t *testing.T) {
 		if st.Terminated != (i == 2) || st.Info.Success {
 			t.Fatalf("step %d: terminated %v success %v; want the episode to end at the second invalid action", i+1, st.Terminated, st.Info.Success)
 		}
-		if i == 2 && (!strings.Contains(st.Obs.Text, "Too many invalid actions") || math.Abs(st.Reward-(-0.1-0.01)) > 1e-12) {
+		if i == 2 && (!strings.Contains(st.Obs.Text, "Too many invalid actions") || math.Abs(st.Reward-(-0.1-env.w.phi[s])) > 1e-12) {
+			// The invalid penalty and the potential of a step that ends the
+			// episode in s: 0 − Φ(s).
 			t.Errorf("terminating invalid action: reward %v, text:\n%s", st.Reward, st.Obs.Text)
 		}
 	}
@@ -914,14 +951,14 @@ func TestToyTextPotential(t *testing.T) {
 			t.Errorf("potential of P[%d][%d] = %v, want %v", c.s, c.a, got, c.want)
 		}
 	}
-	// The potential never pays for standing still more than the shaped
-	// profile's step cost takes.
-	shaped := toyMake(t, taxiID, dojo.Options{"reward": "shaped"}).MDP()
+	// The potential never pays for standing still more than the
+	// shaped+cost profile's step cost takes.
+	shaped := toyMake(t, taxiID, dojo.Options{"reward": "shaped+cost"}).MDP()
 	for s := range shaped.P {
 		for a := range shaped.P[s] {
 			for _, o := range shaped.P[s][a] {
 				if o.Next == s && o.Reward > 1e-12 {
-					t.Fatalf("shaped Taxi: P[%d][%d] stays in place with reward %v > 0", s, a, o.Reward)
+					t.Fatalf("shaped+cost Taxi: P[%d][%d] stays in place with reward %v > 0", s, a, o.Reward)
 				}
 			}
 		}
