@@ -275,7 +275,7 @@ func (m *Model) row(p Profile, sol, opt solution) Row {
 	case r.Preserves:
 		r.Verdict = "preserves the optimum"
 	case r.Loss > 0:
-		r.Verdict = fmt.Sprintf("changes the optimum: sparse return %.4g lower, success %+.1f points", r.Loss, 100*r.SuccessChange)
+		r.Verdict = fmt.Sprintf("changes the optimum: sparse return %.4g lower, success %+.2f points", r.Loss, 100*r.SuccessChange)
 	default:
 		r.Verdict = fmt.Sprintf("changes the optimum in %d (state, step) pairs off the start's optimal play", r.Suboptimal)
 	}
