@@ -93,10 +93,10 @@
 //	            landing on G; CliffWalking: reaching the goal; Taxi:
 //	            delivering the passenger), else 0
 //	gym       = Gymnasium's reward for the transition (0 for an invalid action)
-//	potential = γ·Φ(s') − Φ(s) (Ng, Harada and Russell 1999), Φ(s) = −d(s)/(D+1)
+//	potential = γ·Φ(s') − Φ(s) (Ng, Harada and Russell 1999), Φ(s) = 1 − d(s)/(D+1)
 //	            with d(s) the fewest actions from s to success in the
 //	            deterministic map graph (no slipping, no rain), D the largest
-//	            finite d; Φ = −1 where no path exists and Φ = 0 on absorbing
+//	            finite d; Φ = 0 where no path exists and on absorbing
 //	            terminal states; Φ(s') = 0 on every step that ends the
 //	            episode: when it terminates and when it reaches the step
 //	            limit (truncated); an invalid action stays in s, so it earns
@@ -118,6 +118,16 @@
 // strictly worse wherever success is still possible. dojo reward audit
 // verifies the potential part exactly on every world by backward induction
 // over (state, steps taken).
+//
+// Φ lies in [0, 1], highest next to the goal: the shaping then never pays
+// for standing still ((γ−1)·Φ(s) ≤ 0) nor for ending the episode without
+// success (−Φ(s) ≤ 0). Any constant added to Φ keeps the optimal policies;
+// this one also keeps learning on track: Q-learning from zero on the shaped
+// reward learns as Q-learning on the sparse reward started from Φ
+// (Wiewiora 2003), which here is high towards the goal and 0 at holes,
+// where the earlier Φ = −d(s)/(D+1) made every hole look better than the
+// start (tabular Q-learning, 5000 training episodes on slippery FrozenLake
+// 8x8: 0.2% success with that Φ, 73% with this one, 82% on sparse).
 //
 // The "shaped+cost" profile adds step_cost 0.01 (success 1, potential 1,
 // step_cost 0.01, invalid 0.1: the "shaped" of earlier versions). A step

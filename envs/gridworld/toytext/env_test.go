@@ -932,8 +932,9 @@ func TestToyTextPotential(t *testing.T) {
 		t.Fatalf("distances (-want +got):\n%s", diff)
 	}
 	const d = 7.0 // D+1, D = 6 the largest finite distance
-	if env.w.phi[0] != -6/d || env.w.phi[5] != 0 || env.w.phi[15] != 0 {
-		t.Errorf("Φ(0) = %v, Φ(hole) = %v, Φ(goal) = %v; want %v, 0, 0", env.w.phi[0], env.w.phi[5], env.w.phi[15], -6/d)
+	phi := func(dist float64) float64 { return 1 - dist/d }
+	if env.w.phi[0] != phi(6) || env.w.phi[5] != 0 || env.w.phi[15] != 0 {
+		t.Errorf("Φ(0) = %v, Φ(hole) = %v, Φ(goal) = %v; want %v, 0, 0", env.w.phi[0], env.w.phi[5], env.w.phi[15], phi(6))
 	}
 	m := env.MDP()
 	gamma := 0.99
@@ -941,24 +942,30 @@ func TestToyTextPotential(t *testing.T) {
 		s, a int
 		want float64
 	}{
-		{0, flDown, gamma*(-5/d) - (-6 / d)}, // closer to the goal
-		{0, flLeft, gamma*(-6/d) - (-6 / d)}, // in place: (γ-1)Φ, a little positive
-		{14, flRight, 0 - (-1 / d)},          // into the goal: Φ(s') = 0
-		{4, flRight, 0 - (-5 / d)},           // into a hole: Φ(s') = 0 too
-		{15, flLeft, 0},                      // absorbing: no shaping
+		{0, flDown, gamma*phi(5) - phi(6)}, // closer to the goal
+		{0, flLeft, gamma*phi(6) - phi(6)}, // in place: (γ-1)Φ, a little negative
+		{14, flRight, 0 - phi(1)},          // into the goal: Φ(s') = 0 (success pays the rest)
+		{4, flRight, 0 - phi(5)},           // into a hole: Φ(s') = 0 too, a loss
+		{15, flLeft, 0},                    // absorbing: no shaping
 	} {
 		if got := m.P[c.s][c.a][0].Reward; got != c.want {
 			t.Errorf("potential of P[%d][%d] = %v, want %v", c.s, c.a, got, c.want)
 		}
 	}
-	// The potential never pays for standing still more than the
-	// shaped+cost profile's step cost takes.
-	shaped := toyMake(t, taxiID, dojo.Options{"reward": "shaped+cost"}).MDP()
-	for s := range shaped.P {
-		for a := range shaped.P[s] {
-			for _, o := range shaped.P[s][a] {
-				if o.Next == s && o.Reward > 1e-12 {
-					t.Fatalf("shaped+cost Taxi: P[%d][%d] stays in place with reward %v > 0", s, a, o.Reward)
+	// With Φ ≥ 0 the potential never pays for standing still (γ−1)Φ(s) ≤ 0,
+	// nor for ending the episode without success, −Φ(s) ≤ 0.
+	for _, id := range []string{flID, cwID, taxiID} {
+		opts := dojo.Options{"reward": map[string]any{"potential": 1.0}, "is_slippery": true}
+		if id == taxiID {
+			opts = dojo.Options{"reward": map[string]any{"potential": 1.0}, "is_rainy": true}
+		}
+		shaped := toyMake(t, id, opts).MDP()
+		for s := range shaped.P {
+			for a := range shaped.P[s] {
+				for _, o := range shaped.P[s][a] {
+					if (o.Next == s || o.Terminated) && o.Reward > 1e-12 {
+						t.Fatalf("%s: P[%d][%d] stays in place or ends the episode with potential %v > 0", id, s, a, o.Reward)
+					}
 				}
 			}
 		}

@@ -49,7 +49,7 @@ func toyRewards(gymDoc string) []dojo.Component {
 	return []dojo.Component{
 		{Name: dojo.SuccessComponent, Shaped: 1, Description: "1 on the step that ends the episode successfully, else 0"},
 		{Name: "gym", Shaped: 0, Description: "Gymnasium's native reward for the transition: " + gymDoc + "; 0 for an invalid action"},
-		{Name: "potential", Shaped: 1, Description: "potential-based shaping γΦ(s')−Φ(s) (Ng et al. 1999), Φ(s) = −d(s)/(D+1), d the shortest-path distance to success in the deterministic map graph, D its largest finite value; Φ(s')=0 when the step ends the episode (terminated, or truncated at the step limit); an invalid action stays in s"},
+		{Name: "potential", Shaped: 1, Description: "potential-based shaping γΦ(s')−Φ(s) (Ng et al. 1999), Φ(s) = 1 − d(s)/(D+1), d the shortest-path distance to success in the deterministic map graph, D its largest finite value, Φ = 0 where no path exists; Φ(s')=0 when the step ends the episode (terminated, or truncated at the step limit); an invalid action stays in s"},
 		{Name: "step_cost", Shaped: 0, Description: "−1 on every step (weight 0.01 in shaped+cost; not in shaped: it can change the optimal policy)"},
 		{Name: "invalid", Shaped: 0.1, Description: "−1 when the action is invalid (out of range or an unknown word), else 0"},
 	}

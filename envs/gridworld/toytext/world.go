@@ -257,9 +257,9 @@ func (w *toyWorld) distances(det [][][]toyOutcome) {
 		case w.absorbing[s]:
 			w.phi[s] = 0
 		case d < 0:
-			w.phi[s] = -1
+			w.phi[s] = 0
 		default:
-			w.phi[s] = -float64(d) / float64(maxD+1)
+			w.phi[s] = 1 - float64(d)/float64(maxD+1)
 		}
 	}
 }
