@@ -30,7 +30,7 @@ func doorKey(i int, success bool, minigrid, potential, steps float64) runner.Epi
 		{Name: "invalid", Sum: 0, Weight: 0.1},
 	}
 	ret := minigrid + potential - 0.02*steps
-	return runner.Episode{Episode: i, Env: "gridworld/DoorKey-5x5-v0", Options: dojo.Options{"reward": "shaped", "text": false},
+	return runner.Episode{Episode: i, Env: "gridworld/DoorKey-5x5-v0", Options: dojo.Options{"reward": "shaped+cost", "text": false},
 		Seed: uint64(100 + i), Agent: "a", Success: success, Return: ret, Length: int(steps), Parts: parts}
 }
 
@@ -42,7 +42,7 @@ func TestRewardLab(t *testing.T) {
 		doorKey(2, false, 0, 1.9, 50),  // shaped 0.9: paid like the worse success
 		doorKey(3, false, 0, 3.0, 50),  // shaped 2.0: paid like a typical success
 		doorKey(4, false, 0, 0, 50),    // shaped −1
-		{Episode: 5, Env: "gridworld/DoorKey-5x5-v0", Options: dojo.Options{"reward": "shaped", "text": false}, Agent: "a", Error: "boom"},
+		{Episode: 5, Env: "gridworld/DoorKey-5x5-v0", Options: dojo.Options{"reward": "shaped+cost", "text": false}, Agent: "a", Error: "boom"},
 	}
 	lab, err := AnalyzeRewards(eps, envs.Default(), 10)
 	if err != nil {
@@ -59,8 +59,8 @@ func TestRewardLab(t *testing.T) {
 	for _, p := range g.Profiles {
 		names = append(names, p.Name)
 	}
-	if strings.Join(names, ",") != "shaped,sparse,explore,minigrid" || !g.Profiles[0].AsPlayed {
-		t.Fatalf("profiles %v: want the played one (shaped) first, then the others", names)
+	if strings.Join(names, ",") != "shaped+cost,sparse,shaped,explore,minigrid" || !g.Profiles[0].AsPlayed {
+		t.Fatalf("profiles %v: want the played one (shaped+cost) first, then the others", names)
 	}
 	near := func(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
 	sh := g.Profiles[0]
@@ -89,7 +89,7 @@ func TestRewardLab(t *testing.T) {
 	if err := lab.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"gridworld/DoorKey-5x5-v0: 5 episodes (agent a), 2 successes (40.0%); 1 failed with an error", "shaped (played)", "1 of 3 (≥ 1.000)", "2 (≥ 0.800)", "hacking candidates under shaped"} {
+	for _, want := range []string{"gridworld/DoorKey-5x5-v0: 5 episodes (agent a), 2 successes (40.0%); 1 failed with an error", "shaped+cost (played)", "1 of 3 (≥ 1.000)", "2 (≥ 0.800)", "hacking candidates under shaped+cost"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}

@@ -84,6 +84,16 @@
 //	                  has the same expectation as the payout up to the constant μ*,
 //	                  so it keeps the optimal policy, without the reward noise
 //
+// shaped keeps the sparse task's optimum (with or without discounting, the
+// horizon as the episode's end): regret is 0 exactly when the pull is a
+// best arm of its step and negative otherwise, and invalid only lowers an
+// action that counts as the worst arm, so shaped's optimal policies pull a
+// best arm at every step — and every such policy succeeds, which is the
+// most the sparse reward pays. (The sparse task has more optimal policies,
+// any that pulls a best arm on most of the last ⌈horizon/10⌉ steps; shaped
+// picks the ones among them with no regret.) Neither term is a step cost
+// or an exploration bonus.
+//
 // The baseline agents of package agents (epsilon-greedy, ucb1, thompson,
 // linucb) learn from the step reward, so they need a profile that rewards
 // payouts: native. (On the multi-armed bandits shaped works too for the

@@ -150,8 +150,9 @@
 //	                 0.5·(|T|+|A|)/2048 + |S|/|A| when |T|+|A| ≤ 2048, else 0.5 + |S|/|A|
 //
 // Profiles: shaped (default): success 1, format 0.1, executes 0.1,
-// overlap 0.3, schema 0.1, efficiency 0.02, invalid 0.05, sqlr1 parts 0;
-// sparse: success 1; arctic: success 0.9, executes 0.1 — Arctic-Text2SQL-R1's
+// overlap 0.3, schema 0.1, invalid 0.05, efficiency and sqlr1 parts 0;
+// shaped+cost: shaped with efficiency 0.02 (the shaped of earlier
+// versions); sparse: success 1; arctic: success 0.9, executes 0.1 — Arctic-Text2SQL-R1's
 // reward (Snowflake, 2025): 1 if correct, 0.1 if it only executes, else 0;
 // sqlr1: the four sqlr1 parts with weight 1 — SQL-R1's reward (Ma et al.,
 // "SQL-R1: Training Natural Language to SQL Reasoning Model By
@@ -159,6 +160,27 @@
 // compute_score: format ±1, execution ±2, result ±3 and the "v2" length
 // term, paid on matches only). SQL-R1 scores a timeout as unexecutable, as
 // here.
+//
+// What shaped keeps of the sparse task's optimum (undiscounted): the gold
+// SQL is always available to a policy (the question determines it), and
+// submitting a query whose result matches the gold's earns the most of
+// every term at once — success 1, executes 1, overlap 1 (the same rows and
+// columns) and no format or invalid penalty — except schema, which is 1
+// only for a query naming the gold's tables and columns; a policy that
+// submits the gold query itself is optimal under both profiles. The format
+// and invalid penalties only lower malformed or invalid turns. The
+// partial-credit terms executes, overlap and schema can change the optimum
+// where success is uncertain: a policy that surely submits a runnable
+// query naming the gold's tables and columns with an overlap of 0.5 earns
+// 0.1 + 0.3·0.5 + 0.1 = 0.35 and never succeeds; one that succeeds a fifth
+// of the time and otherwise submits nothing that runs earns at most
+// 0.2·1.5 = 0.3: shaped prefers the first, the sparse task the second. They
+// stay in shaped because they give a learner signal before it writes
+// exact queries and are bounded (together 0.5, below the 1 of success), so
+// no failed submission outscores a correct one; the sparse and arctic
+// profiles are there when the optimum must be the sparse one. A cost per
+// call beyond the budget is not in shaped: it rewards submitting before
+// the schema has been explored.
 //
 // Metrics (Info.Metrics, owned by the env): turn, tool_calls, invalid_calls.
 //

@@ -60,7 +60,7 @@ func (v variant) options() []dojo.Option {
 		Max:       1000,
 	})...)
 	opts = append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
-		Description: "reward profile: shaped (default), sparse, arctic (Arctic-Text2SQL-R1: 1 correct / 0.1 executes / 0), sqlr1 (SQL-R1's format, execution and result terms), or an object of component weights"})
+		Description: "reward profile: shaped (default), sparse, arctic (Arctic-Text2SQL-R1: 1 correct / 0.1 executes / 0), sqlr1 (SQL-R1's format, execution and result terms), shaped+cost (shaped with a cost per call beyond the budget), or an object of component weights"})
 	if v.data != nil {
 		opts = append([]dojo.Option{{Name: "path", Type: dojo.OptString, Path: true, Default: v.data.defaultPath,
 			Description: "the " + v.data.title + " folder (" + v.data.layout + "), relative to the working directory or the module root"}}, opts[2:]...)
@@ -110,7 +110,7 @@ var components = [...]dojo.Component{
 	{Name: "executes", Shaped: 0.1, Description: "on the submission step: 1 iff the submitted SQL runs (read-only, one statement, within timeout_ms and the row cap), else 0"},
 	{Name: "overlap", Shaped: 0.3, Description: "on the submission step: (row F1 + column F1) / 2 of the submitted result against the gold's (0 if it does not run or was cut at the row cap)"},
 	{Name: "schema", Shaped: 0.1, Description: "on the submission step: F1 of the tables and columns named in the submitted SQL against those named in the gold SQL"},
-	{Name: "efficiency", Shaped: 0.02, Description: "-1 per tool call beyond option tool_budget calls in the episode"},
+	{Name: "efficiency", Shaped: 0, Description: "-1 per tool call beyond option tool_budget calls in the episode (weight 0.02 in shaped+cost; not in shaped: it can change the optimal policy)"},
 	{Name: "invalid", Shaped: 0.05, Description: "-1 per invalid tool call (unknown tool, arguments not a JSON object of the tool's schema, unknown table)"},
 	{Name: "sqlr1_format", Shaped: 0, Description: "SQL-R1 format term on the submission step: 1 if the answer is <think>…</think><answer>…```sql …```…</answer> (each tag once, in order) or a submit_sql call with SQL, else -1"},
 	{Name: "sqlr1_execution", Shaped: 0, Description: "SQL-R1 execution term on the submission step: 2 if the SQL runs, -2 if not, 0 when the format failed"},
@@ -123,6 +123,9 @@ var profiles = map[string]map[string]float64{
 	// (success ⇒ executes, so 0.9 + 0.1 = 1).
 	"arctic": {"success": 0.9, "executes": 0.1},
 	"sqlr1":  {"sqlr1_format": 1, "sqlr1_execution": 1, "sqlr1_result": 1, "sqlr1_length": 1},
+	// shaped with a cost per tool call beyond the budget (the shaped of
+	// earlier versions).
+	"shaped+cost": {"success": 1, "format": 0.1, "executes": 0.1, "overlap": 0.3, "schema": 0.1, "efficiency": 0.02, "invalid": 0.05},
 }
 
 // numComponents is the number of reward components.

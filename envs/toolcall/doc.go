@@ -123,9 +123,28 @@
 // reward exactly ToolRL's.
 //
 // Profiles: shaped (default): success 1, format 0.1, correctness 0.5,
-// progress 0.5, invalid 0.1, efficiency 0.05, ToolRL parts 0; sparse:
+// progress 0.5, invalid 0.1, efficiency and ToolRL parts 0; shaped+cost:
+// shaped with efficiency 0.05 (the shaped of earlier versions); sparse:
 // success 1; toolrl: toolrl_format 1, toolrl_correctness 1 (ToolRL's
 // default reward, in [−3, 4], on the last step).
+//
+// What shaped keeps of the sparse task's optimum (undiscounted): the gold
+// calls followed by an answer stating the required facts earn the most of
+// every term at once — success 1, correctness 1 (the F1 of the calls
+// against the gold's), progress 1 (every gold state change held), no
+// format or invalid penalty — so the gold policy is optimal under both.
+// The format and invalid penalties only lower malformed turns and calls
+// that fail validation. correctness and progress are partial credit (their
+// Δs sum to the final F1 and share, not to 0) and can change the optimum
+// where success is uncertain: a policy that surely makes every gold call
+// but leaves a required fact out of its answer earns 0.5 + 0.5 = 1 and
+// never succeeds; one that succeeds 40% of the time and otherwise makes no
+// call earns 0.4·2 = 0.8: shaped prefers the first, the sparse task the
+// second. They stay in shaped because multi-call tasks give almost no
+// signal without them and because, bounded by 1 together, no failing
+// episode outscores a successful one; sparse (or toolrl) is there when the
+// optimum must be the sparse one. A cost per call beyond the gold's count
+// is not in shaped: it rewards skipping a lookup the answer may need.
 //
 // Metrics (Info.Metrics, owned by the env): turn, calls, invalid_calls,
 // gold_calls, progress (|A_t|/|S|, 1 when S is empty).

@@ -32,7 +32,7 @@ func (v variant) options() []dojo.Option {
 	}
 	opts = append(opts, invalidOptions()...)
 	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
-		Description: "reward profile: shaped (default), sparse, toolrl (ToolRL's format + correctness on the final step), or an object of component weights"})
+		Description: "reward profile: shaped (default), sparse, toolrl (ToolRL's format + correctness on the final step), shaped+cost (shaped with a cost per call beyond the gold's), or an object of component weights"})
 }
 
 // invalidOptions are the invalid-action options in toolcall's words (and
@@ -65,9 +65,14 @@ func (v variant) spec(maxTurns int) dojo.Spec {
 		ObsText:     true,
 		Action: dojo.Space{Kind: dojo.KindToolCalls, Tools: tools,
 			Description: "an assistant message with tool_calls (OpenAI format) or text with <tool_call>{\"name\", \"arguments\"}</tool_call> blocks; a reply without calls is the final answer. Spec.Action.Tools lists every tool of the env; each task shows a subset (its domain's tools plus distractors), listed in the system message and in the first observation's Tools (and Info.Extra[\"tools\"]); calls of tools not shown are invalid"},
-		MaxSteps:       maxTurns,
-		Rewards:        components[:],
-		Profiles:       map[string]map[string]float64{"toolrl": {"toolrl_format": 1, "toolrl_correctness": 1}},
+		MaxSteps: maxTurns,
+		Rewards:  components[:],
+		Profiles: map[string]map[string]float64{
+			"toolrl": {"toolrl_format": 1, "toolrl_correctness": 1},
+			// shaped with a cost per call beyond the gold's (the shaped of
+			// earlier versions).
+			"shaped+cost": {dojo.SuccessComponent: 1, "format": 0.1, "correctness": 0.5, "progress": 0.5, "invalid": 0.1, "efficiency": 0.05},
+		},
 		DefaultProfile: "shaped",
 		Options:        v.options(),
 		Tags:           []string{"toolcall", "llm", "tool-use", "task-generator", "ToolRL", "BFCL"},
@@ -81,7 +86,7 @@ var components = [...]dojo.Component{
 	{Name: "correctness", Shaped: 0.5, Description: "Δ of reward.MatchCalls(gold calls, the episode's calls so far): summed over an episode, the F1 match of its calls against the gold calls"},
 	{Name: "progress", Shaped: 0.5, Description: "Δ of the share of gold state changes (records the gold calls change) that the world holds"},
 	{Name: "invalid", Shaped: 0.1, Description: "−1 per call of an unknown or unshown tool or with arguments failing the tool's JSON Schema"},
-	{Name: "efficiency", Shaped: 0.05, Description: "−1 per call beyond the number of gold calls"},
+	{Name: "efficiency", Shaped: 0, Description: "−1 per call beyond the number of gold calls (weight 0.05 in shaped+cost; not in shaped: it can change the optimal policy)"},
 	{Name: "toolrl_format", Shaped: 0, Description: "on the final step: ToolRL's format reward (0 or 1): 1 iff every text the agent wrote matches ToolRL's pattern for its turn (structured tool calls count as well formed)"},
 	{Name: "toolrl_correctness", Shaped: 0, Description: "on the final step: ToolRL's correctness in [-3, 3] of all the episode's calls against all the gold calls (reward.ToolRLCorrectness)"},
 }

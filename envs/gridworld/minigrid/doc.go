@@ -134,7 +134,8 @@
 //	            on every t ≤ T ≤ 1000)
 //	potential = γ·Φ(s') − Φ(s) (Ng, Harada and Russell 1999), with
 //	            Φ(s) = −min(d(s), 2·d0)/d0, Φ = −2 where success cannot be
-//	            reached and Φ(s') = 0 when the step terminates; d(s) is the
+//	            reached and Φ(s') = 0 when the step ends the episode
+//	            (terminates, or reaches the step limit); d(s) is the
 //	            number of actions from s to success in a relaxed model of
 //	            the full state (position, direction, carried object, doors,
 //	            keys, balls, boxes) in which entering a closed door, or a
@@ -155,12 +156,27 @@
 //	invalid   = −1 when the action is invalid, else 0
 //
 // Profiles: "minigrid" (default) {minigrid: 1}; "sparse" {success: 1};
-// "shaped" {minigrid: 1, potential: 1, step_cost: 0.02, lava: 1,
-// invalid: 0.1} — with γ = 0.99 a step that changes nothing earns at most
-// (1−γ)·2 = 0.02 from the potential, which the step cost cancels, so
-// stalling never pays; "explore" {minigrid: 1, explore: 1}. The potential
-// term leaves optimal policies unchanged; the exploration bonus does not
-// and is left out of "shaped".
+// "shaped" {minigrid: 1, potential: 1, lava: 1, invalid: 0.1};
+// "shaped+cost" adds step_cost 0.02 (the "shaped" of earlier versions);
+// "explore" {minigrid: 1, explore: 1}.
+//
+// "shaped" keeps the sparse task's optimal policies (discounted, with the
+// option gamma as γ, and the step limit as the env applies it). The
+// potential terms of an episode sum to −Φ(s0) whatever the policy, since
+// Φ(s') = 0 on the step that ends it, terminated or truncated (Ng et al.'s
+// argument on the finite-horizon problem whose state includes the steps
+// taken). The worlds are deterministic, so a sparse-optimal policy is one
+// that reaches success in the fewest steps possible within the limit
+// (γ < 1), or any policy where success cannot be reached; MiniGrid's
+// 1 − 0.9·t/T, paid only on success and decreasing in t, is maximised by
+// exactly the same fastest successes. The lava and invalid penalties only
+// lower steps that end the episode unsuccessfully or leave the state
+// unchanged, which a fastest success never takes. A step cost is not
+// potential-based: where success is uncertain or out of reach it rewards
+// ending the episode early (into lava, or by the terminate policy for
+// invalid actions), so it is only in "shaped+cost". The exploration bonus
+// depends on the cells visited in the episode, is not potential-based
+// either, and is only in "explore".
 //
 // Options: obs ("egocentric" or "full"), text, view_size (odd, 3..255,
 // default 7: MiniGrid's agent_view_size, which MiniGrid requires odd and at

@@ -451,7 +451,9 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		d = 0
 	}
 	phi := e.potential(d)
-	parts[cPotential].Value = reward.Potential(e.gamma, e.phi, phi, terminated)
+	// Φ(s') = 0 on a step that ends the episode, terminated or truncated,
+	// so that the shaping sums to −Φ(s0) over every episode.
+	parts[cPotential].Value = reward.Potential(e.gamma, e.phi, phi, terminated || truncated)
 	e.phi = phi
 	e.metrics[0].Value = float64(d)
 	if terminated || truncated {

@@ -31,8 +31,8 @@ func mgRewards() []dojo.Component {
 	return []dojo.Component{
 		{Name: dojo.SuccessComponent, Description: "1 on the step that ends the episode successfully (reaching a goal; KeyCorridor: picking up the ball), else 0"},
 		{Name: "minigrid", Shaped: 1, Description: "MiniGrid's reward: 1 − 0.9·t/T on success (t steps taken, T the step limit), else 0"},
-		{Name: "potential", Shaped: 1, Description: "potential-based shaping γΦ(s')−Φ(s) (Ng et al. 1999), Φ(s) = −min(d(s), 2·d0)/d0 with d the actions to success in a relaxed full-state model (exact without balls and boxes), d0 = d at the start, Φ = −2 if unreachable, Φ(s') = 0 when the step terminates"},
-		{Name: "step_cost", Shaped: 0.02, Description: "−1 on every step"},
+		{Name: "potential", Shaped: 1, Description: "potential-based shaping γΦ(s')−Φ(s) (Ng et al. 1999), Φ(s) = −min(d(s), 2·d0)/d0 with d the actions to success in a relaxed full-state model (exact without balls and boxes), d0 = d at the start, Φ = −2 if unreachable, Φ(s') = 0 when the step ends the episode (terminated, or truncated at the step limit)"},
+		{Name: "step_cost", Description: "−1 on every step (weight 0.02 in shaped+cost; not in shaped: it can change the optimal policy)"},
 		{Name: "explore", Description: "count-based exploration bonus β/√N(cell), N the steps ended on the agent's cell this episode (option explore_beta = β)"},
 		{Name: "lava", Shaped: 1, Description: "−1 on stepping into lava, else 0"},
 		{Name: "invalid", Shaped: 0.1, Description: "−1 when the action is invalid (out-of-range index, unknown word, tool call), else 0"},
@@ -40,8 +40,9 @@ func mgRewards() []dojo.Component {
 }
 
 var mgProfiles = map[string]map[string]float64{
-	"minigrid": {"minigrid": 1},
-	"explore":  {"minigrid": 1, "explore": 1},
+	"minigrid":    {"minigrid": 1},
+	"explore":     {"minigrid": 1, "explore": 1},
+	"shaped+cost": {"minigrid": 1, "potential": 1, "step_cost": 0.02, "lava": 1, "invalid": 0.1},
 }
 
 func mgOptions(v *mgVariant) []dojo.Option {
@@ -73,7 +74,7 @@ func mgOptions(v *mgVariant) []dojo.Option {
 		Max:     1e9,
 	})...)
 	return append(opts,
-		dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: minigrid (default: MiniGrid's 1 − 0.9·t/T on success), sparse, shaped, explore, or an object of component weights"},
+		dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: minigrid (default: MiniGrid's 1 − 0.9·t/T on success), sparse, shaped, shaped+cost, explore, or an object of component weights"},
 	)
 }
 

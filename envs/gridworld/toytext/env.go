@@ -12,10 +12,11 @@ import (
 
 // Env implements dojo.Env and these optional interfaces.
 var (
-	_ dojo.Env    = (*Env)(nil)
-	_ dojo.Oracle = (*Env)(nil)
-	_ dojo.Model  = (*Env)(nil)
-	_ dojo.Stater = (*Env)(nil)
+	_ dojo.Env        = (*Env)(nil)
+	_ dojo.Oracle     = (*Env)(nil)
+	_ dojo.Model      = (*Env)(nil)
+	_ dojo.PartsModel = (*Env)(nil)
+	_ dojo.Stater     = (*Env)(nil)
 )
 
 // Env is a toy-text env: a toyWorld and the state of one episode.
@@ -139,17 +140,20 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	p := e.parts
 	prev := e.s
 	var o *toyOutcome
-	var reward float64
+	var rew float64
 	if bad != "" {
 		e.invalids++
 		p.Set(cSuccess, 0)
 		p.Set(cGym, 0)
-		p.Set(cPotential, 0)
 		p.Set(cStepCost, -1)
 		p.Set(cInvalid, -1)
 		st.Info.Invalid, st.Info.Error = true, bad
 		st.Terminated = e.policy.Ends(e.invalids)
-		reward = p.Sum()
+		// An invalid action stays in s: γΦ(s)−Φ(s), or −Φ(s) when the step
+		// ends the episode (terminated, or truncated by the step limit).
+		phi := w.phi[e.s]
+		p.Set(cPotential, reward.Potential(w.gamma, phi, phi, st.Terminated || e.steps >= e.maxSteps))
+		rew = p.Sum()
 		e.setMetrics(1, w.dist[e.s])
 	} else {
 		k := e.s*w.nA + act
@@ -169,7 +173,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 			i = j
 		}
 		o = &w.out[i]
-		reward = e.rewards[i]
+		rew = e.rewards[i]
 		pv := e.pv[:numComponents]
 		pv[cSuccess].Value = o.success
 		pv[cGym].Value = o.gym
@@ -185,6 +189,12 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 		e.setExtraMetrics()
 	}
 	st.Truncated = e.steps >= e.maxSteps
+	if st.Truncated && !st.Terminated && o != nil && !w.absorbing[prev] {
+		// The step limit ends the episode: Φ(s') = 0 as on a terminal step,
+		// so that the shaping sums to −Φ(s0) over every episode.
+		p.Set(cPotential, reward.Potential(w.gamma, w.phi[prev], 0, true))
+		rew = p.Sum()
+	}
 	if st.Terminated || st.Truncated {
 		e.life.End()
 	}
@@ -196,7 +206,7 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (st dojo.Step, err error)
 	} else {
 		st.Obs.Value = w.boxed[e.s]
 	}
-	st.Reward = reward
+	st.Reward = rew
 	st.Info.Parts = p.Parts()
 	st.Info.Metrics = e.metrics
 	return st, nil

@@ -361,6 +361,10 @@ func TestToyTextModelRewardsMatchSteps(t *testing.T) {
 	} {
 		env := toyMake(t, c.id, c.opts)
 		m := env.MDP()
+		mp := env.ModelParts()
+		if err := mp.Check(m); err != nil {
+			t.Fatal(err)
+		}
 		ctx := context.Background()
 		for seed := range uint64(30) {
 			if _, _, err := env.Reset(ctx, seed); err != nil {
@@ -376,8 +380,13 @@ func TestToyTextModelRewardsMatchSteps(t *testing.T) {
 				}
 				next := st.Obs.Value.(int)
 				found := false
-				for _, o := range m.P[s][a] {
-					if o.Next == next && o.Reward == st.Reward && o.Terminated == st.Terminated && o.Prob > 0 {
+				for k, o := range m.P[s][a] {
+					want := o.Reward
+					if st.Truncated && !st.Terminated {
+						// The last step: the model's truncated values, Φ(s') = 0.
+						want = weighted(st.Info.Parts, mp, mp.Truncated, outcomeIndex(m, s, a, k))
+					}
+					if o.Next == next && want == st.Reward && o.Terminated == st.Terminated && o.Prob > 0 {
 						found = true
 					}
 				}
@@ -391,6 +400,29 @@ func TestToyTextModelRewardsMatchSteps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// outcomeIndex numbers outcome k of P[s][a] as dojo.ModelParts does.
+func outcomeIndex(m *dojo.MDP, s, a, k int) int {
+	i := 0
+	for s2 := range s {
+		for _, outs := range m.P[s2] {
+			i += len(outs)
+		}
+	}
+	for _, outs := range m.P[s][:a] {
+		i += len(outs)
+	}
+	return i + k
+}
+
+// weighted is the reward of outcome i in values under the weights of parts.
+func weighted(parts []dojo.Part, mp *dojo.ModelParts, values []float64, i int) float64 {
+	ps := make([]dojo.Part, len(parts))
+	for c, p := range parts {
+		ps[c] = dojo.Part{Name: p.Name, Weight: p.Weight, Value: values[i*len(mp.Components)+c]}
+	}
+	return dojo.Sum(ps)
 }
 
 func TestToyTextGymProfileIsGymnasiumReward(t *testing.T) {
@@ -646,7 +678,9 @@ func TestToyTextInvalidActions(t *testing.T) {
 			for _, p := range st.Info.Parts {
 				parts[p.Name] = p.Value
 			}
-			if diff := cmp.Diff(map[string]float64{"success": 0, "gym": 0, "potential": 0, "step_cost": -1, "invalid": -1}, parts); diff != "" {
+			// An invalid action stays in s: the potential is (γ−1)Φ(s).
+			phi := env.w.phi[obs.Value.(int)]
+			if diff := cmp.Diff(map[string]float64{"success": 0, "gym": 0, "potential": 0.99*phi - phi, "step_cost": -1, "invalid": -1}, parts); diff != "" {
 				t.Errorf("parts of an invalid action (-want +got):\n%s", diff)
 			}
 		})
@@ -676,6 +710,7 @@ func TestToyTextInvalidActionsCountAndTerminate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, a := range []dojo.Action{dojo.IndexAction(9), dojo.IndexAction(0), dojo.TextAction("honk")} {
+		s := env.s
 		st, err := env.Step(ctx, a)
 		if err != nil {
 			t.Fatal(err)
@@ -683,7 +718,9 @@ func TestToyTextInvalidActionsCountAndTerminate(t *testing.T) {
 		if st.Terminated != (i == 2) || st.Info.Success {
 			t.Fatalf("step %d: terminated %v success %v; want the episode to end at the second invalid action", i+1, st.Terminated, st.Info.Success)
 		}
-		if i == 2 && (!strings.Contains(st.Obs.Text, "Too many invalid actions") || math.Abs(st.Reward-(-0.1-0.01)) > 1e-12) {
+		if i == 2 && (!strings.Contains(st.Obs.Text, "Too many invalid actions") || math.Abs(st.Reward-(-0.1-env.w.phi[s])) > 1e-12) {
+			// The invalid penalty and the potential of a step that ends the
+			// episode in s: 0 − Φ(s).
 			t.Errorf("terminating invalid action: reward %v, text:\n%s", st.Reward, st.Obs.Text)
 		}
 	}
@@ -895,8 +932,9 @@ func TestToyTextPotential(t *testing.T) {
 		t.Fatalf("distances (-want +got):\n%s", diff)
 	}
 	const d = 7.0 // D+1, D = 6 the largest finite distance
-	if env.w.phi[0] != -6/d || env.w.phi[5] != 0 || env.w.phi[15] != 0 {
-		t.Errorf("Φ(0) = %v, Φ(hole) = %v, Φ(goal) = %v; want %v, 0, 0", env.w.phi[0], env.w.phi[5], env.w.phi[15], -6/d)
+	phi := func(dist float64) float64 { return 1 - dist/d }
+	if env.w.phi[0] != phi(6) || env.w.phi[5] != 0 || env.w.phi[15] != 0 {
+		t.Errorf("Φ(0) = %v, Φ(hole) = %v, Φ(goal) = %v; want %v, 0, 0", env.w.phi[0], env.w.phi[5], env.w.phi[15], phi(6))
 	}
 	m := env.MDP()
 	gamma := 0.99
@@ -904,24 +942,30 @@ func TestToyTextPotential(t *testing.T) {
 		s, a int
 		want float64
 	}{
-		{0, flDown, gamma*(-5/d) - (-6 / d)}, // closer to the goal
-		{0, flLeft, gamma*(-6/d) - (-6 / d)}, // in place: (γ-1)Φ, a little positive
-		{14, flRight, 0 - (-1 / d)},          // into the goal: Φ(s') = 0
-		{4, flRight, 0 - (-5 / d)},           // into a hole: Φ(s') = 0 too
-		{15, flLeft, 0},                      // absorbing: no shaping
+		{0, flDown, gamma*phi(5) - phi(6)}, // closer to the goal
+		{0, flLeft, gamma*phi(6) - phi(6)}, // in place: (γ-1)Φ, a little negative
+		{14, flRight, 0 - phi(1)},          // into the goal: Φ(s') = 0 (success pays the rest)
+		{4, flRight, 0 - phi(5)},           // into a hole: Φ(s') = 0 too, a loss
+		{15, flLeft, 0},                    // absorbing: no shaping
 	} {
 		if got := m.P[c.s][c.a][0].Reward; got != c.want {
 			t.Errorf("potential of P[%d][%d] = %v, want %v", c.s, c.a, got, c.want)
 		}
 	}
-	// The potential never pays for standing still more than the shaped
-	// profile's step cost takes.
-	shaped := toyMake(t, taxiID, dojo.Options{"reward": "shaped"}).MDP()
-	for s := range shaped.P {
-		for a := range shaped.P[s] {
-			for _, o := range shaped.P[s][a] {
-				if o.Next == s && o.Reward > 1e-12 {
-					t.Fatalf("shaped Taxi: P[%d][%d] stays in place with reward %v > 0", s, a, o.Reward)
+	// With Φ ≥ 0 the potential never pays for standing still (γ−1)Φ(s) ≤ 0,
+	// nor for ending the episode without success, −Φ(s) ≤ 0.
+	for _, id := range []string{flID, cwID, taxiID} {
+		opts := dojo.Options{"reward": map[string]any{"potential": 1.0}, "is_slippery": true}
+		if id == taxiID {
+			opts = dojo.Options{"reward": map[string]any{"potential": 1.0}, "is_rainy": true}
+		}
+		shaped := toyMake(t, id, opts).MDP()
+		for s := range shaped.P {
+			for a := range shaped.P[s] {
+				for _, o := range shaped.P[s][a] {
+					if (o.Next == s || o.Terminated) && o.Reward > 1e-12 {
+						t.Fatalf("%s: P[%d][%d] stays in place or ends the episode with potential %v > 0", id, s, a, o.Reward)
+					}
 				}
 			}
 		}

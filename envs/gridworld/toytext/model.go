@@ -2,6 +2,7 @@ package toytext
 
 import (
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/reward"
 )
 
 // MDP returns Gymnasium's transition table P with rewards under the env's
@@ -28,4 +29,35 @@ func toyReward(weights *[numComponents]float64, o *toyOutcome) float64 {
 	parts[cPotential].Value = o.pot
 	parts[cStepCost].Value = o.step
 	return dojo.Sum(parts[:])
+}
+
+// ModelParts returns the reward components of every outcome of MDP().P,
+// and their values on a step truncated by the step limit (the potential
+// with Φ(s') = 0).
+func (e *Env) ModelParts() *dojo.ModelParts {
+	w := e.w
+	names := make([]string, numComponents)
+	for i, c := range e.spec.Rewards {
+		names[i] = c.Name
+	}
+	p := &dojo.ModelParts{
+		Components: names,
+		Values:     make([]float64, 0, len(w.out)*numComponents),
+		Truncated:  make([]float64, 0, len(w.out)*numComponents),
+		MaxSteps:   e.maxSteps,
+		Gamma:      w.gamma,
+	}
+	for s := range w.nS {
+		for i := w.off[s*w.nA]; i < w.off[(s+1)*w.nA]; i++ {
+			o := &w.out[i]
+			var v [numComponents]float64
+			v[cSuccess], v[cGym], v[cPotential], v[cStepCost] = o.success, o.gym, o.pot, o.step
+			p.Values = append(p.Values, v[:]...)
+			if !w.absorbing[s] {
+				v[cPotential] = reward.Potential(w.gamma, w.phi[s], 0, true)
+			}
+			p.Truncated = append(p.Truncated, v[:]...)
+		}
+	}
+	return p
 }

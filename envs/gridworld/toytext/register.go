@@ -49,16 +49,21 @@ func toyRewards(gymDoc string) []dojo.Component {
 	return []dojo.Component{
 		{Name: dojo.SuccessComponent, Shaped: 1, Description: "1 on the step that ends the episode successfully, else 0"},
 		{Name: "gym", Shaped: 0, Description: "Gymnasium's native reward for the transition: " + gymDoc + "; 0 for an invalid action"},
-		{Name: "potential", Shaped: 1, Description: "potential-based shaping γΦ(s')−Φ(s) (Ng et al. 1999), Φ(s) = −d(s)/(D+1), d the shortest-path distance to success in the deterministic map graph, D its largest finite value; Φ(s')=0 when the step terminates"},
-		{Name: "step_cost", Shaped: 0.01, Description: "−1 on every step"},
+		{Name: "potential", Shaped: 1, Description: "potential-based shaping γΦ(s')−Φ(s) (Ng et al. 1999), Φ(s) = 1 − d(s)/(D+1), d the shortest-path distance to success in the deterministic map graph, D its largest finite value, Φ = 0 where no path exists; Φ(s')=0 when the step ends the episode (terminated, or truncated at the step limit); an invalid action stays in s"},
+		{Name: "step_cost", Shaped: 0, Description: "−1 on every step (weight 0.01 in shaped+cost; not in shaped: it can change the optimal policy)"},
 		{Name: "invalid", Shaped: 0.1, Description: "−1 when the action is invalid (out of range or an unknown word), else 0"},
 	}
 }
 
 // toyProfiles returns the named reward presets: "gym" weighs Gymnasium's
-// reward alone.
+// reward alone; "shaped+cost" is shaped with a step cost of 0.01, which
+// does not keep the optimal policies (on slippery FrozenLake 8x8 its
+// optimum walks into a hole).
 func toyProfiles() map[string]map[string]float64 {
-	return map[string]map[string]float64{"gym": {"gym": 1}}
+	return map[string]map[string]float64{
+		"gym":         {"gym": 1},
+		"shaped+cost": {dojo.SuccessComponent: 1, "potential": 1, "step_cost": 0.01, "invalid": 0.1},
+	}
 }
 
 func toyTags() []string { return []string{"gymnasium", "toy-text", "tabular"} }
@@ -77,5 +82,5 @@ func toyOptions(maxSteps, minSteps int, maxStepsDoc string) []dojo.Option {
 		Ends:    "ends",
 		Max:     1e9,
 	})...)
-	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: gym (default: Gymnasium's rewards), sparse, shaped, or an object of component weights"})
+	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward, Description: "reward profile: gym (default: Gymnasium's rewards), sparse, shaped, shaped+cost, or an object of component weights"})
 }

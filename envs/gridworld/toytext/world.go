@@ -80,6 +80,7 @@ type toyWorld struct {
 	dist       []int32 // fewest actions to success in the deterministic graph, -1 if none
 	distNext   []int32 // for each (s, a) of the deterministic graph: next state, or -2 on success, -3 on failure
 	phi        []float64
+	gamma      float64 // the discount γ of the potential shaping
 	stochastic bool
 	boxed      []any // boxed states, so Obs.Value does not allocate
 	validList  string
@@ -109,7 +110,7 @@ func sharedToyWorld(key string, build func() *toyWorld) *toyWorld {
 
 func newToyWorld(b toyBuild, gamma float64) *toyWorld {
 	nS, nA := len(b.P), len(b.P[0])
-	w := &toyWorld{game: b.game, labels: b.labels, nS: nS, nA: nA, init: b.init, absorbing: b.absorbing}
+	w := &toyWorld{game: b.game, labels: b.labels, nS: nS, nA: nA, init: b.init, absorbing: b.absorbing, gamma: gamma}
 	w.off = make([]int32, nS*nA+1)
 	for s := range nS {
 		for a := range nA {
@@ -256,9 +257,9 @@ func (w *toyWorld) distances(det [][][]toyOutcome) {
 		case w.absorbing[s]:
 			w.phi[s] = 0
 		case d < 0:
-			w.phi[s] = -1
+			w.phi[s] = 0
 		default:
-			w.phi[s] = -float64(d) / float64(maxD+1)
+			w.phi[s] = 1 - float64(d)/float64(maxD+1)
 		}
 	}
 }

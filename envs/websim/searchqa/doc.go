@@ -148,13 +148,35 @@
 //	                  else 0 (see reward.SearchR1)
 //
 // Profiles: shaped (the default but for SearchR1-v0): success 1, f1 0.2,
-// format 0.1, retrieval 0.2, opened 0.1, search_cost 0.01, invalid 0.1, the
-// rest 0; sparse: success 1; searchr1 (SearchR1-v0's default): em 1,
+// format 0.1, retrieval 0.2, opened 0.1, invalid 0.1, the rest 0;
+// shaped+cost: shaped with search_cost 0.01 (the shaped of earlier
+// versions); sparse: success 1; searchr1 (SearchR1-v0's default): em 1,
 // sr1_structure 0.2, sr1_final_format 0.1, sr1_retrieval 0.1 — Search-R1's
 // qa_em_format.py compute_score_em, scoring the episode's text as
 // Search-R1 scores a response (in tools mode, turns of structured calls
 // hold no tags, so only em pays); em: em 1 — Search-R1's outcome reward
 // (qa_em.py). success never depends on the profile.
+//
+// What shaped keeps of the sparse task's optimum (undiscounted): an
+// episode that succeeds has retrieved every hop's supporting page
+// (retrieval sums to 1), answers with F1 1 and can open every supporting
+// page, so the policy that surely succeeds and opens the pages it needs
+// earns the most of every term at once and is optimal under both. The
+// format and invalid penalties only lower malformed or invalid turns,
+// which a succeeding policy need not take. Three terms are partial credit
+// and can change the optimum where success is uncertain: f1 pays a near
+// miss of the answer, and retrieval and opened (the increases of the
+// fractions of hops found and opened, which sum to the final fractions,
+// not to 0) pay for evidence gathered without a correct answer. A policy
+// that always finds and opens the evidence and then answers with F1 0.5
+// earns 0.2 + 0.1 + 0.2·0.5 = 0.4 and never succeeds; one that succeeds a
+// quarter of the time without opening pages and otherwise gives up earns
+// at most 0.25·(1 + 0.2 + 0.2) = 0.35: shaped prefers the first, the
+// sparse task the second. They stay in shaped because they are the dense
+// signal multi-hop search needs and are bounded (together at most 0.5,
+// below the 1 of success), so no failing episode outscores a successful
+// one. A cost per search is not in shaped: it rewards answering before
+// the evidence is found.
 //
 // Metrics (Info.Metrics, owned by the env): turn, searches, opens, invalid,
 // hops, hops_read.

@@ -19,7 +19,7 @@ var components = [...]dojo.Component{
 	{Name: "format", Description: "-1 for a malformed turn: broken <tool_call> blocks, no action in text mode, an empty answer", Shaped: 0.1},
 	{Name: "retrieval", Description: "the increase of the fraction of hops whose supporting pages a search returned or the agent opened", Shaped: 0.2},
 	{Name: "opened", Description: "the increase of the fraction of hops whose supporting pages the agent opened", Shaped: 0.1},
-	{Name: "search_cost", Description: "-1 per search", Shaped: 0.01},
+	{Name: "search_cost", Description: "-1 per search (weight 0.01 in shaped+cost; not in shaped: it can change the optimal policy)", Shaped: 0},
 	{Name: "invalid", Description: "-1 per invalid call: an unknown tool, or arguments not of the tool's inputSchema", Shaped: 0.1},
 	{Name: "sr1_structure", Description: "on the last step, Search-R1's format term over the episode's text: +1 if well formed without a match, -1 if a match is ill formed (weight 0.2 in searchr1)", Shaped: 0},
 	{Name: "sr1_final_format", Description: "on the last step: 1 for an <answer> in an ill-formed text without a match (weight 0.1 in searchr1)", Shaped: 0},
@@ -49,6 +49,8 @@ var searchProfiles = map[string]map[string]float64{
 	"searchr1": {"em": 1, "sr1_structure": reward.SearchR1Structure, "sr1_final_format": reward.SearchR1FinalFormat, "sr1_retrieval": reward.SearchR1Retrieval},
 	// Search-R1's outcome reward (qa_em.py): exact match alone.
 	"em": {"em": 1},
+	// shaped with a cost per search (the shaped of earlier versions).
+	"shaped+cost": {dojo.SuccessComponent: 1, "f1": 0.2, "format": 0.1, "retrieval": 0.2, "opened": 0.1, "search_cost": 0.01, "invalid": 0.1},
 }
 
 // web is what an episode searches: pages and their index.

@@ -76,7 +76,7 @@ func (v searchVariant) options() []dojo.Option {
 		Max:       1000,
 	})...)
 	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
-		Description: "reward profile: shaped, sparse, searchr1 (Search-R1's exact match with format terms 0.2/0.1/0.1), em (exact match alone), or an object of component weights"})
+		Description: "reward profile: shaped, sparse, searchr1 (Search-R1's exact match with format terms 0.2/0.1/0.1), em (exact match alone), shaped+cost (shaped with a cost per search), or an object of component weights"})
 }
 
 func (v searchVariant) spec(text bool, maxTurns int) dojo.Spec {

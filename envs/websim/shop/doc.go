@@ -125,14 +125,30 @@
 //	webshop    r on Buy Now, else 0
 //	progress   Φ(s') − Φ(s), potential-based shaping (Ng, Harada and Russell 1999, γ = 1): Φ is 0.25 on
 //	           results that hold the target, 0.5 + 0.5·(share of goal options chosen) on the target's
-//	           page or its sub-pages, 0 elsewhere and after the purchase, so it sums to 0 over a
-//	           finished episode
+//	           page or its sub-pages, 0 elsewhere, after the purchase and on the step that ends the
+//	           episode without one (truncated, or by the invalid-action policy), so it sums to 0 over
+//	           every episode
 //	invalid    −1 per invalid action
 //	step_cost  −1 per action
 //
 // Profiles: webshop (the default: WebShop's own reward, r on Buy Now);
-// sparse (success); shaped (webshop 1, progress 0.1, invalid 0.1,
-// step_cost 0.01). Info.Extra after Buy Now holds the product bought, the
+// sparse (success); shaped (webshop 1, progress 0.1, invalid 0.1);
+// shaped+cost (shaped with step_cost 0.01, the shaped of earlier
+// versions).
+//
+// What shaped keeps of the sparse task's optimum (undiscounted, γ = 1, as
+// the progress term): progress sums to 0 over every episode whatever the
+// policy, so it changes no policy's return. The invalid penalty lowers
+// only actions that change nothing. The term that can change the optimum
+// is webshop, WebShop's partial credit r in [0, 1]: it pays for a purchase
+// that matches some but not all of the goal, so a policy that surely buys
+// a near match (r = 0.9) beats one that finds the exact product half of
+// the time and otherwise buys nothing (0.5), while the sparse task prefers
+// the second. It stays in shaped because it is WebShop's own reward, the
+// one the shop's published results use, and it agrees with success at the
+// top: r = 1 exactly when the purchase succeeds, so a policy that always
+// succeeds is optimal under both. A step cost is not in shaped: it rewards
+// buying early over searching longer for the exact product. Info.Extra after Buy Now holds the product bought, the
 // options chosen, the target and the score's parts (WebShop's verbose
 // info); Info.Metrics holds steps, invalid_actions and searches.
 //

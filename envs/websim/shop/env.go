@@ -208,6 +208,12 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	if len(e.acts) == 0 || !e.acts[0].tool {
 		msgs = []dojo.Message{{Role: "user", Content: page}}
 	}
+	if !e.ep.done() && (e.ep.steps >= e.maxSteps || e.policy.Ends(e.ep.invalid)) {
+		// The episode ends without a purchase (truncated, or by the
+		// invalid-action policy): Φ(s') = 0 as after buying, so that the
+		// progress terms sum to 0 over every episode.
+		vals[cProgress] -= e.ep.potential()
+	}
 	var st dojo.Step
 	for i, v := range vals {
 		e.parts.Set(i, v)

@@ -314,7 +314,7 @@ func TestShopInvalidActions(t *testing.T) {
 			if st.Done() || st.Info.Parts[cInvalid].Value != -1 || st.Info.Parts[cStepCost].Value != -1 {
 				t.Errorf("done %v, parts %v", st.Done(), st.Info.Parts)
 			}
-			if want := -0.1 - 0.01; math.Abs(st.Reward-want) > 1e-12 {
+			if want := -0.1; math.Abs(st.Reward-want) > 1e-12 { // the invalid penalty; no step cost in shaped
 				t.Errorf("shaped reward of an invalid action %v, want %v", st.Reward, want)
 			}
 		})
@@ -483,8 +483,32 @@ func TestShopRewardProfiles(t *testing.T) {
 	if math.Abs(progress) > 1e-12 {
 		t.Errorf("progress sums to %v over a finished episode, want 0", progress)
 	}
-	if want := 1 - 0.01*float64(steps); math.Abs(ret-want) > 1e-9 {
-		t.Errorf("shaped return %v, want %v (score 1, %d steps)", ret, want, steps)
+	if want := 1.0; math.Abs(ret-want) > 1e-9 {
+		t.Errorf("shaped return %v, want %v (score 1; shaped has no step cost)", ret, want)
+	}
+	// An episode truncated on the target's page, where Φ > 0: the last
+	// step takes Φ(s') = 0, so progress still sums to 0.
+	for _, maxSteps := range []int{1, 2, 3} {
+		env := makeShop(t, dojo.Options{"reward": "shaped", "max_steps": maxSteps})
+		if _, _, err := env.Reset(ctx, 21); err != nil {
+			t.Fatal(err)
+		}
+		progress, ret := 0.0, 0.0
+		for {
+			a, _ := env.OracleAction(ctx)
+			st, _ := env.Step(ctx, a)
+			progress += st.Info.Parts[cProgress].Value
+			ret += st.Reward
+			if st.Done() {
+				if !st.Truncated || st.Info.Success {
+					t.Fatalf("max_steps %d: the oracle's episode ended with %+v, want truncated", maxSteps, st)
+				}
+				break
+			}
+		}
+		if math.Abs(progress) > 1e-12 || math.Abs(ret) > 1e-12 {
+			t.Errorf("max_steps %d: progress sums to %v and the shaped return is %v over a truncated episode, want 0", maxSteps, progress, ret)
+		}
 	}
 	// no options chosen: the score counts attributes and price only
 	shopPlay(t, env, 21)

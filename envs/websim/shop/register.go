@@ -12,9 +12,9 @@ const ID = "websim/Shop-v0"
 var components = [...]dojo.Component{
 	{Name: dojo.SuccessComponent, Shaped: 0, Description: "1 on the Buy Now step iff WebShop's score of the purchase is 1, else 0"},
 	{Name: "webshop", Shaped: 1, Description: "on the Buy Now step, WebShop's score r_type·(attribute matches + option matches + [price ≤ bound])/(|attributes| + |options| + 1) in [0, 1]; 0 on other steps"},
-	{Name: "progress", Shaped: 0.1, Description: "potential-based shaping Φ(s') − Φ(s) (γ = 1) with Φ 0.25 on results holding the target, 0.5 + 0.5·(share of goal options chosen) on the target's pages, 0 elsewhere and after buying: sums to 0 over a finished episode"},
+	{Name: "progress", Shaped: 0.1, Description: "potential-based shaping Φ(s') − Φ(s) (γ = 1) with Φ 0.25 on results holding the target, 0.5 + 0.5·(share of goal options chosen) on the target's pages, 0 elsewhere, after buying and on the step that ends the episode otherwise (truncated, or by the invalid-action policy): sums to 0 over every episode"},
 	{Name: "invalid", Shaped: 0.1, Description: "−1 per invalid action (unparseable, a click on something not on the page, a search without a search box)"},
-	{Name: "step_cost", Shaped: 0.01, Description: "−1 per action"},
+	{Name: "step_cost", Shaped: 0, Description: "−1 per action (weight 0.01 in shaped+cost; not in shaped: it can change the optimal policy)"},
 }
 
 // numComponents is the number of reward components.
@@ -32,6 +32,8 @@ var (
 var shopProfiles = map[string]map[string]float64{
 	// WebShop's own reward: the score of the purchase, given on Buy Now.
 	"webshop": {"webshop": 1},
+	// shaped with a step cost (the shaped of earlier versions).
+	"shaped+cost": {"webshop": 1, "progress": 0.1, "invalid": 0.1, "step_cost": 0.01},
 }
 
 func shopOptions() []dojo.Option {
@@ -62,7 +64,7 @@ func shopOptions() []dojo.Option {
 		Max:       1000,
 	})...)
 	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,
-		Description: "reward profile: webshop (default: WebShop's score on Buy Now), sparse (success), shaped (score with progress, invalid and step-cost terms), or an object of component weights"})
+		Description: "reward profile: webshop (default: WebShop's score on Buy Now), sparse (success), shaped (score with progress and invalid terms), shaped+cost (shaped with a step cost), or an object of component weights"})
 }
 
 func shopSpec(tools bool, maxSteps int) dojo.Spec {

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/reward/audit"
+)
+
+// profileFlags collects repeated --reward flags.
+type profileFlags []string
+
+func (p *profileFlags) String() string     { return strings.Join(*p, " ") }
+func (p *profileFlags) Set(s string) error { *p = append(*p, s); return nil }
+
+// auditModel makes env id with the --opt options (no reward: the model's
+// components are the same under every profile) and returns its model.
+func auditModel(a *app, id string, opts []string) (*audit.Model, dojo.Spec, error) {
+	o, err := resolveOptions(a.reg, id, opts, "")
+	if err != nil {
+		return nil, dojo.Spec{}, err
+	}
+	if _, ok := o[dojo.RewardOption]; ok {
+		return nil, dojo.Spec{}, usagef("give reward profiles with --reward (or --a/--b), not --opt reward=")
+	}
+	env, err := a.reg.Make(id, o)
+	if err != nil {
+		return nil, dojo.Spec{}, err
+	}
+	defer dojo.Close(env)
+	spec := env.Spec()
+	m, err := audit.FromEnv(env)
+	if err != nil {
+		var with []string
+		for _, s := range a.reg.Specs() {
+			e, err := a.reg.Make(s.ID, nil)
+			if err != nil {
+				continue
+			}
+			if _, ok := e.(dojo.PartsModel); ok {
+				with = append(with, s.ID)
+			}
+			dojo.Close(e)
+		}
+		return nil, spec, usagef("%v (envs with one: %s)", err, strings.Join(with, ", "))
+	}
+	return m, spec, nil
+}
+
+// auditProfile resolves a --reward (or --a, --b) value: a profile name or
+// a JSON object of weights.
+func auditProfile(spec *dojo.Spec, s string) (audit.Profile, error) {
+	v, err := spec.ParseOptionString(dojo.RewardOption, s)
+	if err != nil {
+		return audit.Profile{}, err
+	}
+	return audit.NewProfile(spec, s, v)
+}
+
+// rewardAudit is dojo reward audit.
+func rewardAudit(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "reward audit", "ID [--opt k=v ...] [--reward P ...] [--gamma G] [--json]")
+	var opts optFlags
+	var profiles profileFlags
+	fs.Var(&opts, "opt", "env option key=value (repeatable)")
+	fs.Var(&profiles, "reward", "a profile to audit: a name or a JSON object of component weights (repeatable; default: every built-in profile of the env)")
+	gamma := fs.Float64("gamma", -1, "discount (default: the env's option gamma, the shaping's discount)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(pos, "reward audit")
+	if err != nil {
+		return err
+	}
+	m, spec, err := auditModel(a, id, opts)
+	if err != nil {
+		return err
+	}
+	var ps []audit.Profile
+	if len(profiles) == 0 {
+		if ps, err = audit.BuiltIn(&spec); err != nil {
+			return err
+		}
+	}
+	for _, s := range profiles {
+		p, err := auditProfile(&spec, s)
+		if err != nil {
+			return err
+		}
+		ps = append(ps, p)
+	}
+	g := m.Parts.Gamma
+	if *gamma >= 0 {
+		g = *gamma
+	}
+	rep, err := audit.Audit(m, g, ps)
+	if err != nil {
+		return err
+	}
+	rep.Env = id
+	if *asJSON {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(a.stdout, "%s\n", b)
+		return err
+	}
+	return printAudit(a, rep)
+}
+
+func printAudit(a *app, rep *audit.Report) error {
+	fmt.Fprintf(a.stdout, "%s: %d states × %d steps, %d actions, γ = %v; sparse optimum: success %.4f, return %.4f\n",
+		rep.Env, rep.States, rep.MaxSteps, rep.Actions, rep.Gamma, rep.Optimum.Success, rep.Optimum.Return)
+	tw := tabwriter.NewWriter(a.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "profile\tsuccess\treturn\tloss\tsuboptimal (s,t)\tverdict")
+	for _, r := range rep.Profiles {
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4g\t%d\t%s\n", r.Profile, r.Success, r.Return, r.Loss, r.Suboptimal, r.Verdict)
+	}
+	return tw.Flush()
+}
+
+// rewardDistance is dojo reward distance.
+func rewardDistance(ctx context.Context, a *app, args []string) error {
+	fs := newFlags(a, "reward distance", "ID --a P --b Q [--opt k=v ...] [--gamma G] [--json]")
+	var opts optFlags
+	fs.Var(&opts, "opt", "env option key=value (repeatable)")
+	fa := fs.String("a", "", "first reward: a profile name, a JSON object of component weights, or a reward table file (.json: {\"default\": 0, \"rewards\": [[s, a, next_state, reward], ...]})")
+	fb := fs.String("b", "", "second reward, as --a")
+	gamma := fs.Float64("gamma", -1, "discount of the canonicalisation, below 1 (default: the env's option gamma)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(pos, "reward distance")
+	if err != nil {
+		return err
+	}
+	if *fa == "" || *fb == "" {
+		return usagef("reward distance needs both --a and --b (a profile, JSON weights, or a reward table file)")
+	}
+	m, spec, err := auditModel(a, id, opts)
+	if err != nil {
+		return err
+	}
+	reward := func(s string) ([]float64, error) {
+		if strings.HasSuffix(s, ".json") && !strings.HasPrefix(strings.TrimSpace(s), "{") {
+			if _, known := spec.Profiles[s]; !known {
+				t, err := audit.ReadTable(s)
+				if err != nil {
+					return nil, err
+				}
+				return m.TableRewards(t)
+			}
+		}
+		p, err := auditProfile(&spec, s)
+		if err != nil {
+			if _, statErr := os.Stat(s); statErr == nil {
+				return nil, fmt.Errorf("%v (a reward table file must end in .json)", err)
+			}
+			return nil, err
+		}
+		return m.Rewards(p)
+	}
+	ra, err := reward(*fa)
+	if err != nil {
+		return fmt.Errorf("--a: %w", err)
+	}
+	rb, err := reward(*fb)
+	if err != nil {
+		return fmt.Errorf("--b: %w", err)
+	}
+	g := m.Parts.Gamma
+	if *gamma >= 0 {
+		g = *gamma
+	}
+	d, err := m.Distance(ra, rb, g)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, err := json.Marshal(map[string]any{"env": id, "a": *fa, "b": *fb, "gamma": g, "distance": d})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(a.stdout, "%s\n", b)
+		return err
+	}
+	_, err = fmt.Fprintf(a.stdout, "STARC distance (VAL canonicalisation, L2, γ = %v) between %s and %s on %s: %.6g\n", g, *fa, *fb, id, d)
+	return err
+}
