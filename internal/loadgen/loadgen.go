@@ -98,6 +98,12 @@ type Result struct {
 	FirstReset Latencies `json:"first_reset"`
 	// StepsPerSecond is the measured window's step rate.
 	StepsPerSecond float64 `json:"steps_per_second"`
+	// SetUp is the time from the start until the last session's first
+	// reset was answered, and SessionsPerSecond the sessions set up
+	// (connected, first reset answered) per second of it: with a short
+	// Ramp, the rate at which the server opens sessions.
+	SetUp             time.Duration `json:"setup_ns"`
+	SessionsPerSecond float64       `json:"sessions_per_second"`
 	// Late counts ticks a session started more than a Period late (it was
 	// still waiting on an earlier request): the load the server did not
 	// keep up with.
@@ -181,6 +187,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		errs      = map[string]int{}
 		errCount  int
 		connected atomic.Int64
+		ready     atomic.Int64 // sessions whose first reset was answered
+		lastReady atomic.Int64 // when the last of them was, since start
 		stepCount atomic.Int64
 		late      atomic.Int64
 	)
@@ -247,6 +255,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return
 			}
 			first := time.Since(t1)
+			ready.Add(1)
+			for at := int64(time.Since(start)); ; {
+				if old := lastReady.Load(); at <= old || lastReady.CompareAndSwap(old, at) {
+					break
+				}
+			}
 			var myResets, mySteps []time.Duration
 			// Tick at a phase of its own, from the end of the ramp on.
 			next := measureFrom.Add(time.Duration(int64(cfg.Period) * int64(i) / int64(cfg.Sessions)))
@@ -309,6 +323,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Errors = errs
 	}
 	res.StepsPerSecond = float64(len(steps)) / cfg.Duration.Seconds()
+	res.SetUp = time.Duration(lastReady.Load())
+	if n := ready.Load(); n > 0 && res.SetUp > 0 {
+		res.SessionsPerSecond = float64(n) / res.SetUp.Seconds()
+	}
 	return res, nil
 }
 
