@@ -28,7 +28,7 @@ func TestRun(t *testing.T) {
 			res, err := loadgen.Run(context.Background(), loadgen.Config{
 				URL: url, Token: "sekrit", Protocol: proto, Sessions: sessions,
 				Period: 100 * time.Millisecond, Ramp: 200 * time.Millisecond,
-				Settle: 100 * time.Millisecond, Duration: time.Second,
+				Settle: time.Second, Duration: 2 * time.Second,
 			})
 			if err != nil {
 				t.Fatal(err)
