@@ -4,24 +4,32 @@ PKGS    ?= ./...
 BENCH   ?= .
 # Modules of their own under the checkout: checks whose heavy dependencies
 # the main module does not take on (make test runs their tests too).
-MODULES ?= interop
+MODULES ?= deploy interop
 COUNT   ?= 1
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE   ?= dojo:$(VERSION)
 
-.PHONY: all build demo test race short cover bench fuzz lint fmt nocgo clean viewer viewer-test
+.PHONY: all build image demo test race short cover bench fuzz lint fmt nocgo clean viewer viewer-test
 
 all: lint test
 
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/dojo ./cmd/dojo
 
+# The release container image (deploy/Dockerfile.release): bin/dojo on
+# scratch, nothing pulled. deploy/Dockerfile builds from source instead.
+image: build
+	deploy/build-image.sh bin/dojo $(IMAGE) $(VERSION)
+
 demo:
 	$(GO) run ./cmd/dojo demo
 
 # The test command CI runs: vet, then every test with the race detector
-# (the race detector needs cgo and a C compiler; `make short` does without).
+# (the race detector needs cgo and a C compiler; `make short` does without),
+# and the tests of the deployment files (deploy/, a module of its own).
 test: lint
 	$(GO) test -race -count=1 $(PKGS)
-	@for m in $(MODULES); do echo "go test ./... (module $$m)"; (cd $$m && $(GO) vet ./... && $(GO) test -count=1 ./...) || exit 1; done
+	@for m in $(MODULES); do echo "go test ./... (module $$m)"; (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 
 race: test
 
@@ -52,6 +60,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 	CGO_ENABLED=0 $(GO) build $(PKGS)
 
 fmt:

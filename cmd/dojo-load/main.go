@@ -8,7 +8,7 @@
 //	dojo-load --url ws://HOST:8000 --token T --pid 1234   (server RSS too)
 //
 // It prints latency percentiles of steps, resets and connects, the step
-// rate, late ticks and errors, as a table or (--json) as JSON, and exits 1
+// rate, the rate sessions were set up at, late ticks and errors, as a table or (--json) as JSON, and exits 1
 // when any request failed. Each session needs a file descriptor here and
 // one in the server: raise ulimit -n past the session count on both sides.
 package main
@@ -107,6 +107,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%-9s %9d %9s %9s %9s %9s %9s\n", r.name, r.l.Count, ms(r.l.P50), ms(r.l.P90), ms(r.l.P99), ms(r.l.P999), ms(r.l.Max))
 		}
 		fmt.Fprintf(stdout, "steps/s %.0f, late ticks %d, errors %d\n", res.StepsPerSecond, res.Late, res.ErrorCount)
+		fmt.Fprintf(stdout, "sessions set up in %.2f s: %.0f sessions/s\n", res.SetUp.Seconds(), res.SessionsPerSecond)
 		if *pid > 0 {
 			fmt.Fprintf(stdout, "server RSS: %.1f MiB before, %.1f MiB with every session connected and idle (%.1f KiB a session), %.1f MiB at the end\n",
 				float64(rss.Before)/1024, float64(rss.Connected)/1024, float64(rss.Connected-rss.Before)/float64(max(res.Connected, 1)), float64(rss.End)/1024)

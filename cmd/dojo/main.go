@@ -9,6 +9,7 @@
 //	                                    whose data is absent are skipped)
 //	dojo agents [--json]                the built-in agents
 //	dojo serve                          the JSON-RPC 2.0 stdio server
+//	dojo health [URL]                   probe a network server's /health (container health checks)
 //	dojo mcp                            the tool envs as an MCP server on stdio
 //	dojo gen ID --n N [--seed S]        generate verifiable tasks as JSON lines
 //	dojo verify --tasks T --responses R score responses to generated tasks
@@ -84,6 +85,7 @@ func init() {
 		{"agents", "list the built-in agents", cmdAgents},
 		{"demo", "a short benchmark over every family with built-in agents", cmdDemo},
 		{"serve", "serve envs over JSON-RPC on stdin and stdout, or over WebSocket and HTTP with --listen ADDR", cmdServe},
+		{"health", "probe a network server's /health (exit 0 when healthy): the container health check", cmdHealth},
 		{"mcp", "serve the tool envs as an MCP server on stdin and stdout (for MCP clients)", cmdMCP},
 		{"gen", "generate verifiable tasks of a task-based env as JSON lines", cmdGen},
 		{"verify", "score responses to generated tasks", cmdVerify},

@@ -104,6 +104,12 @@ type Result struct {
 	FirstReset Latencies `json:"first_reset"`
 	// StepsPerSecond is the measured window's step rate.
 	StepsPerSecond float64 `json:"steps_per_second"`
+	// SetUp is the time from the start until the last session's first
+	// reset was answered, and SessionsPerSecond the sessions set up
+	// (connected, first reset answered) per second of it: with a short
+	// Ramp, the rate at which the server opens sessions.
+	SetUp             time.Duration `json:"setup_ns"`
+	SessionsPerSecond float64       `json:"sessions_per_second"`
 	// Late counts ticks a session started more than a Period late (it was
 	// still waiting on an earlier request): the load the server did not
 	// keep up with.
@@ -190,6 +196,8 @@ type recorder struct {
 	errs      map[string]int
 	errCount  int
 	connected atomic.Int64
+	ready     atomic.Int64 // sessions whose first reset was answered
+	lastReady atomic.Int64 // when the last of them was, since start
 	stepCount atomic.Int64
 	late      atomic.Int64
 }
@@ -278,6 +286,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return
 			}
 			first := time.Since(t1)
+			rec.ready.Add(1)
+			for at := int64(time.Since(start)); ; {
+				if old := rec.lastReady.Load(); at <= old || rec.lastReady.CompareAndSwap(old, at) {
+					break
+				}
+			}
 			rec.mu.Lock()
 			rec.connects = append(rec.connects, d)
 			rec.firsts = append(rec.firsts, first)
@@ -320,6 +334,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Errors = rec.errs
 	}
 	res.StepsPerSecond = float64(len(rec.steps)) / cfg.Duration.Seconds()
+	res.SetUp = time.Duration(rec.lastReady.Load())
+	if n := rec.ready.Load(); n > 0 && res.SetUp > 0 {
+		res.SessionsPerSecond = float64(n) / res.SetUp.Seconds()
+	}
 	return res, nil
 }
 

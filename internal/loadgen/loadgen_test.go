@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 			res, err := loadgen.Run(context.Background(), loadgen.Config{
 				URL: url, Token: "sekrit", Protocol: proto, Sessions: sessions, Engine: tc.engine,
 				Period: 100 * time.Millisecond, Ramp: 200 * time.Millisecond,
-				Settle: 100 * time.Millisecond, Duration: time.Second,
+				Settle: time.Second, Duration: 2 * time.Second,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -53,6 +53,14 @@ func TestRun(t *testing.T) {
 			}
 			if res.Steps.P50 <= 0 || res.Steps.P50 > res.Steps.P99 || res.Steps.P99 > res.Steps.Max {
 				t.Fatalf("percentiles out of order: %+v", res.Steps)
+			}
+			// The set-up lasts at least the ramp (the last session
+			// connects at its end) and ends before the steps start.
+			if res.SetUp < 200*time.Millisecond*(sessions-1)/sessions || res.SetUp > res.Elapsed {
+				t.Fatalf("set-up %v for a 200ms ramp in a %v run", res.SetUp, res.Elapsed)
+			}
+			if want := float64(sessions) / res.SetUp.Seconds(); res.SessionsPerSecond != want {
+				t.Fatalf("sessions/s %v, want %d sessions / %v = %v", res.SessionsPerSecond, sessions, res.SetUp, want)
 			}
 		})
 	}
