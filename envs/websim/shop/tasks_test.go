@@ -260,7 +260,8 @@ func TestShopTaskProtocol(t *testing.T) {
 		responses.Write(append(b, '\n'))
 	}
 	var out bytes.Buffer
-	sum, err := protocol.VerifyResponses(ctx, reg, &tasks, &responses, &out, protocol.VerifyConfig{}, func(e *protocol.LineError) { t.Error(e) })
+	// Two responses per task, on purpose: every copy is scored.
+	sum, err := protocol.VerifyResponses(ctx, reg, &tasks, &responses, &out, protocol.VerifyConfig{AllowDuplicates: true}, func(e *protocol.LineError) { t.Error(e) })
 	if err != nil {
 		t.Fatal(err)
 	}
