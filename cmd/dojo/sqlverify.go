@@ -26,6 +26,7 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 	keepDistinct := fs.Bool("keep-distinct", false, "spider mode: keep DISTINCT (by default it is removed from both queries, as the evaluator does)")
 	workers := fs.Int("workers", 0, "predictions verified at once (0: the number of CPUs)")
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline per prediction (gold and predicted query)")
+	maxResult := fs.Int("max-result-bytes", sqlenv.DefaultMaxResultBytes, "`bytes` of a prediction's result read (values' bytes plus 16 each); a larger result does not match")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -47,6 +48,9 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 	}
 	if *timeout <= 0 {
 		return usagef("--timeout %v: want a positive duration such as 30s", *timeout)
+	}
+	if *maxResult < 1 {
+		return usagef("--max-result-bytes %d: want a positive number of bytes", *maxResult)
 	}
 	n := 0
 	for _, s := range []string{*spider, *bird, *kaggle} {
@@ -84,7 +88,7 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("--predictions %s: %w", *predsPath, err)
 	}
 	start := time.Now()
-	verdicts := ds.Verify(ctx, preds, sqlenv.VerifyOptions{Mode: m, KeepDistinct: *keepDistinct, Workers: *workers, Timeout: *timeout})
+	verdicts := ds.Verify(ctx, preds, sqlenv.VerifyOptions{Mode: m, KeepDistinct: *keepDistinct, Workers: *workers, Timeout: *timeout, MaxResultBytes: *maxResult})
 	if err := ctx.Err(); err != nil {
 		return err
 	}
