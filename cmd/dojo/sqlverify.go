@@ -27,6 +27,7 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 	workers := fs.Int("workers", 0, "predictions verified at once (0: the number of CPUs)")
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline per prediction (gold and predicted query)")
 	allowDup := fs.Bool("allow-duplicates", false, "score every prediction of a question predicted more than once (by default that is an error)")
+	maxResult := fs.Int("max-result-bytes", sqlenv.DefaultMaxResultBytes, "`bytes` of a prediction's result read (values' bytes plus 16 each); a larger result does not match")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -48,6 +49,9 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 	}
 	if *timeout <= 0 {
 		return usagef("--timeout %v: want a positive duration such as 30s", *timeout)
+	}
+	if *maxResult < 1 {
+		return usagef("--max-result-bytes %d: want a positive number of bytes", *maxResult)
 	}
 	n := 0
 	for _, s := range []string{*spider, *bird, *kaggle} {
@@ -89,7 +93,7 @@ func cmdVerifySQL(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	start := time.Now()
-	verdicts := ds.Verify(ctx, preds, sqlenv.VerifyOptions{Mode: m, KeepDistinct: *keepDistinct, Workers: *workers, Timeout: *timeout})
+	verdicts := ds.Verify(ctx, preds, sqlenv.VerifyOptions{Mode: m, KeepDistinct: *keepDistinct, Workers: *workers, Timeout: *timeout, MaxResultBytes: *maxResult})
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dojo-rl/dojo"
 	"modernc.org/sqlite"
@@ -61,7 +62,45 @@ type DB struct {
 type Result struct {
 	Columns   []string
 	Rows      [][]any
-	Truncated bool // more rows existed than the maxRows asked for
+	Truncated bool // more rows existed than the caps let in (rows or bytes)
+	// OverBytes: reading stopped because the next row would have taken
+	// the result past Caps.MaxResultBytes (Truncated is set too).
+	OverBytes bool
+	// CutCells counts the values cut to Caps.MaxCellBytes; each is a Cut.
+	CutCells int
+}
+
+// Caps bounds what a query may return. Zero fields mean no cap.
+type Caps struct {
+	MaxRows int // rows read
+	// MaxCellBytes cuts a longer text or blob to its first MaxCellBytes
+	// bytes (a whole number of UTF-8 characters for text), held as a Cut.
+	MaxCellBytes int
+	// MaxResultBytes bounds the bytes of a result (each value's text or
+	// blob bytes, plus CellOverhead per value): reading stops before the
+	// row that would pass it, and the result says so (OverBytes).
+	MaxResultBytes int
+}
+
+// CellOverhead is what every value counts against Caps.MaxResultBytes
+// besides its bytes: an empty string or a number is not free.
+const CellOverhead = 16
+
+// DefaultMaxResultBytes is the byte cap of the results of submitted and
+// verified queries (a result past it cannot be judged and does not
+// match): 64 MiB.
+const DefaultMaxResultBytes = 64 << 20
+
+// Cut is a text or blob value cut to Caps.MaxCellBytes: Prefix (a string
+// or []byte) is what was kept of Len bytes.
+type Cut struct {
+	Prefix any
+	Len    int
+}
+
+// String is the prefix with a note of the original length.
+func (c Cut) String() string {
+	return fmt.Sprintf("%s…[cut: %d bytes]", valueText(c.Prefix), c.Len)
 }
 
 // Table describes one table of a database's schema.
@@ -216,22 +255,28 @@ func (db *DB) Close() error {
 // statements, empty input and syntax errors are errors with dojo.CodeInvalid
 // whose text names the problem; a done context is the context's error.
 func (db *DB) Query(ctx context.Context, query string, maxRows int) (*Result, error) {
-	return db.queryOn(ctx, nil, query, maxRows)
+	return db.queryOn(ctx, nil, query, Caps{MaxRows: maxRows})
+}
+
+// QueryCapped is Query under caps: rows, bytes per value and bytes of
+// the whole result.
+func (db *DB) QueryCapped(ctx context.Context, query string, caps Caps) (*Result, error) {
+	return db.queryOn(ctx, nil, query, caps)
 }
 
 // queryOn runs query on c, or on a pooled connection if c is nil. Queries
 // run in a row on one connection share its prepared statements.
-func (db *DB) queryOn(ctx context.Context, c *roConn, query string, maxRows int) (*Result, error) {
+func (db *DB) queryOn(ctx context.Context, c *roConn, query string, caps Caps) (*Result, error) {
 	stmt, err := singleStatement(query)
 	if err != nil {
 		return nil, err
 	}
-	return db.run(ctx, c, stmt, maxRows)
+	return db.run(ctx, c, stmt, caps)
 }
 
 // run runs stmt, a statement singleStatement returned, on c or on a pooled
-// connection if c is nil.
-func (db *DB) run(ctx context.Context, c *roConn, stmt string, maxRows int) (res *Result, err error) {
+// connection if c is nil, under caps.
+func (db *DB) run(ctx context.Context, c *roConn, stmt string, caps Caps) (res *Result, err error) {
 	if c == nil {
 		if c, err = db.pool.get(ctx); err != nil {
 			return nil, queryError(ctx, err)
@@ -247,6 +292,7 @@ func (db *DB) run(ctx context.Context, c *roConn, stmt string, maxRows int) (res
 	res = &Result{Columns: cols}
 	vals := make([]driver.Value, len(cols))
 	var backing []any // rows are cut from chunks of it, not allocated one by one
+	maxRows, size := caps.MaxRows, 0
 	for {
 		err := rows.Next(vals)
 		if err == io.EOF {
@@ -259,12 +305,27 @@ func (db *DB) run(ctx context.Context, c *roConn, stmt string, maxRows int) (res
 			res.Truncated = true
 			break
 		}
+		if caps.MaxResultBytes > 0 {
+			n := rowBytes(vals, caps.MaxCellBytes)
+			if size+n > caps.MaxResultBytes {
+				res.Truncated, res.OverBytes = true, true
+				break
+			}
+			size += n
+		}
 		if len(backing) < len(cols) {
 			backing = make([]any, len(cols)*min(max(2*len(res.Rows), 8), 1024))
 		}
 		row := backing[:len(cols):len(cols)]
 		backing = backing[len(cols):]
 		for i, v := range vals {
+			if caps.MaxCellBytes > 0 {
+				if cut, ok := cutValue(v, caps.MaxCellBytes); ok {
+					row[i] = cut
+					res.CutCells++
+					continue
+				}
+			}
 			row[i] = normalize(v)
 		}
 		res.Rows = append(res.Rows, row)
@@ -275,6 +336,50 @@ func (db *DB) run(ctx context.Context, c *roConn, stmt string, maxRows int) (res
 		return nil, queryError(ctx, err)
 	}
 	return res, nil
+}
+
+// valueBytes is what v counts against Caps.MaxResultBytes, its bytes cut
+// to maxCell (> 0) first.
+func valueBytes(v any, maxCell int) int {
+	n := 0
+	switch x := v.(type) {
+	case string:
+		n = len(x)
+	case []byte:
+		n = len(x)
+	}
+	if maxCell > 0 {
+		n = min(n, maxCell)
+	}
+	return n + CellOverhead
+}
+
+func rowBytes(vals []driver.Value, maxCell int) int {
+	n := 0
+	for _, v := range vals {
+		n += valueBytes(v, maxCell)
+	}
+	return n
+}
+
+// cutValue returns v cut to max bytes as a Cut, if v is a longer text or
+// blob; text is cut at a character boundary.
+func cutValue(v any, max int) (Cut, bool) {
+	switch x := v.(type) {
+	case string:
+		if len(x) > max {
+			k := max
+			for k > 0 && !utf8.RuneStart(x[k]) {
+				k--
+			}
+			return Cut{Prefix: strings.Clone(x[:k]), Len: len(x)}, true
+		}
+	case []byte:
+		if len(x) > max {
+			return Cut{Prefix: append([]byte(nil), x[:max]...), Len: len(x)}, true
+		}
+	}
+	return Cut{}, false
 }
 
 func normalize(v any) any {

@@ -106,11 +106,17 @@
 //
 //	list_tables     {}                  the table names
 //	describe_table  {"table": name}     its CREATE TABLE statement and 3 sample rows
-//	run_sql         {"sql": query}      the first max_rows rows, tab separated, with a note when cut;
+//	run_sql         {"sql": query}      the first max_rows rows, tab separated, with a note when cut
+//	                                    (by max_rows or max_result_bytes; a value longer than
+//	                                    max_cell_bytes ends "…[cut: N bytes]");
 //	                                    errors and timeouts come back as text (not invalid calls)
 //	submit_sql      {"sql": query}      ends the episode with that query
 //
-// Calls run in order; submit_sql ends the turn. A turn without calls is the
+// Calls run in order; submit_sql ends the turn. The calls of a turn share
+// one deadline, timeout_ms from the turn's start; the calls past
+// max_calls_per_turn (32) are refused, unrun, each an invalid call whose
+// result names it ("call 33 of 40 refused: max_calls_per_turn is 32"). A
+// turn without calls is the
 // final answer: its SQL is the last ```sql (or ```) block, else
 // dojo.Answer's (<answer>…</answer> or the bare text), a trailing ";"
 // removed. A turn whose only blocks are malformed scores format −1 and the
@@ -200,11 +206,28 @@
 // # Options
 //
 // difficulty, size, mode (above); match_mode ("spider" | "bird"),
-// keep_distinct (false); timeout_ms (1000: the deadline of each query);
-// max_rows (20: rows shown by run_sql); max_turns (10); tool_budget (6);
+// keep_distinct (false); timeout_ms (1000: the deadline of a turn's
+// queries); max_rows (20: rows shown by run_sql); max_cell_bytes (1000) and
+// max_result_bytes (65536: values' bytes plus 16 each) of what run_sql and
+// describe_table show; max_calls_per_turn (32); max_turns (10); tool_budget (6);
 // invalid_action ("penalize", the default, or "terminate": the episode
 // terminates as a failure once max_invalid calls were invalid); max_invalid
 // (1); reward.
+//
+// # Bounds
+//
+// Every connection is opened with SQLite's length limits (MaxValueBytes,
+// 128 KiB, for any string, blob or row; MaxQueryBytes for the SQL;
+// MaxLikePattern for a LIKE or GLOB pattern), temporary storage in memory
+// (temp_store=MEMORY: a sort never spills to the temp directory), and the
+// process-wide SQLite heap capped at DefaultHeapLimit (1 GiB, SetHeapLimit
+// to change it), past which a query fails with "out of memory". The length
+// cap is what bounds a single expensive step (randomblob(1e9) is one VDBE
+// instruction that no interrupt reaches); the deadline interrupts the rest.
+// SQLite's two-argument trim, ltrim and rtrim, quadratic in the text, are
+// replaced by linear ones of the same result. Submitted and verified
+// predictions are read up to DefaultMaxResultBytes (64 MiB); a larger result
+// does not match.
 //
 // # Code
 //

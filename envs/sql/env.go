@@ -35,6 +35,9 @@ type Env struct {
 	keepDistinct bool
 	timeout      time.Duration
 	maxRows      int
+	maxCell      int
+	maxResult    int
+	maxCalls     int
 	maxTurns     int
 	budget       int
 	policy       family.Policy
@@ -55,6 +58,7 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 		v: v, opts: o.Clone(), diff: o.String("difficulty"), size: o.Int("size"),
 		single: o.String("mode") == "single", matchMode: Mode(o.String("match_mode")), keepDistinct: o.Bool("keep_distinct"),
 		timeout: time.Duration(o.Int("timeout_ms")) * time.Millisecond, maxRows: o.Int("max_rows"),
+		maxCell: o.Int("max_cell_bytes"), maxResult: o.Int("max_result_bytes"), maxCalls: o.Int(family.MaxCallsOption),
 		maxTurns: o.Int("max_turns"), budget: o.Int("tool_budget"),
 		policy: family.NewPolicy(o),
 		path:   o.String("path"),
@@ -62,8 +66,8 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 	if v.data != nil {
 		e.diff, e.size = v.data.name, 1
 	}
-	if e.size < 1 || e.maxTurns < 1 || e.maxRows < 1 || e.timeout <= 0 {
-		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: options size, max_turns, max_rows and timeout_ms must be positive", v.id())
+	if e.size < 1 || e.maxTurns < 1 || e.maxRows < 1 || e.timeout <= 0 || e.maxCell < 1 || e.maxResult < 1 || e.maxCalls < 1 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: options size, max_turns, max_rows, max_cell_bytes, max_result_bytes, max_calls_per_turn and timeout_ms must be positive", v.id())
 	}
 	mode := "multi"
 	if e.single {

@@ -3,11 +3,13 @@ package sql
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -16,13 +18,17 @@ type turnConfig struct {
 	single       bool
 	mode         Mode
 	keepDistinct bool
-	timeout      time.Duration
+	timeout      time.Duration // of each query, and of all the calls of a turn together
 	maxRows      int
+	maxCell      int // max_cell_bytes of run_sql results
+	maxResult    int // max_result_bytes of run_sql results
+	maxCalls     int
 	budget       int
 }
 
 func (e *Env) cfg() turnConfig {
-	return turnConfig{single: e.single, mode: e.matchMode, keepDistinct: e.keepDistinct, timeout: e.timeout, maxRows: e.maxRows, budget: e.budget}
+	return turnConfig{single: e.single, mode: e.matchMode, keepDistinct: e.keepDistinct, timeout: e.timeout,
+		maxRows: e.maxRows, maxCell: e.maxCell, maxResult: e.maxResult, maxCalls: e.maxCalls, budget: e.budget}
 }
 
 // turnResult is the outcome of one assistant turn.
@@ -64,9 +70,12 @@ func extractSQL(text string) string {
 }
 
 // playTurn plays assistant turn a on task t; callsBefore counts the
-// episode's earlier tool calls.
+// episode's earlier tool calls. Every query of the turn runs under one
+// deadline, timeout_ms from the turn's start: the turn's calls share it.
 func playTurn(ctx context.Context, c turnConfig, t *genTask, a dojo.Action, callsBefore int) turnResult {
 	var res turnResult
+	ctx, cancel := withTurnDeadline(ctx, c.timeout)
+	defer cancel()
 	var calls []dojo.ToolCall
 	text := a.Text
 	var perrs []string
@@ -107,7 +116,19 @@ func playTurn(ctx context.Context, c turnConfig, t *genTask, a dojo.Action, call
 		}
 		return submit(ctx, c, t, extractSQL(text), text, false, res)
 	}
-	for _, call := range calls {
+	refused := 0
+	if c.maxCalls > 0 && len(calls) > c.maxCalls {
+		refused = len(calls) - c.maxCalls
+		res.errs = append(res.errs, family.Refusals(len(calls), c.maxCalls))
+	}
+	for i, call := range calls {
+		if i >= len(calls)-refused {
+			res.invalid++
+			res.vals[cInvalid]--
+			b, _ := json.Marshal(map[string]string{"error": family.Refusal(i, len(calls), c.maxCalls)})
+			res.messages = append(res.messages, dojo.Message{Role: "tool", Name: call.Name, ToolCallID: call.ID, Content: string(b)})
+			continue
+		}
 		if call.Name != "submit_sql" {
 			res.calls++
 			if callsBefore+res.calls > c.budget {
@@ -157,9 +178,8 @@ func runTool(ctx context.Context, c turnConfig, t *genTask, call dojo.ToolCall) 
 		name := strings.ToLower(strings.TrimSpace(args.Table))
 		for i, tn := range d.tables {
 			if strings.ToLower(tn) == name {
-				qc, cancel := context.WithTimeout(ctx, c.timeout)
-				defer cancel()
-				r, qerr := d.db.Query(qc, `SELECT * FROM "`+strings.ReplaceAll(tn, `"`, `""`)+`"`+d.order+" LIMIT 3", 3)
+				r, qerr := d.db.QueryCapped(ctx, `SELECT * FROM "`+strings.ReplaceAll(tn, `"`, `""`)+`"`+d.order+" LIMIT 3",
+					Caps{MaxRows: 3, MaxCellBytes: c.maxCell, MaxResultBytes: c.maxResult})
 				s := d.ddl[i] + ";\n\nSample rows:\n"
 				if qerr != nil {
 					s += "(unavailable: " + qerr.Error() + ")"
@@ -175,16 +195,15 @@ func runTool(ctx context.Context, c turnConfig, t *genTask, call dojo.ToolCall) 
 		if err != nil {
 			return "", false, "", err
 		}
-		qc, cancel := context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-		r, qerr := d.db.Query(qc, q, c.maxRows)
+		caps := Caps{MaxRows: c.maxRows, MaxCellBytes: c.maxCell, MaxResultBytes: c.maxResult}
+		r, qerr := d.db.QueryCapped(ctx, q, caps)
 		if qerr != nil {
-			if qc.Err() != nil && ctx.Err() == nil {
-				return fmt.Sprintf("error: the query ran out of time (timeout %d ms)", c.timeout.Milliseconds()), false, "", nil
+			if turnTimedOut(ctx) {
+				return fmt.Sprintf("error: the query ran out of time (timeout %d ms, shared by the calls of a turn)", c.timeout.Milliseconds()), false, "", nil
 			}
 			return "error: " + qerr.Error(), false, "", nil
 		}
-		return formatResult(r, c.maxRows), false, "", nil
+		return formatCapped(r, caps), false, "", nil
 	case "submit_sql":
 		q, err := sqlArg(call)
 		return "", true, q, err
@@ -192,8 +211,13 @@ func runTool(ctx context.Context, c turnConfig, t *genTask, call dojo.ToolCall) 
 	return "", false, "", fmt.Errorf("unknown tool %q: the tools are list_tables, describe_table, run_sql and submit_sql", call.Name)
 }
 
-// formatResult renders a result as a header and tab-separated rows.
-func formatResult(r *Result, maxRows int) string {
+// formatResult renders a result as a header and tab-separated rows; a
+// value cut to max_cell_bytes ends with "…[cut: N bytes]".
+func formatResult(r *Result, maxRows int) string { return formatCapped(r, Caps{MaxRows: maxRows}) }
+
+// formatCapped is formatResult that says which of caps cut r.
+func formatCapped(r *Result, caps Caps) string {
+	maxRows := caps.MaxRows
 	var b strings.Builder
 	b.WriteString(strings.Join(r.Columns, "\t"))
 	for _, row := range r.Rows {
@@ -208,8 +232,14 @@ func formatResult(r *Result, maxRows int) string {
 	if len(r.Rows) == 0 {
 		b.WriteString("\n(no rows)")
 	}
-	if r.Truncated {
+	switch {
+	case r.OverBytes:
+		fmt.Fprintf(&b, "\n(only the first %d rows are shown: the result is cut at %d bytes, max_result_bytes)", len(r.Rows), caps.MaxResultBytes)
+	case r.Truncated:
 		fmt.Fprintf(&b, "\n(only the first %d rows are shown)", maxRows)
+	}
+	if r.CutCells > 0 {
+		fmt.Fprintf(&b, "\n(%d values are cut to their first %d bytes, max_cell_bytes)", r.CutCells, caps.MaxCellBytes)
 	}
 	return b.String()
 }
@@ -245,15 +275,16 @@ func submit(ctx context.Context, c turnConfig, t *genTask, sql, raw string, viaC
 			gold = g
 		}
 	}
-	qc, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	pred, err := t.src.db.prediction(qc, nil, predSQL, predCap(gold))
+	pred, err := t.src.db.prediction(ctx, nil, predSQL, Caps{MaxRows: predCap(gold), MaxResultBytes: DefaultMaxResultBytes})
+	if err == nil && pred.OverBytes {
+		err = fmt.Errorf("its result is larger than %d bytes", DefaultMaxResultBytes)
+	}
 	if err != nil {
 		if r1ok {
 			res.vals[cSQLR1Execution] = -2
 		}
 		msg := err.Error()
-		if qc.Err() != nil && ctx.Err() == nil {
+		if turnTimedOut(ctx) {
 			msg = fmt.Sprintf("the query ran out of time (timeout %d ms)", c.timeout.Milliseconds())
 		}
 		res.closing = "The episode is over: the submitted SQL did not run: " + msg
@@ -283,4 +314,17 @@ func submit(ctx context.Context, c turnConfig, t *genTask, sql, raw string, viaC
 		res.closing = "The episode is over: the submitted SQL's result differs from the expected one."
 	}
 	return res
+}
+
+// withTurnDeadline returns ctx bounded by d from now, for one turn.
+func withTurnDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, errTurnTime)
+}
+
+var errTurnTime = errors.New("sql: the turn ran out of time")
+
+// turnTimedOut reports whether ctx, a turn's context, ended by the turn's
+// own deadline (not the caller's).
+func turnTimedOut(ctx context.Context) bool {
+	return ctx.Err() != nil && errors.Is(context.Cause(ctx), errTurnTime)
 }

@@ -185,7 +185,10 @@ func (db *DB) goldOn(ctx context.Context, c *roConn, goldSQL string) (*Result, e
 		g := v.(*goldEntry)
 		if !loaded {
 			if g.err = stmtErr; stmtErr == nil {
-				g.res, g.err = db.run(ctx, c, stmt, 0)
+				g.res, g.err = db.run(ctx, c, stmt, Caps{MaxResultBytes: DefaultMaxResultBytes})
+				if g.err == nil && g.res.OverBytes {
+					g.res, g.err = nil, dojo.Errorf(dojo.CodeInvalid, "sql: the result is larger than %d bytes", DefaultMaxResultBytes)
+				}
 			}
 			if g.err != nil && ctx.Err() != nil {
 				db.cache.Delete(key)
@@ -213,7 +216,8 @@ func (db *DB) goldOn(ctx context.Context, c *roConn, goldSQL string) (*Result, e
 // verdict is the same (column labels of expressions are the gold's
 // spelling). Queries that may call a volatile function (random(), the
 // current time, changes()) always run.
-func (db *DB) prediction(ctx context.Context, c *roConn, predSQL string, maxRows int) (*Result, error) {
+func (db *DB) prediction(ctx context.Context, c *roConn, predSQL string, caps Caps) (*Result, error) {
+	maxRows := caps.MaxRows
 	stmt, key, err := statementKey(predSQL)
 	if err != nil {
 		return nil, err
@@ -233,7 +237,7 @@ func (db *DB) prediction(ctx context.Context, c *roConn, predSQL string, maxRows
 		}
 		// A failed gold run (a deadline, say) says nothing of this run.
 	}
-	return db.run(ctx, c, stmt, maxRows)
+	return db.run(ctx, c, stmt, caps)
 }
 
 // statementKey returns query's one statement as singleStatement does
@@ -312,6 +316,13 @@ func volatile(query string) bool {
 // wins). In spider mode, a prediction with more rows than the gold result is
 // a clean mismatch, detected after reading len(gold)+1 rows.
 func ExecMatch(ctx context.Context, db *DB, goldSQL, predSQL string, mode Mode, keepDistinct bool) (bool, error) {
+	return execMatch(ctx, db, goldSQL, predSQL, mode, keepDistinct, DefaultMaxResultBytes)
+}
+
+// execMatch is ExecMatch with the prediction's result bounded by maxBytes
+// (see Caps.MaxResultBytes): a larger result does not match, with an
+// error that says so.
+func execMatch(ctx context.Context, db *DB, goldSQL, predSQL string, mode Mode, keepDistinct bool, maxBytes int) (bool, error) {
 	if mode == ModeSpider && !keepDistinct {
 		goldSQL, predSQL = RemoveDistinct(goldSQL), RemoveDistinct(predSQL)
 	}
@@ -334,9 +345,12 @@ func ExecMatch(ctx context.Context, db *DB, goldSQL, predSQL string, mode Mode, 
 	if mode == ModeBird {
 		limit = MaxBirdRows + 1
 	}
-	pred, err := db.prediction(ctx, c, predSQL, limit)
+	pred, err := db.prediction(ctx, c, predSQL, Caps{MaxRows: limit, MaxResultBytes: maxBytes})
 	if err != nil {
 		return false, err
+	}
+	if pred.OverBytes {
+		return false, dojo.Errorf(dojo.CodeInvalid, "sql: the prediction's result is larger than %d bytes (max_result_bytes)", maxBytes)
 	}
 	if pred.Truncated {
 		if mode == ModeBird {

@@ -29,6 +29,9 @@ type VerifyOptions struct {
 	KeepDistinct bool          // spider mode: keep DISTINCT (the evaluator's --keep_distinct)
 	Workers      int           // concurrent verifications; <= 0 means runtime.NumCPU()
 	Timeout      time.Duration // per prediction (gold and predicted query); <= 0 means 30s
+	// MaxResultBytes bounds a prediction's result (see Caps); a larger
+	// one does not match, with an error. <= 0 means DefaultMaxResultBytes.
+	MaxResultBytes int
 }
 
 // Verify scores every prediction against its example's gold query with
@@ -45,6 +48,9 @@ func (d *Dataset) Verify(ctx context.Context, preds []Prediction, o VerifyOption
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
+	}
+	if o.MaxResultBytes <= 0 {
+		o.MaxResultBytes = DefaultMaxResultBytes
 	}
 	out := make([]Verdict, len(preds))
 	next := make(chan []int)
@@ -117,6 +123,6 @@ func (d *Dataset) verifyOne(ctx context.Context, p Prediction, o VerifyOptions) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	v.Match, v.Err = ExecMatch(ctx, db, ex.SQL, p.SQL, o.Mode, o.KeepDistinct)
+	v.Match, v.Err = execMatch(ctx, db, ex.SQL, p.SQL, o.Mode, o.KeepDistinct, o.MaxResultBytes)
 	return v
 }

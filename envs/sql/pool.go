@@ -34,11 +34,14 @@ const (
 	idleTime = time.Minute
 )
 
-// newPool returns a pool over dsn whose every connection is query_only
-// and authorized as described on DB.
+// newPool returns a pool over dsn whose every connection is bounded (see
+// MaxValueBytes), query_only and authorized as described on DB.
 func newPool(dsn string) *pool {
 	drv := &sqlite.Driver{}
 	drv.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
+		if err := boundConn(c); err != nil {
+			return err
+		}
 		if _, err := c.ExecContext(context.Background(), "PRAGMA query_only=ON", nil); err != nil {
 			return fmt.Errorf("sql: setting query_only: %w", err)
 		}
@@ -48,6 +51,9 @@ func newPool(dsn string) *pool {
 		}
 		return r.RegisterAuthorizer(authorize)
 	})
+	if err := registerLinearTrim(drv); err != nil {
+		panic(err) // only a bad name or argument count fails
+	}
 	return &pool{drv: drv, dsn: dsn}
 }
 

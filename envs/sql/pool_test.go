@@ -70,17 +70,17 @@ func TestPredictionReusesGold(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, pred := range []string{gold, gold + " ;", "SELECT name\n  FROM emp /* c */ WHERE salary > 50 ORDER BY name"} {
-		p, err := db.prediction(ctx, nil, pred, 0)
+		p, err := db.prediction(ctx, nil, pred, Caps{MaxRows: 0})
 		if err != nil || p != g {
 			t.Errorf("prediction(%q) = %p, %v; want the gold's cached result %p", pred, p, err, g)
 		}
 	}
-	p, err := db.prediction(ctx, nil, "select name FROM emp WHERE salary > 50 ORDER BY name", 0)
+	p, err := db.prediction(ctx, nil, "select name FROM emp WHERE salary > 50 ORDER BY name", Caps{MaxRows: 0})
 	if err != nil || p == g || len(p.Rows) != len(g.Rows) {
 		t.Errorf("prediction in other case = %p (%v rows), %v; want a new run with the same %d rows", p, p, err, len(g.Rows))
 	}
 	// With a row cap the cached result is cut, as a run would be.
-	if p, err := db.prediction(ctx, nil, gold, 1); err != nil || len(p.Rows) != 1 || !p.Truncated {
+	if p, err := db.prediction(ctx, nil, gold, Caps{MaxRows: 1}); err != nil || len(p.Rows) != 1 || !p.Truncated {
 		t.Errorf("prediction with maxRows 1 = %+v, %v; want 1 row, truncated", p, err)
 	}
 	// Volatile queries always run.
@@ -89,12 +89,12 @@ func TestPredictionReusesGold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, err := db.prediction(ctx, nil, vol, 0); err != nil || p == vg {
+	if p, err := db.prediction(ctx, nil, vol, Caps{MaxRows: 0}); err != nil || p == vg {
 		t.Errorf("volatile prediction = %p, %v; want a new run, not the cached %p", p, err, vg)
 	}
 	// A second statement is refused even though the text without its ';'
 	// would be the gold's.
-	if _, err := db.prediction(ctx, nil, "SELECT name FROM emp; WHERE salary > 50 ORDER BY name", 0); dojo.ErrorCode(err) != dojo.CodeInvalid {
+	if _, err := db.prediction(ctx, nil, "SELECT name FROM emp; WHERE salary > 50 ORDER BY name", Caps{MaxRows: 0}); dojo.ErrorCode(err) != dojo.CodeInvalid {
 		t.Errorf("two statements: %v, want an invalid error", err)
 	}
 }
@@ -113,7 +113,7 @@ func TestStatementCache(t *testing.T) {
 	for round := range 2 {
 		for i := range stmtCacheSize + 10 {
 			q := fmt.Sprintf("SELECT count(*) + %d FROM emp", i)
-			r, err := db.queryOn(ctx, c, q, 0)
+			r, err := db.queryOn(ctx, c, q, Caps{MaxRows: 0})
 			if err != nil || r.Rows[0][0] != int64(3+i) {
 				t.Fatalf("round %d: %s = %v, %v; want %d", round, q, r, err, 3+i)
 			}
@@ -123,11 +123,11 @@ func TestStatementCache(t *testing.T) {
 		}
 	}
 	const q = "SELECT name FROM dept ORDER BY id"
-	if _, err := db.queryOn(ctx, c, q, 0); err != nil {
+	if _, err := db.queryOn(ctx, c, q, Caps{MaxRows: 0}); err != nil {
 		t.Fatal(err)
 	}
 	e := c.stmts[q]
-	if _, err := db.queryOn(ctx, c, q, 1); err != nil {
+	if _, err := db.queryOn(ctx, c, q, Caps{MaxRows: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if c.stmts[q] != e || c.recent.Front() != e {
@@ -143,7 +143,7 @@ func TestStatementCache(t *testing.T) {
 		t.Errorf("query of a busy statement: %v, want an internal error", err)
 	}
 	rows.Close()
-	if _, err := db.queryOn(ctx, c, q, 0); err != nil {
+	if _, err := db.queryOn(ctx, c, q, Caps{MaxRows: 0}); err != nil {
 		t.Errorf("after closing the rows: %v", err)
 	}
 }

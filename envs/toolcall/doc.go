@@ -68,7 +68,10 @@
 // text (dojo.ActText, or an ActMessage without ToolCalls) holding
 // <tool_call>{"name": ..., "arguments"|"parameters": {...}}</tool_call>
 // blocks, optionally after <think>...</think>, read with
-// reward.ParseToolCalls. The calls of a turn run in order. A turn without
+// reward.ParseToolCalls. The calls of a turn run in order; those past
+// option max_calls_per_turn (default 32) are refused, unrun, each an
+// invalid call whose result names it ("call 33 of 40 refused:
+// max_calls_per_turn is 32"). A turn without
 // calls is the final answer and terminates the episode (a <response> wrapper
 // is removed); a turn whose only blocks are malformed is not an answer: it
 // gets a user message naming the problem, and the episode goes on. After
@@ -170,7 +173,7 @@
 //
 // kind (above; default mixed), distractors (int 0..20, default 2), hops
 // (int 1..3, default 1: multi tasks), max_turns (int 1..100, default 10;
-// Spec.MaxSteps), invalid_action ("penalize", the default, or "terminate":
+// Spec.MaxSteps), max_calls_per_turn (int 1..1000, default 32), invalid_action ("penalize", the default, or "terminate":
 // the episode terminates as a failure once max_invalid calls were invalid),
 // max_invalid (default 1) and reward.
 //

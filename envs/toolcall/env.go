@@ -24,6 +24,7 @@ type Env struct {
 	v        variant
 	cfg      genConfig
 	maxTurns int
+	maxCalls int
 	policy   family.Policy
 	parts    *reward.Parts
 	metrics  dojo.Metrics
@@ -48,7 +49,11 @@ func newEnv(v variant, o dojo.Options) (*Env, error) {
 		opts:     o.Clone(),
 		cfg:      genConfig{domain: v.dom, kind: o.String("kind"), distractors: o.Int("distractors"), hops: o.Int("hops")},
 		maxTurns: o.Int("max_turns"),
+		maxCalls: o.Int(family.MaxCallsOption),
 		policy:   family.NewPolicy(o),
+	}
+	if e.maxCalls < 1 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"%s\" is %d, want at least 1", v.id(), family.MaxCallsOption, e.maxCalls).WithField("options." + family.MaxCallsOption)
 	}
 	if e.maxTurns < 1 {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"max_turns\" is %d, want at least 1", v.id(), e.maxTurns).WithField("options.max_turns")
@@ -81,6 +86,7 @@ func (e *Env) Reset(ctx context.Context, seed uint64) (dojo.Obs, dojo.Info, erro
 	e.seed, e.g, e.tools = seed, g, tools
 	e.prompt = []dojo.Message{{Role: "system", Content: systemPrompt(tools)}, {Role: "user", Content: req}}
 	e.ep = newEpisode(g)
+	e.ep.maxCalls = e.maxCalls
 	e.life.Begin()
 	e.parts.Reset()
 	e.setMetrics()
@@ -139,8 +145,8 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	e.parts.Set(cEfficiency, -float64(res.extra))
 	var errs []string
 	errs = append(errs, res.errs...)
-	if res.invalid > 0 {
-		errs = append(errs, fmt.Sprintf("%d call(s) named an unknown tool or had arguments failing the tool's schema (see the tool results)", res.invalid))
+	if n := res.invalid - res.refused; n > 0 {
+		errs = append(errs, fmt.Sprintf("%d call(s) named an unknown tool or had arguments failing the tool's schema (see the tool results)", n))
 	}
 	if len(errs) > 0 {
 		st.Info.Invalid = true

@@ -29,6 +29,7 @@ func (v variant) options() []dojo.Option {
 			Description: "multi tasks: dependent sub-requests (each a lookup feeding an action) in one request"}.Range(1, 3),
 		dojo.Option{Name: "max_turns", Type: dojo.OptInt, Default: 10,
 			Description: "assistant turns before the episode is truncated"}.Range(1, 100),
+		family.MaxCalls(),
 	}
 	opts = append(opts, invalidOptions()...)
 	return append(opts, dojo.Option{Name: dojo.RewardOption, Type: dojo.OptReward,

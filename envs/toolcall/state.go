@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/envs/internal/family"
 	"github.com/dojo-rl/dojo/reward"
 )
 
@@ -25,10 +26,12 @@ type episode struct {
 	toolrlOK bool
 	match    float64 // MatchCalls so far
 	achieved int
+	maxCalls int // max_calls_per_turn
 }
 
 func newEpisode(g *gold) *episode {
-	ep := &episode{g: g, goldAll: g.calls(), changes: changes(g.Initial, g.End), shown: map[string]bool{}, w: g.Initial.Clone(), toolrlOK: true}
+	ep := &episode{g: g, goldAll: g.calls(), changes: changes(g.Initial, g.End), shown: map[string]bool{}, w: g.Initial.Clone(), toolrlOK: true,
+		maxCalls: family.DefaultMaxCalls}
 	for _, t := range g.Tools {
 		ep.shown[t] = true
 	}
@@ -44,6 +47,7 @@ type turnResult struct {
 	messages  []dojo.Message
 	answer    string
 	invalid   int
+	refused   int // calls past max_calls_per_turn (counted in invalid too)
 	extra     int // calls beyond the gold count
 	dMatch    float64
 	dProgress float64
@@ -112,9 +116,19 @@ func (ep *episode) step(a dojo.Action) turnResult {
 		res.messages = append(res.messages, dojo.Message{Role: "user", Content: "Your reply could not be read: " + strings.Join(errs, "; ") + ". Call tools with <tool_call>{\"name\": ..., \"arguments\": {...}}</tool_call> or answer without tool calls."})
 		return res
 	}
+	if len(calls) > ep.maxCalls {
+		res.errs = append(res.errs, family.Refusals(len(calls), ep.maxCalls))
+	}
 	for i, c := range calls {
 		if c.ID == "" {
 			c.ID = fmt.Sprintf("call_%d_%d", ep.turns, i+1)
+		}
+		if i >= ep.maxCalls { // refused, unrun
+			res.invalid++
+			res.refused++
+			b, _ := json.Marshal(map[string]string{"error": family.Refusal(i, len(calls), ep.maxCalls)})
+			res.messages = append(res.messages, dojo.Message{Role: "tool", Name: c.Name, ToolCallID: c.ID, Content: string(b)})
+			continue
 		}
 		out := execute(ep.w, ep.shown, c)
 		if out.invalid {

@@ -239,12 +239,14 @@ func (e *Env) VerifyTask(ctx context.Context, t dojo.Task, r dojo.Response) (doj
 			return dojo.Score{}, err
 		}
 	}
-	return scoreResponse(g, r, e.parts.Parts()), nil
+	return scoreResponse(g, r, e.parts.Parts(), e.maxCalls), nil
 }
 
-// scoreResponse replays r on g and scores it with the weights of w.
-func scoreResponse(g *gold, r dojo.Response, w []dojo.Part) dojo.Score {
+// scoreResponse replays r on g, at most maxCalls calls a turn, and scores
+// it with the weights of w.
+func scoreResponse(g *gold, r dojo.Response, w []dojo.Part, maxCalls int) dojo.Score {
 	ep := newEpisode(g)
+	ep.maxCalls = maxCalls
 	var vals [numComponents]float64
 	success := false
 	var errs []string

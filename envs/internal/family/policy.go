@@ -1,6 +1,10 @@
 package family
 
-import "github.com/dojo-rl/dojo"
+import (
+	"fmt"
+
+	"github.com/dojo-rl/dojo"
+)
 
 // Names of the options declared here.
 const (
@@ -84,3 +88,32 @@ func NewPolicy(o dojo.Options) Policy {
 // actions so far: under terminate when n ≥ Max, under penalize never. The
 // step whose invalid action makes n reach Max is the last one.
 func (p Policy) Ends(n int) bool { return p.Terminate && n >= p.Max }
+
+// MaxCallsOption names the option bounding the tool calls of one turn.
+const MaxCallsOption = "max_calls_per_turn"
+
+// DefaultMaxCalls is max_calls_per_turn's default.
+const DefaultMaxCalls = 32
+
+// MaxCalls returns the option max_calls_per_turn (an int in [1, 1000],
+// DefaultMaxCalls by default): the calls of one turn past it are refused
+// as invalid, unrun (see Refusal).
+func MaxCalls() dojo.Option {
+	return dojo.Option{Name: MaxCallsOption, Type: dojo.OptInt, Default: DefaultMaxCalls,
+		Description: "tool calls run per turn; each call past it is refused as an invalid call, unrun"}.Range(1, 1000)
+}
+
+// Refusal is the error of call i (0-based) of a turn of n calls when at
+// most max run: "call 33 of 40 refused: max_calls_per_turn is 32".
+func Refusal(i, n, max int) string {
+	return fmt.Sprintf("call %d of %d refused: %s is %d", i+1, n, MaxCallsOption, max)
+}
+
+// Refusals sums up the refusals of a turn of n calls past max in one
+// error: "calls 33 to 40 of 40 refused: max_calls_per_turn is 32".
+func Refusals(n, max int) string {
+	if n == max+1 {
+		return Refusal(max, n, max)
+	}
+	return fmt.Sprintf("calls %d to %d of %d refused: %s is %d", max+1, n, n, MaxCallsOption, max)
+}

@@ -219,5 +219,7 @@
 // 20..200000 entities), noise (0.3), questions_per_world (32), corpus and
 // qa (Corpus-v0), mode ("tools", or "text" for SearchR1-v0), topk (3: the
 // default k of search and the k of text mode), max_turns (10),
+// max_calls_per_turn (32: the calls of a turn past it are refused, unrun,
+// each an invalid call named in its result),
 // invalid_action ("penalize" or "terminate"), max_invalid (1), reward.
 package searchqa

@@ -46,7 +46,7 @@ func newEnv(v searchVariant, o dojo.Options) (*Env, error) {
 	e := &Env{
 		v: v, opts: o.Clone(), kind: o.String("kind"), hops: o.Int("hops"), size: o.Int("size"), noise: o.Float("noise"),
 		perWorld: o.Int("questions_per_world"), corpus: o.String("corpus"), qa: o.String("qa"),
-		cfg:      qaConfig{text: o.String("mode") == "text", topk: o.Int("topk")},
+		cfg:      qaConfig{text: o.String("mode") == "text", topk: o.Int("topk"), maxCalls: o.Int(family.MaxCallsOption)},
 		maxTurns: o.Int("max_turns"), policy: family.NewPolicy(o),
 	}
 	if v.kind != "" {
@@ -55,8 +55,8 @@ func newEnv(v searchVariant, o dojo.Options) (*Env, error) {
 	if !v.corpus && e.hops > 0 && e.hops < minHops(e.kind) {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"hops\" is %d, but %s questions take at least %d hops", v.id(), e.hops, e.kind, minHops(e.kind)).WithField("options.hops")
 	}
-	if e.maxTurns < 1 || e.cfg.topk < 1 || (!v.corpus && e.perWorld < 1) {
-		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: options max_turns, topk and questions_per_world must be positive", v.id())
+	if e.maxTurns < 1 || e.cfg.topk < 1 || e.cfg.maxCalls < 1 || (!v.corpus && e.perWorld < 1) {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: options max_turns, topk, max_calls_per_turn and questions_per_world must be positive", v.id())
 	}
 	e.spec = v.spec(e.cfg.text, e.maxTurns)
 	p, err := reward.New(&e.spec, o)

@@ -86,8 +86,9 @@ type qaItem struct {
 
 // qaConfig is what playing a turn needs of the env's options.
 type qaConfig struct {
-	text bool // Search-R1's text mode
-	topk int
+	text     bool // Search-R1's text mode
+	topk     int
+	maxCalls int // max_calls_per_turn (0: no cap)
 }
 
 // qaEpisode is the state of one episode (or of one verified response).
@@ -228,10 +229,21 @@ func (e *qaEpisode) calls(calls []dojo.ToolCall, perrs []string, res *qaTurnResu
 		res.vals[cFormat] = -1
 		res.errs = append(res.errs, perrs...)
 	}
+	capped := e.cfg.maxCalls > 0 && len(calls) > e.cfg.maxCalls
+	if capped {
+		res.errs = append(res.errs, family.Refusals(len(calls), e.cfg.maxCalls))
+	}
 	for i, c := range calls {
 		id := c.ID
 		if id == "" {
 			id = fmt.Sprintf("call_%d", i)
+		}
+		if capped && i >= e.cfg.maxCalls { // refused, unrun
+			res.vals[cInvalid]--
+			res.invalid = true
+			e.invalid++
+			res.messages = append(res.messages, qaToolMessage(c.Name, id, map[string]string{"error": family.Refusal(i, len(calls), e.cfg.maxCalls)}))
+			continue
 		}
 		def, args, err := decodeSearchCall(c)
 		if err != nil {

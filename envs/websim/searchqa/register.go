@@ -68,6 +68,7 @@ func (v searchVariant) options() []dojo.Option {
 			Description: "results of a search: the default k of the search tool, and of every <search> in text mode (Search-R1 uses 3)"}.Range(1, maxK),
 		dojo.Option{Name: "max_turns", Type: dojo.OptInt, Default: 10,
 			Description: "assistant turns before the episode is truncated"}.Range(1, 100),
+		family.MaxCalls(),
 	)
 	opts = append(opts, family.InvalidOptions(family.InvalidText{
 		Penalize:  "an invalid call or turn scores invalid or format -1 and the episode goes on",

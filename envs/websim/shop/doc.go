@@ -84,7 +84,9 @@
 // query, bad tool arguments) is invalid: the page stays as it was, and the
 // observation starts with "Invalid action:" and says what was wrong.
 // Unlike WebShop, which searches from any page, search needs the search
-// page. After max_steps actions (default 15) the episode is truncated;
+// page. The tool calls of a turn past max_calls_per_turn (default 32) are
+// refused, unrun, each an invalid action named in its result. After
+// max_steps actions (default 15) the episode is truncated;
 // with invalid_action=terminate it terminates as a failure after
 // max_invalid invalid actions.
 //

@@ -34,6 +34,7 @@ type Env struct {
 	catCfg    catalogConfig
 	goalCfg   goalConfig
 	maxSteps  int
+	maxCalls  int
 	simple    bool
 	tools     bool
 	showAttrs bool
@@ -71,6 +72,7 @@ func newEnv(o dojo.Options) (*Env, error) {
 		catCfg:    catalogConfig{Products: o.Int("products"), Variants: o.Int("variants"), Seed: uint64(o.Int("catalog_seed"))},
 		goalCfg:   goalConfig{attributes: o.Int("goal_attributes"), paraphrase: o.Float("paraphrase")},
 		maxSteps:  o.Int("max_steps"),
+		maxCalls:  o.Int(family.MaxCallsOption),
 		simple:    o.String("observation") == "simple",
 		tools:     o.String("action_format") == "tools",
 		showAttrs: o.Bool("show_attrs"),
@@ -81,6 +83,9 @@ func newEnv(o dojo.Options) (*Env, error) {
 	}
 	if e.maxSteps < 1 {
 		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"max_steps\" is %d, want at least 1", ID, e.maxSteps).WithField("options.max_steps")
+	}
+	if e.maxCalls < 1 {
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s: option \"%s\" is %d, want at least 1", ID, family.MaxCallsOption, e.maxCalls).WithField("options." + family.MaxCallsOption)
 	}
 	e.spec = shopSpec(e.tools, e.maxSteps)
 	p, err := reward.New(&e.spec, o)
@@ -186,7 +191,16 @@ func (e *Env) Step(ctx context.Context, a dojo.Action) (dojo.Step, error) {
 	var errs []string
 	var msgs []dojo.Message
 	page := ""
-	for _, d := range e.acts {
+	if len(e.acts) > e.maxCalls {
+		errs = append(errs, family.Refusals(len(e.acts), e.maxCalls))
+	}
+	for i, d := range e.acts {
+		if i >= e.maxCalls { // refused, unrun
+			e.ep.invalid++
+			vals[cInvalid]--
+			msgs = append(msgs, dojo.Message{Role: "tool", ToolCallID: d.callID, Name: d.act.verb, Content: "Invalid action: " + family.Refusal(i, len(e.acts), e.maxCalls)})
+			continue
+		}
 		if e.ep.done() || e.ep.steps >= e.maxSteps || e.policy.Ends(e.ep.invalid) {
 			msgs = append(msgs, dojo.Message{Role: "tool", ToolCallID: d.callID, Name: d.act.verb, Content: "Not run: the session ended before this call."})
 			continue

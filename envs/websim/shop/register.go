@@ -56,6 +56,7 @@ func shopOptions() []dojo.Option {
 			Description: "the action space the spec announces: text (search[query] and click[button], as WebShop) or tools (tool calls of search {query} and click {button}); both are accepted either way"},
 		{Name: "show_attrs", Type: dojo.OptBool, Default: false,
 			Description: "show an Attributes button on item pages listing the product's attributes (WebShop's show_attrs)"},
+		family.MaxCalls(),
 	}
 	opts = append(opts, family.InvalidOptions(family.InvalidText{
 		Penalize:  "an invalid action changes nothing and scores invalid=-1",
