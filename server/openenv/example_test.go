@@ -47,7 +47,7 @@ func Example() {
 	fmt.Println(websocket.CloseStatus(err))
 	// Output:
 	// {"type":"observation","data":{"observation":{"value":0,"metadata":{"terminated":false,"truncated":false,"info":{"success":false,"parts":[{"name":"success","value":0,"weight":0},{"name":"gym","value":0,"weight":1},{"name":"potential","value":0,"weight":0},{"name":"step_cost","value":0,"weight":0},{"name":"invalid","value":0,"weight":0}],"metrics":{"prob":1,"distance":6}}}},"reward":null,"done":false}}
-	// {"type":"observation","data":{"observation":{"value":1,"metadata":{"terminated":false,"truncated":false,"info":{"success":false,"parts":[{"name":"success","value":0,"weight":0},{"name":"gym","value":0,"weight":1},{"name":"potential","value":0.1499999999999999,"weight":0},{"name":"step_cost","value":-1,"weight":0},{"name":"invalid","value":0,"weight":0}],"metrics":{"prob":1,"distance":5}}}},"reward":0,"done":false}}
+	// {"type":"observation","data":{"observation":{"value":1,"metadata":{"terminated":false,"truncated":false,"info":{"success":false,"parts":[{"name":"success","value":0,"weight":0},{"name":"gym","value":0,"weight":1},{"name":"potential","value":0.13999999999999996,"weight":0},{"name":"step_cost","value":-1,"weight":0},{"name":"invalid","value":0,"weight":0}],"metrics":{"prob":1,"distance":5}}}},"reward":0,"done":false}}
 	// {"type":"error","data":{"message":"action 7 is out of range: gridworld/FrozenLake-v1 takes {\"action\": 0..3} (0 left, 1 down, 2 right, 3 up) or {\"action\": \"WORD\"}","code":"VALIDATION_ERROR","field":"action.action"}}
 	// {"type":"state","data":{"episode_id":null,"step_count":1,"env_id":"gridworld/FrozenLake-v1","seed":0,"done":false}}
 	// StatusNormalClosure
