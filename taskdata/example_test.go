@@ -36,7 +36,7 @@ func Example() {
 	fmt.Println(back.ID == task.ID, len(back.Tools) == len(task.Tools), string(back.Verify) == row.Verify)
 	// Output:
 	// toolcall/Bank-v0/mixed/d2/h1/0 train 0
-	// {"distractors":2,"hops":1,"invalid_action":"penalize","kind":"mixed","max_invalid":1,"max_turns":10}
+	// {"distractors":2,"hops":1,"invalid_action":"penalize","kind":"mixed","max_calls_per_turn":32,"max_invalid":1,"max_turns":10}
 	// [{"type":"function","function":{"name":"find
 	// true true true
 }
