@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -134,7 +135,7 @@ func TestSTARCProfiles(t *testing.T) {
 	}
 	defer dojo.Close(env)
 	spec := env.Spec()
-	m, err := audit.FromEnv(env)
+	m, err := audit.FromEnv(context.Background(), env, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
