@@ -20,7 +20,7 @@ func (p *profileFlags) Set(s string) error { *p = append(*p, s); return nil }
 
 // auditModel makes env id with the --opt options (no reward: the model's
 // components are the same under every profile) and returns its model.
-func auditModel(ctx context.Context, a *app, id string, opts []string, seed uint64) (*audit.Model, dojo.Spec, error) {
+func auditModel(ctx context.Context, a *app, id string, opts []string, seed uint64, maxStates int) (*audit.Model, dojo.Spec, error) {
 	o, err := resolveOptions(a.reg, id, opts, "")
 	if err != nil {
 		return nil, dojo.Spec{}, err
@@ -48,7 +48,7 @@ func auditModel(ctx context.Context, a *app, id string, opts []string, seed uint
 		}
 		return nil, spec, usagef("%s has no exact model with reward components (envs with one: %s)", id, strings.Join(with, ", "))
 	}
-	m, err := audit.FromEnv(ctx, env, seed)
+	m, err := audit.FromEnv(ctx, env, seed, maxStates)
 	if err != nil {
 		return nil, spec, err
 	}
@@ -69,7 +69,7 @@ const seedHelp = "the Reset seed of the world to model, for envs whose world is 
 
 // rewardAudit is dojo reward audit.
 func rewardAudit(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "reward audit", "ID [--opt k=v ...] [--reward P ...] [--seed N] [--gamma G] [--json]")
+	fs := newFlags(a, "reward audit", "ID [--opt k=v ...] [--reward P ...] [--seed N] [--max-states N] [--gamma G] [--json]")
 	var opts optFlags
 	var profiles profileFlags
 	fs.Var(&opts, "opt", "env option key=value (repeatable)")
@@ -77,6 +77,7 @@ func rewardAudit(ctx context.Context, a *app, args []string) error {
 	gamma := fs.Float64("gamma", -1, "discount (default: the env's option gamma, the shaping's discount)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	seed := fs.Uint64("seed", 0, seedHelp)
+	maxStates := fs.Int("max-states", audit.MaxStates, "the cap on the states of a model built by enumeration (MiniGrid worlds, bandits)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func rewardAudit(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, spec, err := auditModel(ctx, a, id, opts, *seed)
+	m, spec, err := auditModel(ctx, a, id, opts, *seed, *maxStates)
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func printAudit(a *app, rep *audit.Report) error {
 
 // rewardDistance is dojo reward distance.
 func rewardDistance(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "reward distance", "ID --a P --b Q [--opt k=v ...] [--seed N] [--gamma G] [--json]")
+	fs := newFlags(a, "reward distance", "ID --a P --b Q [--opt k=v ...] [--seed N] [--max-states N] [--gamma G] [--json]")
 	var opts optFlags
 	fs.Var(&opts, "opt", "env option key=value (repeatable)")
 	fa := fs.String("a", "", "first reward: a profile name, a JSON object of component weights, or a reward table file (.json: {\"default\": 0, \"rewards\": [[s, a, next_state, reward], ...]})")
@@ -151,6 +152,7 @@ func rewardDistance(ctx context.Context, a *app, args []string) error {
 	gamma := fs.Float64("gamma", -1, "discount of the canonicalisation, below 1 (default: the env's option gamma)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	seed := fs.Uint64("seed", 0, seedHelp)
+	maxStates := fs.Int("max-states", audit.MaxStates, "the cap on the states of a model built by enumeration (MiniGrid worlds, bandits)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -162,7 +164,7 @@ func rewardDistance(ctx context.Context, a *app, args []string) error {
 	if *fa == "" || *fb == "" {
 		return usagef("reward distance needs both --a and --b (a profile, JSON weights, or a reward table file)")
 	}
-	m, spec, err := auditModel(ctx, a, id, opts, *seed)
+	m, spec, err := auditModel(ctx, a, id, opts, *seed, *maxStates)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func model(t *testing.T, reg *dojo.Registry, c auditCase) (*audit.Model, dojo.Sp
 		t.Fatal(err)
 	}
 	defer dojo.Close(env)
-	m, err := audit.FromEnv(context.Background(), env, c.seed)
+	m, err := audit.FromEnv(context.Background(), env, c.seed, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestAuditErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dojo.Close(env)
-	if _, err := audit.FromEnv(context.Background(), env, 0); err == nil {
+	if _, err := audit.FromEnv(context.Background(), env, 0, 0); err == nil {
 		t.Error("an env without a model accepted")
 	}
 }

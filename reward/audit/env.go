@@ -8,9 +8,9 @@ import (
 	"github.com/dojo-rl/dojo"
 )
 
-// MaxStates caps the states of a model built by enumeration
-// (dojo.WorldModel): larger worlds are refused with an error naming the
-// cap.
+// MaxStates is the default cap on the states of a model built by
+// enumeration (dojo.WorldModel): larger worlds are refused with an error
+// naming the cap.
 const MaxStates = 200_000
 
 // HasModel reports whether env has an exact model with reward components:
@@ -25,9 +25,12 @@ func HasModel(env dojo.Env) bool {
 
 // FromEnv returns the model of env, which must implement dojo.PartsModel
 // or dojo.WorldModel (whose model is that of the world of Reset seed, the
-// seed being ignored otherwise), with its components in the order of its
-// spec's.
-func FromEnv(ctx context.Context, env dojo.Env, seed uint64) (*Model, error) {
+// seed being ignored otherwise; maxStates caps its states, MaxStates when
+// 0 or less), with its components in the order of its spec's.
+func FromEnv(ctx context.Context, env dojo.Env, seed uint64, maxStates int) (*Model, error) {
+	if maxStates <= 0 {
+		maxStates = MaxStates
+	}
 	spec := env.Spec()
 	var (
 		mdp   *dojo.MDP
@@ -38,7 +41,7 @@ func FromEnv(ctx context.Context, env dojo.Env, seed uint64) (*Model, error) {
 		mdp, parts = e.MDP(), e.ModelParts()
 	case dojo.WorldModel:
 		var err error
-		if mdp, parts, err = e.WorldModel(ctx, seed, MaxStates); err != nil {
+		if mdp, parts, err = e.WorldModel(ctx, seed, maxStates); err != nil {
 			return nil, err
 		}
 	default:

@@ -135,7 +135,7 @@ func TestSTARCProfiles(t *testing.T) {
 	}
 	defer dojo.Close(env)
 	spec := env.Spec()
-	m, err := audit.FromEnv(context.Background(), env, 0)
+	m, err := audit.FromEnv(context.Background(), env, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -216,21 +216,34 @@ func (e *Env) modelKey(b []byte) []byte {
 // ready to step: the grid, the agent, the carried object, the distance
 // table and Φ of the state, the episode running.
 func (e *Env) restore(key string, base []mgObj) {
-	grid := make(map[int]mgObj)
-	k := []byte(key)
-	agent := int(binary.LittleEndian.Uint32(k))
+	k := key
+	agent := int(binary.LittleEndian.Uint32([]byte(k[:4])))
 	dir := int(k[4])
-	carried := mgObj{Type: k[5], Color: k[6], State: k[7], In: k[8], InColor: k[9], Flags: k[10]}
-	for i := 11; i < len(k); i += 10 {
-		c := int(binary.LittleEndian.Uint32(k[i:]))
-		grid[c] = mgObj{Type: k[i+4], Color: k[i+5], State: k[i+6], In: k[i+7], InColor: k[i+8], Flags: k[i+9]}
+	obj := func(b string) mgObj {
+		return mgObj{Type: b[0], Color: b[1], State: b[2], In: b[3], InColor: b[4], Flags: b[5]}
 	}
+	carried := obj(k[5:11])
+	dyn := k[11:]
+	// The cells holding a door, key, ball or box now (e.sigBuf, kept by
+	// updateField) that the state leaves empty go back to the layout; then
+	// the state's objects are put in place.
 	changed := false
-	for c, o := range base {
-		if d, ok := grid[c]; ok {
-			o = d
+	for _, d := range e.sigBuf {
+		found := false
+		for i := 0; i < len(dyn); i += 10 {
+			if int32(binary.LittleEndian.Uint32([]byte(dyn[i:i+4]))) == d.cell {
+				found = true
+				break
+			}
 		}
-		if e.grid[c] != o {
+		if c := int(d.cell); !found && e.grid[c] != base[c] {
+			e.setCell(c, base[c])
+			changed = true
+		}
+	}
+	for i := 0; i < len(dyn); i += 10 {
+		c := int(binary.LittleEndian.Uint32([]byte(dyn[i : i+4])))
+		if o := obj(dyn[i+4 : i+10]); e.grid[c] != o {
 			e.setCell(c, o)
 			changed = true
 		}
@@ -246,5 +259,4 @@ func (e *Env) restore(key string, base []mgObj) {
 	e.updateField()
 	e.phi = e.potential(e.field.at(e.agent, e.dir, e.carried))
 	e.life.Begin()
-	e.observe(true)
 }
