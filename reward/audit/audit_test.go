@@ -301,3 +301,70 @@ func TestAuditErrors(t *testing.T) {
 		t.Error("an env without a model accepted")
 	}
 }
+
+// TestAuditStepScale checks step-dependent components on a world solved by
+// hand: in state 0, action 0 waits and action 1 succeeds, terminating; the
+// component late pays 1 on success from the third step on (StepScale
+// 0, 0, 1, 1, 1). Sparse finishes at once (return 1); {late: 1} waits two
+// steps, so its sparse return is γ² and its decisions at t = 0 and 1 are
+// not sparse-optimal.
+func TestAuditStepScale(t *testing.T) {
+	t.Parallel()
+	m := &dojo.MDP{NS: 2, NA: 2, InitialStateDistrib: []float64{1, 0}, P: [][][]dojo.Outcome{
+		{{{Prob: 1, Next: 0}}, {{Prob: 1, Next: 1, Terminated: true}}},
+		{{{Prob: 1, Next: 1}}, {{Prob: 1, Next: 1}}},
+	}}
+	vals := []float64{0, 0, 1, 1, 0, 0, 0, 0}
+	p := &dojo.ModelParts{Components: []string{"success", "late"}, Values: vals, MaxSteps: 5, Gamma: 0.9,
+		StepScale: [][]float64{nil, {0, 0, 1, 1, 1}}}
+	mm, err := audit.NewModel(m, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := audit.Profile{Name: "late", Weights: []float64{0, 1}}
+	rep, err := audit.Audit(mm, 0.9, []audit.Profile{late})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Profiles[0]
+	if rep.Optimum.Return != 1 || math.Abs(r.Return-0.81) > 1e-12 || r.Success != 1 || r.Suboptimal != 2 || r.Preserves {
+		t.Errorf("late: %+v against the optimum %+v; want return 0.81, success 1, 2 suboptimal decisions", r, rep.Optimum)
+	}
+	// The same world whose state says it is only ever at step 0
+	// (StateSteps): the waiting steps cannot occur, the profile never
+	// succeeds, and its one decision is suboptimal.
+	p.StateSteps = []int{0, -1}
+	if rep, err = audit.Audit(mm, 0.9, []audit.Profile{late}); err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Profiles[0]; r.Suboptimal != 1 || rep.Pairs != 6 {
+		t.Errorf("late with state steps: %+v, %d pairs; want 1 suboptimal decision, 6 pairs", r, rep.Pairs)
+	}
+	bad := *p
+	bad.StepScale = [][]float64{{1, 1, 1, 1, 1}, nil}
+	if _, err := audit.NewModel(m, &bad); err == nil || !strings.Contains(err.Error(), "cannot depend on the step count") {
+		t.Errorf("a step-scaled success: %v", err)
+	}
+}
+
+// TestAuditRefusesUnmodelled: MiniGrid's explore bonus is not in the
+// model; a profile weighing it is refused by the audit and the distance.
+func TestAuditRefusesUnmodelled(t *testing.T) {
+	t.Parallel()
+	reg := envs.Default()
+	m, spec := model(t, reg, auditCase{"gridworld/Empty-5x5-v0", nil, 0})
+	p, err := audit.NewProfile(&spec, "explore", "explore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Audit(m, 0.99, []audit.Profile{p}); err == nil || !strings.Contains(err.Error(), `profile "explore" weighs explore, which the model does not give`) {
+		t.Errorf("explore audited: %v", err)
+	}
+	if _, err := m.Rewards(p); err == nil || !strings.Contains(err.Error(), "weighs explore") {
+		t.Errorf("explore's rewards given: %v", err)
+	}
+	mg, _ := audit.NewProfile(&spec, "minigrid", "minigrid")
+	if _, err := m.Rewards(mg); err == nil || !strings.Contains(err.Error(), "depends on the step count") {
+		t.Errorf("minigrid's rewards given without the step count: %v", err)
+	}
+}
