@@ -217,7 +217,9 @@ type Row struct {
 	// SuccessChange is Success minus the sparse optimum's success.
 	SuccessChange float64 `json:"success_change"`
 	// Suboptimal counts the (state, steps taken) pairs where the profile's
-	// optimal action is not optimal for the sparse task (reachable or not).
+	// optimal action is not optimal for the sparse task (reachable from
+	// the start or not; pairs that dojo.ModelParts.StateSteps rules out
+	// are not counted).
 	Suboptimal int `json:"suboptimal_decisions"`
 	// Preserves is true when the profile's optimal policy is optimal for
 	// the sparse task in every state at every step: Suboptimal is 0.
