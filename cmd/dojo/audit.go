@@ -144,12 +144,13 @@ func printAudit(a *app, rep *audit.Report) error {
 
 // rewardDistance is dojo reward distance.
 func rewardDistance(ctx context.Context, a *app, args []string) error {
-	fs := newFlags(a, "reward distance", "ID --a P --b Q [--opt k=v ...] [--seed N] [--max-states N] [--gamma G] [--json]")
+	fs := newFlags(a, "reward distance", "ID --a P --b Q [--opt k=v ...] [--seed N] [--max-states N] [--gamma G] [--finite] [--json]")
 	var opts optFlags
 	fs.Var(&opts, "opt", "env option key=value (repeatable)")
 	fa := fs.String("a", "", "first reward: a profile name, a JSON object of component weights, or a reward table file (.json: {\"default\": 0, \"rewards\": [[s, a, next_state, reward], ...]})")
 	fb := fs.String("b", "", "second reward, as --a")
-	gamma := fs.Float64("gamma", -1, "discount of the canonicalisation, below 1 (default: the env's option gamma)")
+	gamma := fs.Float64("gamma", -1, "discount of the canonicalisation, below 1 unless --finite (default: the env's option gamma)")
+	finite := fs.Bool("finite", false, "compare the rewards on the finite-horizon model the audit solves (state and steps taken, the env's step limit), which also takes rewards that depend on the step count (MiniGrid's minigrid)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	seed := fs.Uint64("seed", 0, seedHelp)
 	maxStates := fs.Int("max-states", audit.MaxStates, "the cap on the states of a model built by enumeration (MiniGrid worlds, bandits)")
@@ -168,30 +169,41 @@ func rewardDistance(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	reward := func(s string) ([]float64, error) {
+	// reward returns the reward s names: on every outcome (Distance), or
+	// at every step with --finite (FiniteDistance).
+	reward := func(s string) (r []float64, sr audit.StepReward, err error) {
 		if strings.HasSuffix(s, ".json") && !strings.HasPrefix(strings.TrimSpace(s), "{") {
 			if _, known := spec.Profiles[s]; !known {
 				t, err := audit.ReadTable(s)
 				if err != nil {
-					return nil, err
+					return nil, sr, err
 				}
-				return m.TableRewards(t)
+				r, err = m.TableRewards(t)
+				return r, audit.FixedReward(r), err
 			}
 		}
 		p, err := auditProfile(&spec, s)
 		if err != nil {
 			if _, statErr := os.Stat(s); statErr == nil {
-				return nil, fmt.Errorf("%v (a reward table file must end in .json)", err)
+				return nil, sr, fmt.Errorf("%v (a reward table file must end in .json)", err)
 			}
-			return nil, err
+			return nil, sr, err
 		}
-		return m.Rewards(p)
+		if *finite {
+			sr, err = m.StepRewards(p)
+			return nil, sr, err
+		}
+		r, err = m.Rewards(p)
+		if err != nil && strings.Contains(err.Error(), "depends on the step count") {
+			err = fmt.Errorf("%v (or compare on the model with the step count: --finite)", err)
+		}
+		return r, sr, err
 	}
-	ra, err := reward(*fa)
+	ra, sa, err := reward(*fa)
 	if err != nil {
 		return fmt.Errorf("--a: %w", err)
 	}
-	rb, err := reward(*fb)
+	rb, sb, err := reward(*fb)
 	if err != nil {
 		return fmt.Errorf("--b: %w", err)
 	}
@@ -199,21 +211,30 @@ func rewardDistance(ctx context.Context, a *app, args []string) error {
 	if *gamma >= 0 {
 		g = *gamma
 	}
-	d, err := m.Distance(ra, rb, g)
+	var d float64
+	if *finite {
+		d, err = m.FiniteDistance(sa, sb, g)
+	} else {
+		d, err = m.Distance(ra, rb, g)
+	}
 	if err != nil {
 		if *gamma < 0 && g >= 1 {
-			return fmt.Errorf("%v (%s has no discount below 1 of its own: give --gamma, e.g. 0.99)", err, id)
+			return fmt.Errorf("%v (%s has no discount below 1 of its own: give --gamma, e.g. 0.99, or use --finite)", err, id)
 		}
 		return err
 	}
 	if *asJSON {
-		b, err := json.Marshal(map[string]any{"env": id, "a": *fa, "b": *fb, "gamma": g, "distance": d})
+		b, err := json.Marshal(map[string]any{"env": id, "a": *fa, "b": *fb, "gamma": g, "finite": *finite, "distance": d})
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(a.stdout, "%s\n", b)
 		return err
 	}
-	_, err = fmt.Fprintf(a.stdout, "STARC distance (VAL canonicalisation, L2, γ = %v) between %s and %s on %s: %.6g\n", g, *fa, *fb, id, d)
+	how := ""
+	if *finite {
+		how = ", finite horizon"
+	}
+	_, err = fmt.Fprintf(a.stdout, "STARC distance (VAL canonicalisation%s, L2, γ = %v) between %s and %s on %s: %.6g\n", how, g, *fa, *fb, id, d)
 	return err
 }

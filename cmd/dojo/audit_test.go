@@ -123,7 +123,7 @@ func TestRewardAuditWorlds(t *testing.T) {
 		t.Errorf("bandit distance without --gamma: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = dojoCmd(t, "", "reward", "distance", "gridworld/Empty-5x5-v0", "--a", "sparse", "--b", "minigrid")
-	if r.code == 0 || !strings.Contains(r.stderr, "weighs minigrid, which depends on the step count") {
+	if r.code == 0 || !strings.Contains(r.stderr, "weighs minigrid, which depends on the step count") || !strings.Contains(r.stderr, "--finite") {
 		t.Errorf("distance of a step-dependent reward: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -152,6 +152,12 @@ func TestRewardDistance(t *testing.T) {
 	}
 	if d := dist("bandit/Bernoulli-5-v0", "--a", "native", "--b", `{"regret": 1}`, "--gamma", "0.99"); d > 1e-9 {
 		t.Errorf("d(payout, regret) on Bernoulli-5 = %v, want 0", d)
+	}
+	if d := dist("gridworld/DoorKey-5x5-v0", "--a", "minigrid", "--b", "shaped", "--finite"); d > 1e-9 {
+		t.Errorf("d(minigrid, shaped) on DoorKey, finite horizon = %v, want 0", d)
+	}
+	if d := dist("gridworld/DoorKey-5x5-v0", "--a", "sparse", "--b", "minigrid", "--finite"); d < 0.01 {
+		t.Errorf("d(sparse, minigrid) on DoorKey, finite horizon = %v, want positive", d)
 	}
 	if d := dist("gridworld/Taxi-v3", "--a", "sparse", "--b", "shaped"); d > 1e-9 {
 		t.Errorf("d(sparse, shaped) on Taxi = %v, want 0", d)
