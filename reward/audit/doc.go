@@ -101,15 +101,28 @@
 //	d(R1, R2) = ½·‖s(R1) − s(R2)‖₂
 //
 // So d = 0 for a reward and its potential-shaped version or a positive
-// multiple of it, and d = 1 for a reward and its negation. The distance
+// multiple of it, and d = 1 for a reward and its negation. Distance
 // compares rewards of the state, R(s, a, s'): a profile that weighs a
 // component depending on the step count (MiniGrid's minigrid, and so its
 // shaped profile) or an unmodelled one is refused with an error naming
-// it. On a bandit, whose model counts the pulls, a reward and the same
-// reward plus a constant per pull (the expected payout and minus the
-// regret) are at distance 0, a constant per step being a potential
-// shaping of that model. γ must be below 1; the bandits have no discount
-// of their own (their models' γ is 1), so give one. A reward R is
+// it, and γ must be below 1 (the bandits have no discount of their own:
+// their models' γ is 1, so give one).
+//
+// FiniteDistance is the same construction on the finite-horizon problem
+// the audit solves: the state is (s, t) with t the steps taken, the reward
+// R_t may depend on t and takes its truncated values on the last step, V^π
+// is found by backward induction (0 after the step limit, so γ = 1 is
+// allowed), and the norms run over the (s, t, a) triples:
+//
+//	c(R)(s, t, a) = E_{S'~τ(s,a)}[R_t(s, a, S') + γ·V^π_{t+1}(S')] − V^π_t(s)
+//
+// The envs' potential terms, with Φ(s') = 0 on the step that ends the
+// episode, terminated or truncated, are potential shapings of this model,
+// so a profile and the same profile with its potential term are at
+// distance 0 there (on MiniGrid, minigrid and shaped). On a bandit, whose
+// model counts the pulls, the expected payout and minus the regret differ
+// by μ* a pull, a potential shaping too: they are at distance 0 under
+// either construction. A reward R is
 // one value per outcome of the model (R(s, a, s') with s' the outcome's
 // next state), from a profile (Model.Rewards) or a user's table
 // (Table, Model.TableRewards).

@@ -194,7 +194,10 @@
 // states, Empty-16x16 781, FourRooms 1,037, DoorKey-5x5 261, DoorKey-6x6
 // 1,081, DoorKey-8x8 6,993, LavaGap-5x5 17, KeyCorridor-S3R1 157, each
 // with one absorbing state); the audit finds "sparse", "shaped",
-// "minigrid" and "shaped+cost" all keep the optimum on them.
+// "minigrid" and "shaped+cost" all keep the optimum on them. The STARC
+// distance of a profile weighing minigrid needs the finite-horizon model
+// (dojo reward distance --finite), where "minigrid" and "shaped" are at
+// distance 0.
 //
 // Options: obs ("egocentric" or "full"), text, view_size (odd, 3..255,
 // default 7: MiniGrid's agent_view_size, which MiniGrid requires odd and at
