@@ -52,11 +52,15 @@ var worldModels = []auditCase{
 // build a model: their means move with a random stream.
 var noWorldModel = map[string]bool{"bandit/Drifting-10-v0": true, "bandit/Linear-10-v0": true}
 
+// toyText are the worlds whose model does not depend on the seed.
+var toyText = map[string]bool{"gridworld/FrozenLake-v1": true, "gridworld/FrozenLake8x8-v1": true, "gridworld/CliffWalking-v0": true, "gridworld/Taxi-v3": true}
+
 // unmodelled lists, by env, the built-in profiles the audit test skips
-// because they weigh a component the model does not give.
+// because they weigh a component the model does not give: MiniGrid's
+// explore, whose bonus counts the visits of the episode.
 func unmodelled(id string) []string {
-	if strings.HasPrefix(id, "gridworld/") && !strings.Contains(id, "Lake") && !strings.Contains(id, "Cliff") && !strings.Contains(id, "Taxi") {
-		return []string{"explore"} // explore counts the visits of the episode
+	if strings.HasPrefix(id, "gridworld/") && !toyText[id] {
+		return []string{"explore"}
 	}
 	return nil
 }
