@@ -64,7 +64,30 @@ func (e *Env) WorldModel(ctx context.Context, seed uint64, maxStates int) (*dojo
 		last       [numComponents]float64
 		terminated bool
 	}
-	var outs []out // by state, then action
+	names := make([]string, numComponents)
+	for i, c := range e.spec.Rewards[:numComponents] {
+		names[i] = c.Name
+	}
+	p := &dojo.ModelParts{
+		Components: names,
+		MaxSteps:   T,
+		Gamma:      e.gamma,
+		StepScale:  make([][]float64, numComponents),
+		Unmodelled: []string{names[cExplore]},
+	}
+	scale := make([]float64, T)
+	for t := range scale {
+		scale[t] = reward.MiniGrid(t+1, T)
+	}
+	p.StepScale[cMiniGrid] = scale
+	weights := make([]float64, numComponents)
+	for i := range weights {
+		weights[i] = e.parts.Weight(i)
+	}
+	// The rows of P and the parts are written as the search goes, state by
+	// state; terminating outcomes point to the absorbing state once its
+	// number is known.
+	var rows [][][]dojo.Outcome
 	var buf []byte
 	act := func(key string, a, steps int) (dojo.Step, string, float64, error) {
 		e.restore(key, base)
@@ -79,6 +102,8 @@ func (e *Env) WorldModel(ctx context.Context, seed uint64, maxStates int) (*dojo
 		return st, string(buf), phi, nil
 	}
 	for s := 0; s < len(keys); s++ {
+		row := make([][]dojo.Outcome, nA)
+		rows = append(rows, row)
 		if s%256 == 0 {
 			if err := dojo.CheckContext(ctx); err != nil {
 				return nil, nil, err
@@ -133,50 +158,6 @@ func (e *Env) WorldModel(ctx context.Context, seed uint64, maxStates int) (*dojo
 			if T == 1 {
 				o.values = o.last
 			}
-			outs = append(outs, o)
-		}
-	}
-	nS := len(keys) + 1 // the absorbing state last
-	end := nS - 1
-	m := &dojo.MDP{NS: nS, NA: nA, P: make([][][]dojo.Outcome, nS), InitialStateDistrib: make([]float64, nS)}
-	m.InitialStateDistrib[0] = 1
-	names := make([]string, numComponents)
-	for i, c := range e.spec.Rewards[:numComponents] {
-		names[i] = c.Name
-	}
-	p := &dojo.ModelParts{
-		Components: names,
-		Values:     make([]float64, 0, nS*nA*numComponents),
-		Truncated:  make([]float64, 0, nS*nA*numComponents),
-		MaxSteps:   T,
-		Gamma:      e.gamma,
-		StepScale:  make([][]float64, numComponents),
-		Unmodelled: []string{names[cExplore]},
-	}
-	scale := make([]float64, T)
-	for t := range scale {
-		scale[t] = reward.MiniGrid(t+1, T)
-	}
-	p.StepScale[cMiniGrid] = scale
-	weights := make([]float64, numComponents)
-	for i := range weights {
-		weights[i] = e.parts.Weight(i)
-	}
-	for s := range nS {
-		m.P[s] = make([][]dojo.Outcome, nA)
-		for a := range nA {
-			if s == end {
-				m.P[s][a] = []dojo.Outcome{{Prob: 1, Next: end}}
-				var zero [numComponents]float64
-				p.Values = append(p.Values, zero[:]...)
-				p.Truncated = append(p.Truncated, zero[:]...)
-				continue
-			}
-			o := &outs[s*nA+a]
-			next := o.next
-			if next < 0 {
-				next = end
-			}
 			// The reward under the env's profile, at the first step.
 			var r float64
 			for i, w := range weights {
@@ -186,10 +167,28 @@ func (e *Env) WorldModel(ctx context.Context, seed uint64, maxStates int) (*dojo
 				}
 				r += float64(w * v)
 			}
-			m.P[s][a] = []dojo.Outcome{{Prob: 1, Next: next, Reward: r, Terminated: o.terminated}}
+			row[a] = []dojo.Outcome{{Prob: 1, Next: o.next, Reward: r, Terminated: o.terminated}}
 			p.Values = append(p.Values, o.values[:]...)
 			p.Truncated = append(p.Truncated, o.last[:]...)
 		}
+	}
+	nS := len(keys) + 1 // the absorbing state last
+	end := nS - 1
+	m := &dojo.MDP{NS: nS, NA: nA, P: rows, InitialStateDistrib: make([]float64, nS)}
+	m.InitialStateDistrib[0] = 1
+	for _, row := range m.P {
+		for _, outs := range row {
+			if outs[0].Next < 0 {
+				outs[0].Next = end
+			}
+		}
+	}
+	m.P = append(m.P, make([][]dojo.Outcome, nA))
+	var zero [numComponents]float64
+	for a := range nA {
+		m.P[end][a] = []dojo.Outcome{{Prob: 1, Next: end}}
+		p.Values = append(p.Values, zero[:]...)
+		p.Truncated = append(p.Truncated, zero[:]...)
 	}
 	return m, p, nil
 }
