@@ -33,8 +33,8 @@ func init() {
 		{"f1", `SQuAD v1.1 token F1 of the response's answer, max over golds: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("f1", scoreF1Line)},
 		{"group", `GRPO group rewards: stdin {"responses", "golds", "scorer": em|f1|searchr1|toolrl|sql} lines -> per-response rewards and parts, GRPO-λ's gated length penalty, advantages`, rewardGroup},
 		{"searchr1", `Search-R1's format-aware EM reward (structure 0.2, final format 0.1, retrieval 0.1) of the whole response: stdin {"response", "golds"} lines -> {"reward", "parts"} lines`, rewardQA("searchr1", scoreSearchR1Line)},
-		{"audit", `exact check of reward profiles on an env with a model (toy text): ID [--opt k=v] [--reward P ...] [--json] -> whether each profile's optimal policy is optimal for the sparse task`, rewardAudit},
-		{"distance", `STARC distance between two rewards of an env with a model: ID --a P --b Q (profiles, JSON weights, or reward table files)`, rewardDistance},
+		{"audit", `exact check of reward profiles on an env with a model (toy text, small MiniGrid worlds, Bernoulli/Gaussian bandits): ID [--opt k=v] [--reward P ...] [--seed N] [--json] -> whether each profile's optimal policy is optimal for the sparse task`, rewardAudit},
+		{"distance", `STARC distance between two rewards of an env with a model: ID --a P --b Q [--finite] (profiles, JSON weights, or reward table files)`, rewardDistance},
 	}
 }
 

@@ -94,6 +94,20 @@
 // picks the ones among them with no regret.) Neither term is a step cost
 // or an exploration bonus.
 //
+// Exact model: Bernoulli and Gaussian implement dojo.WorldModel, the model
+// of the instance of one Reset seed, which dojo reward audit and dojo
+// reward distance use (option --seed; package reward/audit). The arms'
+// means are known to the model, so the audit asks what a planner that
+// knows the instance would do under each profile, not how fast an agent
+// learns: the sparse optimum succeeds surely, and the audit checks that
+// each built-in profile's optimal policy is sparse-optimal at every state
+// and step (all do). A state is the pulls taken and, in the success
+// window, the pulls of a best arm there (horizon 1000: 5,951 states, one
+// (state, step) pair each); a Bernoulli pull has outcomes payout 1 and 0
+// with probabilities μ_a and 1 − μ_a, a Gaussian pull one outcome paying
+// μ_a. Drifting and Linear have no exact model (their means move with a
+// random stream) and say so.
+//
 // The baseline agents of package agents (epsilon-greedy, ucb1, thompson,
 // linucb) learn from the step reward, so they need a profile that rewards
 // payouts: native. (On the multi-armed bandits shaped works too for the

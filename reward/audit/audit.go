@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/dojo-rl/dojo"
 )
@@ -77,7 +78,8 @@ func (m *Model) Sparse() (Profile, error) {
 }
 
 // rewards returns the reward of every outcome under weights, on a step
-// before the limit (last false) or on the last step.
+// before the limit (last false) or on the last step, leaving out the
+// components that depend on the step count (see stepRewards).
 func (m *Model) rewards(weights []float64, last bool) []float64 {
 	vals := m.Parts.Values
 	if last && m.Parts.Truncated != nil {
@@ -88,13 +90,115 @@ func (m *Model) rewards(weights []float64, last bool) []float64 {
 	for i := range r {
 		var x float64
 		for c, w := range weights {
-			if w != 0 {
+			if w != 0 && !m.scaled(c) {
 				x += w * vals[i*nc+c]
 			}
 		}
 		r[i] = x
 	}
 	return r
+}
+
+// scaled reports whether component c depends on the step count.
+func (m *Model) scaled(c int) bool {
+	return m.Parts.StepScale != nil && m.Parts.StepScale[c] != nil
+}
+
+// stepRewards gives the rewards of a profile at each step: the
+// components that do not depend on the step count, and, for each one that
+// does and has a weight, its weighted values to scale.
+type stepRewards struct {
+	base, baseLast []float64
+	scale          [][]float64 // the step scales of the weighted scaled components
+	vals, valsLast [][]float64 // their weighted values per outcome
+	buf            []float64
+}
+
+func (m *Model) stepRewards(weights []float64) *stepRewards {
+	r := &stepRewards{base: m.rewards(weights, false), baseLast: m.rewards(weights, true)}
+	nc := len(m.Parts.Components)
+	for c, w := range weights {
+		if w == 0 || !m.scaled(c) {
+			continue
+		}
+		col := func(vals []float64) []float64 {
+			out := make([]float64, len(vals)/nc)
+			for i := range out {
+				out[i] = w * vals[i*nc+c]
+			}
+			return out
+		}
+		v := col(m.Parts.Values)
+		vl := v
+		if m.Parts.Truncated != nil {
+			vl = col(m.Parts.Truncated)
+		}
+		r.scale = append(r.scale, m.Parts.StepScale[c])
+		r.vals, r.valsLast = append(r.vals, v), append(r.valsLast, vl)
+	}
+	if r.scale != nil {
+		r.buf = make([]float64, len(r.base))
+	}
+	return r
+}
+
+// at returns the rewards of the step taken after t steps (0 ≤ t < T), the
+// last step when last is set. The slice is valid until the next call.
+func (r *stepRewards) at(t int, last bool) []float64 {
+	base, vals := r.base, r.vals
+	if last {
+		base, vals = r.baseLast, r.valsLast
+	}
+	if r.scale == nil {
+		return base
+	}
+	copy(r.buf, base)
+	for j, v := range vals {
+		f := r.scale[j][t]
+		for i, x := range v {
+			r.buf[i] += f * x
+		}
+	}
+	return r.buf
+}
+
+// Unmodelled returns the components p weighs that the model does not give
+// (dojo.ModelParts.Unmodelled).
+func (m *Model) Unmodelled(p Profile) []string {
+	var out []string
+	for _, u := range m.Parts.Unmodelled {
+		if c := m.component(u); c >= 0 && c < len(p.Weights) && p.Weights[c] != 0 {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Modelled splits profiles into those the model can analyse and those
+// that weigh a component it does not give, which it returns in skipped
+// with those components.
+func (m *Model) Modelled(profiles []Profile) (ok []Profile, skipped []Skipped) {
+	for _, p := range profiles {
+		if u := m.Unmodelled(p); u != nil {
+			skipped = append(skipped, Skipped{Profile: p.Name, Components: u})
+			continue
+		}
+		ok = append(ok, p)
+	}
+	return ok, skipped
+}
+
+// Skipped is a profile left out of an audit: it weighs components the
+// model does not give.
+type Skipped struct {
+	Profile    string   `json:"profile"`
+	Components []string `json:"components"`
+}
+
+// unmodelledError is the error of a profile that weighs components the
+// model does not give.
+func unmodelledError(p Profile, u []string) error {
+	return fmt.Errorf("audit: profile %q weighs %s, which the model does not give (%s depends on the episode's history, not only on the state and the step count); give weights without it", p.Name, strings.Join(u, ", "), strings.Join(u, ", "))
 }
 
 // Row is the audit of one profile.
@@ -113,7 +217,9 @@ type Row struct {
 	// SuccessChange is Success minus the sparse optimum's success.
 	SuccessChange float64 `json:"success_change"`
 	// Suboptimal counts the (state, steps taken) pairs where the profile's
-	// optimal action is not optimal for the sparse task (reachable or not).
+	// optimal action is not optimal for the sparse task (reachable from
+	// the start or not; pairs that dojo.ModelParts.StateSteps rules out
+	// are not counted).
 	Suboptimal int `json:"suboptimal_decisions"`
 	// Preserves is true when the profile's optimal policy is optimal for
 	// the sparse task in every state at every step: Suboptimal is 0.
@@ -124,15 +230,20 @@ type Row struct {
 
 // Report is an audit of profiles on one env.
 type Report struct {
-	Env      string  `json:"env,omitempty"`
-	States   int     `json:"states"`
-	Actions  int     `json:"actions"`
-	MaxSteps int     `json:"max_steps"`
-	Gamma    float64 `json:"gamma"`
+	Env      string `json:"env,omitempty"`
+	States   int    `json:"states"`
+	Actions  int    `json:"actions"`
+	MaxSteps int    `json:"max_steps"`
+	// Pairs is the number of (state, steps taken) pairs solved.
+	Pairs int     `json:"pairs"`
+	Gamma float64 `json:"gamma"`
 	// Optimum is the sparse task's optimal policy: its success
 	// probability and expected discounted sparse return.
 	Optimum  Row   `json:"sparse_optimum"`
 	Profiles []Row `json:"profiles"`
+	// Skipped lists profiles left out because they weigh components the
+	// model does not give (filled in by callers that use Modelled).
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // Tol is the tolerance of the comparison of values: an action is
@@ -150,23 +261,44 @@ func Audit(m *Model, gamma float64, profiles []Profile) (*Report, error) {
 		return nil, fmt.Errorf("audit: gamma %v is not in [0, 1]", gamma)
 	}
 	mdp, T := m.MDP, m.Parts.MaxSteps
-	if n := float64(mdp.NS) * float64(T); n > MaxStateSteps {
-		return nil, fmt.Errorf("audit: %d states × %d steps = %.3g pairs, above the cap of %d: lower max_steps or use a smaller world", mdp.NS, T, n, MaxStateSteps)
+	if n := m.Pairs(); n > MaxStateSteps {
+		return nil, fmt.Errorf("audit: %d states × %d steps = %.3g (state, step) pairs, above the cap of %d: lower max_steps or use a smaller world", mdp.NS, T, n, MaxStateSteps)
 	}
 	sparse, err := m.Sparse()
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{States: mdp.NS, Actions: mdp.NA, MaxSteps: T, Gamma: gamma}
+	rep := &Report{States: mdp.NS, Actions: mdp.NA, MaxSteps: T, Pairs: int(m.Pairs()), Gamma: gamma}
 	sp := m.solve(gamma, sparse, sparse)
 	rep.Optimum = m.row(sparse, sp, sp)
 	for _, p := range profiles {
 		if len(p.Weights) != len(m.Parts.Components) {
 			return nil, fmt.Errorf("audit: profile %q has %d weights for %d components", p.Name, len(p.Weights), len(m.Parts.Components))
 		}
+		if u := m.Unmodelled(p); u != nil {
+			return nil, unmodelledError(p, u)
+		}
 		rep.Profiles = append(rep.Profiles, m.row(p, m.solve(gamma, p, sparse), sp))
 	}
 	return rep, nil
+}
+
+// Pairs is the number of (state, steps taken) pairs the audit solves:
+// states × MaxSteps, less the pairs dojo.ModelParts.StateSteps rules out.
+func (m *Model) Pairs() float64 {
+	T := float64(m.Parts.MaxSteps)
+	if m.Parts.StateSteps == nil {
+		return float64(m.MDP.NS) * T
+	}
+	var n float64
+	for _, k := range m.Parts.StateSteps {
+		if k < 0 {
+			n += T
+		} else if k < m.Parts.MaxSteps {
+			n++
+		}
+	}
+	return n
 }
 
 // solution is what solve finds from the initial distribution.
@@ -181,8 +313,8 @@ type solution struct {
 // the lowest action.
 func (m *Model) solve(gamma float64, p, sparse Profile) solution {
 	mdp, T, nS, nA := m.MDP, m.Parts.MaxSteps, m.MDP.NS, m.MDP.NA
-	rp, rpLast := m.rewards(p.Weights, false), m.rewards(p.Weights, true)
-	rs, rsLast := m.rewards(sparse.Weights, false), m.rewards(sparse.Weights, true)
+	rp, rs := m.stepRewards(p.Weights), m.stepRewards(sparse.Weights)
+	steps := m.Parts.StateSteps
 	sc, nc := m.component(dojo.SuccessComponent), len(m.Parts.Components)
 	// Layer t+1 (after the swap, t) of: the profile's optimal values, the
 	// sparse optimal values, the policy's sparse values and its success
@@ -192,14 +324,17 @@ func (m *Model) solve(gamma float64, p, sparse Profile) solution {
 	qs := make([]float64, nA)
 	var sol solution
 	for t := T - 1; t >= 0; t-- {
-		r, r2, succ := rp, rs, m.Parts.Values
-		if t == T-1 {
-			r, r2 = rpLast, rsLast
-			if m.Parts.Truncated != nil {
-				succ = m.Parts.Truncated
-			}
+		last := t == T-1
+		r, r2, succ := rp.at(t, last), rs.at(t, last), m.Parts.Values
+		if last && m.Parts.Truncated != nil {
+			succ = m.Parts.Truncated
 		}
 		for s := range nS {
+			if steps != nil && steps[s] >= 0 && steps[s] != t {
+				// The env is never in s after t steps.
+				np[s], ns[s], nq[s], nps[s] = 0, 0, 0, 0
+				continue
+			}
 			bestP, bestS, choice := math.Inf(-1), math.Inf(-1), 0
 			for a := range nA {
 				var qp, q2 float64

@@ -1,21 +1,53 @@
 package audit
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
 	"github.com/dojo-rl/dojo"
 )
 
-// FromEnv returns the model of env, which must implement dojo.PartsModel
-// with its components in the order of its spec's.
-func FromEnv(env dojo.Env) (*Model, error) {
-	spec := env.Spec()
-	pm, ok := env.(dojo.PartsModel)
-	if !ok {
-		return nil, dojo.Errorf(dojo.CodeInvalid, "%s has no exact model with reward components (dojo.PartsModel)", spec.ID)
+// MaxStates is the default cap on the states of a model built by
+// enumeration (dojo.WorldModel): larger worlds are refused with an error
+// naming the cap.
+const MaxStates = 200_000
+
+// HasModel reports whether env has an exact model with reward components:
+// it implements dojo.PartsModel or dojo.WorldModel.
+func HasModel(env dojo.Env) bool {
+	switch env.(type) {
+	case dojo.PartsModel, dojo.WorldModel:
+		return true
 	}
-	m, err := NewModel(pm.MDP(), pm.ModelParts())
+	return false
+}
+
+// FromEnv returns the model of env, which must implement dojo.PartsModel
+// or dojo.WorldModel (whose model is that of the world of Reset seed, the
+// seed being ignored otherwise; maxStates caps its states, MaxStates when
+// 0 or less), with its components in the order of its spec's.
+func FromEnv(ctx context.Context, env dojo.Env, seed uint64, maxStates int) (*Model, error) {
+	if maxStates <= 0 {
+		maxStates = MaxStates
+	}
+	spec := env.Spec()
+	var (
+		mdp   *dojo.MDP
+		parts *dojo.ModelParts
+	)
+	switch e := env.(type) {
+	case dojo.PartsModel:
+		mdp, parts = e.MDP(), e.ModelParts()
+	case dojo.WorldModel:
+		var err error
+		if mdp, parts, err = e.WorldModel(ctx, seed, maxStates); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, dojo.Errorf(dojo.CodeInvalid, "%s has no exact model with reward components (dojo.PartsModel or dojo.WorldModel)", spec.ID)
+	}
+	m, err := NewModel(mdp, parts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec.ID, err)
 	}

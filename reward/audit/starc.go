@@ -13,6 +13,14 @@ func (m *Model) Rewards(p Profile) ([]float64, error) {
 	if len(p.Weights) != len(m.Parts.Components) {
 		return nil, fmt.Errorf("audit: profile %q has %d weights for %d components", p.Name, len(p.Weights), len(m.Parts.Components))
 	}
+	if u := m.Unmodelled(p); u != nil {
+		return nil, unmodelledError(p, u)
+	}
+	for c, w := range p.Weights {
+		if w != 0 && m.scaled(c) {
+			return nil, fmt.Errorf("audit: profile %q weighs %s, which depends on the step count; the STARC distance compares rewards R(s, a, s') of the state alone: give weights without it", p.Name, m.Parts.Components[c])
+		}
+	}
 	return m.rewards(p.Weights, false), nil
 }
 

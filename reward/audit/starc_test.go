@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -134,7 +135,7 @@ func TestSTARCProfiles(t *testing.T) {
 	}
 	defer dojo.Close(env)
 	spec := env.Spec()
-	m, err := audit.FromEnv(env)
+	m, err := audit.FromEnv(context.Background(), env, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,5 +204,74 @@ func TestSTARCProfiles(t *testing.T) {
 	}
 	if _, err := m.Distance(sparse, shapedR, 1); err == nil {
 		t.Error("γ = 1 accepted")
+	}
+}
+
+// TestFiniteDistance checks the STARC distance on the finite-horizon model:
+// the envs' potential shaping (Φ(s') = 0 at the step limit too) is at
+// distance 0 from the unshaped reward, on a toy-text world, a MiniGrid
+// world (with its step-dependent minigrid term) and a bandit (whose regret
+// is the expected payout less a constant per pull); positive scaling keeps
+// the distance; a reward with another optimum is at a positive distance;
+// a reward and its negation at 1.
+func TestFiniteDistance(t *testing.T) {
+	t.Parallel()
+	reg := envs.Default()
+	dist := func(c auditCase, a, b any, gamma float64) float64 {
+		t.Helper()
+		m, spec := model(t, reg, c)
+		sr := func(v any) audit.StepReward {
+			p, err := audit.NewProfile(&spec, "p", v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := m.StepRewards(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		d, err := m.FiniteDistance(sr(a), sr(b), gamma)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	lake := auditCase{"gridworld/FrozenLake8x8-v1", nil, 0}
+	door := auditCase{"gridworld/DoorKey-5x5-v0", nil, 2}
+	bern := auditCase{"bandit/Bernoulli-5-v0", dojo.Options{"horizon": 60}, 1}
+	for _, c := range []struct {
+		name  string
+		c     auditCase
+		a, b  any
+		gamma float64
+		lo    float64
+		hi    float64
+	}{
+		{"lake sparse/shaped", lake, "sparse", "shaped", 0.99, 0, 1e-9},
+		{"door sparse/potential", door, "sparse", map[string]float64{"success": 1, "potential": 1}, 0.99, 0, 1e-9},
+		{"door minigrid/shaped", door, "minigrid", "shaped", 0.99, 0, 1e-9},
+		{"door minigrid/3·minigrid+potential", door, "minigrid", map[string]float64{"minigrid": 3, "potential": 3}, 0.99, 0, 1e-9},
+		{"bandit payout/regret", bern, "native", map[string]float64{"regret": 1}, 1, 0, 1e-9},
+		{"lake sparse/shaped+cost", lake, "sparse", "shaped+cost", 0.99, 0.1, 1},
+		{"door sparse/minigrid", door, "sparse", "minigrid", 0.99, 0.01, 1},
+		{"door sparse/−sparse", door, "sparse", map[string]float64{"success": -1}, 0.99, 1 - 1e-9, 1 + 1e-9},
+	} {
+		d := dist(c.c, c.a, c.b, c.gamma)
+		t.Logf("%s: %v", c.name, d)
+		if d < c.lo || d > c.hi {
+			t.Errorf("%s: distance %v, want in [%v, %v]", c.name, d, c.lo, c.hi)
+		}
+	}
+	// A user's table is the same reward at every step.
+	m, spec := model(t, reg, lake)
+	p, _ := audit.NewProfile(&spec, "sparse", "sparse")
+	r, _ := m.Rewards(p)
+	sp, _ := m.StepRewards(p)
+	if d, err := m.FiniteDistance(audit.FixedReward(r), sp, 0.99); err != nil || d > 1e-12 {
+		t.Errorf("sparse as a table against sparse: %v, %v", d, err)
+	}
+	if _, err := m.FiniteDistance(sp, sp, 1.5); err == nil {
+		t.Error("gamma 1.5 accepted")
 	}
 }
