@@ -41,7 +41,10 @@ func requireCluster(t *testing.T) {
 func buildDojo(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "dojo")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/dojo")
+	// deploy/ is a module of its own: build from the repository's root,
+	// in dojo's module.
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/dojo")
+	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building dojo: %v\n%s", err, out)
