@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/dojo-rl/dojo/internal/loadgen"
 )
 
 // wsSession is one WebSocket session with a dojo network server, playing
@@ -99,24 +101,7 @@ func (s *wsSession) call(ctx context.Context, method string, params any) (json.R
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
-	var r struct {
-		ID     int             `json:"id"`
-		Result json.RawMessage `json:"result"`
-		Error  *struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: answer is not JSON: %.200s", method, b)
-	}
-	if r.Error != nil {
-		return nil, fmt.Errorf("%s: error %d: %s", method, r.Error.Code, r.Error.Message)
-	}
-	if r.ID != s.id {
-		return nil, fmt.Errorf("%s: answer to id %d, want %d", method, r.ID, s.id)
-	}
-	return r.Result, nil
+	return loadgen.RPCResult(method, b, s.id)
 }
 
 // playRPC plays one episode of env over dojo's JSON-RPC (env/make,

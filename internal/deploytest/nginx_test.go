@@ -2,10 +2,8 @@ package deploytest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/dojo-rl/dojo/envs"
 	"github.com/dojo-rl/dojo/server"
+	"github.com/dojo-rl/dojo/server/servertest"
 )
 
 // needNginx returns the nginx binary, or skips the test saying why.
@@ -91,24 +90,7 @@ http {
 // test ends.
 func startReplica(t *testing.T, token string) (*server.Server, string) {
 	t.Helper()
-	srv, err := server.New(server.Config{Registry: envs.Default(), Token: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.Canceled) {
-			t.Errorf("replica: %v", err)
-		}
-	})
-	return srv, ln.Addr().String()
+	return servertest.StartServer(t, server.Config{Registry: envs.Default(), Token: token})
 }
 
 // waitFor polls cond every 50 ms for up to 30 s.

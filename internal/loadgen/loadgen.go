@@ -551,6 +551,13 @@ func (s *session) rpcMsg(method, params string) []byte {
 
 // rpcResult reads the answer to the request rpcMsg built last.
 func (s *session) rpcResult(method string, b []byte) (json.RawMessage, error) {
+	return RPCResult(method, b, s.id)
+}
+
+// RPCResult reads a JSON-RPC answer to the request of id and method: its
+// result, or an error saying what the answer was instead (not JSON, an
+// error object with its code, an answer to another id).
+func RPCResult(method string, b []byte, id int) (json.RawMessage, error) {
 	var r struct {
 		ID     int             `json:"id"`
 		Result json.RawMessage `json:"result"`
@@ -565,8 +572,8 @@ func (s *session) rpcResult(method string, b []byte) (json.RawMessage, error) {
 	if r.Error != nil {
 		return nil, fmt.Errorf("%s: error %d: %s", method, r.Error.Code, r.Error.Message)
 	}
-	if r.ID != s.id {
-		return nil, fmt.Errorf("%s: answer to id %d, want %d", method, r.ID, s.id)
+	if r.ID != id {
+		return nil, fmt.Errorf("%s: answer to id %d, want %d", method, r.ID, id)
 	}
 	return r.Result, nil
 }

@@ -16,6 +16,14 @@ import (
 // address it listens on (host:port). A Serve error is a test error.
 func Start(t testing.TB, cfg server.Config) string {
 	t.Helper()
+	_, addr := StartServer(t, cfg)
+	return addr
+}
+
+// StartServer is Start that also returns the server, for tests that look
+// at its sessions.
+func StartServer(t testing.TB, cfg server.Config) (*server.Server, string) {
+	t.Helper()
 	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -33,5 +41,5 @@ func Start(t testing.TB, cfg server.Config) string {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return ln.Addr().String()
+	return srv, ln.Addr().String()
 }
