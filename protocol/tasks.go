@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/dojo-rl/dojo"
-	"github.com/dojo-rl/dojo/internal/shard"
 )
 
 // Tasker generates and verifies the tasks of a registry's task-based envs:
@@ -220,17 +219,9 @@ func (t *Tasker) Close() error {
 
 // GenerateTasks writes n tasks of env id with options opts to w, one JSON
 // line each (verify blocks included), for seeds seed, seed+1, ...: the
-// format of dojo gen.
+// task objects of task/generate. (dojo gen writes them as the flat rows of
+// package taskdata, and shards them itself.)
 func GenerateTasks(ctx context.Context, reg *dojo.Registry, id string, opts dojo.Options, seed uint64, n int, w io.Writer) error {
-	return GenerateShard(ctx, reg, id, opts, seed, n, shard.Shard{}, w)
-}
-
-// GenerateShard writes the tasks of GenerateTasks that fall to shard s
-// (those of index ≡ s.Index mod s.Count, with the same seeds), each line
-// tagged with the shard (see package shard) so that the shards' files
-// merge into GenerateTasks's output. The zero Shard writes every task,
-// untagged.
-func GenerateShard(ctx context.Context, reg *dojo.Registry, id string, opts dojo.Options, seed uint64, n int, s shard.Shard, w io.Writer) error {
 	if n < 0 {
 		return dojo.Errorf(dojo.CodeInvalid, "%d tasks: want 0 or more", n).WithField("n")
 	}
@@ -241,9 +232,6 @@ func GenerateShard(ctx context.Context, reg *dojo.Registry, id string, opts dojo
 	defer t.Close()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for i := range n {
-		if !s.Owns(i) {
-			continue
-		}
 		if err := dojo.CheckContext(ctx); err != nil {
 			return err
 		}
@@ -254,9 +242,6 @@ func GenerateShard(ctx context.Context, reg *dojo.Registry, id string, opts dojo
 		b, err := marshal(task)
 		if err != nil {
 			return dojo.Errorf(dojo.CodeInternal, "%s: task of seed %d %v", id, seed+uint64(i), err)
-		}
-		if s.Sharded() {
-			b = shard.Tag{Index: s.Index, Count: s.Count, Total: n, Seed: seed}.Append(b)
 		}
 		bw.Write(b)
 		if err := bw.WriteByte('\n'); err != nil {
