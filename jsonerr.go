@@ -16,9 +16,9 @@ func DescribeJSONError(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		if te.Field != "" {
-			return fmt.Sprintf("%s: want %s, got %s", te.Field, jsonTypeName(te.Type), te.Value)
+			return fmt.Sprintf("%s: want %s, got %s", te.Field, JSONTypeName(te.Type), te.Value)
 		}
-		return fmt.Sprintf("want %s, got %s", jsonTypeName(te.Type), te.Value)
+		return fmt.Sprintf("want %s, got %s", JSONTypeName(te.Type), te.Value)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -34,8 +34,10 @@ func DescribeJSONError(err error) string {
 	return strings.TrimPrefix(msg, "json: ")
 }
 
-// jsonTypeName names the JSON value a Go type decodes from.
-func jsonTypeName(t reflect.Type) string {
+// JSONTypeName names the JSON value a Go type decodes from ("a string",
+// "an array", "an unsigned 64-bit integer"), for error messages in the
+// terms of the format.
+func JSONTypeName(t reflect.Type) string {
 	if t == nil {
 		return "a value"
 	}
@@ -45,20 +47,17 @@ func jsonTypeName(t reflect.Type) string {
 	case reflect.Bool:
 		return "true or false"
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a non-negative integer"
+		return fmt.Sprintf("an unsigned %d-bit integer", t.Bits())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return "an integer"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
 	case reflect.Slice, reflect.Array:
-		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
-			return "a JSON value" // json.RawMessage
-		}
 		return "an array"
 	case reflect.Map, reflect.Struct:
 		return "an object"
 	case reflect.Pointer:
-		return jsonTypeName(t.Elem())
+		return JSONTypeName(t.Elem())
 	}
-	return "a value"
+	return "a " + t.Kind().String()
 }

@@ -236,7 +236,7 @@ func paramError(err error, v any, method string) *Error {
 		if field == "" {
 			field = "params"
 		}
-		return invalidParam(field, "%s: %s: want %s, got %s", method, field, describeType(te.Type), te.Value)
+		return invalidParam(field, "%s: %s: want %s, got %s", method, field, dojo.JSONTypeName(te.Type), te.Value)
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
@@ -260,31 +260,6 @@ type fieldError struct {
 }
 
 func (e *fieldError) Error() string { return e.field + ": " + e.msg }
-
-func describeType(t reflect.Type) string {
-	if t == nil {
-		return "a value"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return fmt.Sprintf("an unsigned %d-bit integer", t.Bits())
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Pointer:
-		return describeType(t.Elem())
-	}
-	return "a " + t.Kind().String()
-}
 
 // jsonKind names the JSON type of a raw value.
 func jsonKind(raw []byte) string {

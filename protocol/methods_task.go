@@ -164,9 +164,9 @@ func describeDecodeError(err error) string {
 	var te *json.UnmarshalTypeError
 	if ok := asTypeError(err, &te); ok {
 		if te.Field != "" {
-			return fmt.Sprintf("%s: want %s, got %s", te.Field, describeType(te.Type), te.Value)
+			return fmt.Sprintf("%s: want %s, got %s", te.Field, dojo.JSONTypeName(te.Type), te.Value)
 		}
-		return fmt.Sprintf("want %s, got %s", describeType(te.Type), te.Value)
+		return fmt.Sprintf("want %s, got %s", dojo.JSONTypeName(te.Type), te.Value)
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return "unknown field " + name
