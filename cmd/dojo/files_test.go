@@ -16,41 +16,16 @@ import (
 	"time"
 
 	"github.com/dojo-rl/dojo"
+	"github.com/dojo-rl/dojo/dojotest"
 	"github.com/dojo-rl/dojo/envs"
 	"github.com/dojo-rl/dojo/runner"
 )
-
-// fifoReader makes a named pipe at path and reads it whole in a goroutine.
-func fifoReader(t *testing.T, path string) <-chan string {
-	t.Helper()
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	ch := make(chan string, 1)
-	go func() {
-		f, err := os.Open(path)
-		if err != nil {
-			ch <- "open: " + err.Error()
-			return
-		}
-		defer f.Close()
-		b, _ := io.ReadAll(f)
-		ch <- string(b)
-	}()
-	t.Cleanup(func() {
-		// Unblock the reader if the writer never came.
-		if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	})
-	return ch
-}
 
 func TestGenOutFIFOIsWrittenInPlace(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "tasks.pipe")
-	got := fifoReader(t, fifo)
+	got := dojotest.FIFOReader(t, fifo)
 	r := dojoCmd(t, dir, "gen", "toolcall/Bank-v0", "--n", "2", "--out", fifo)
 	if r.code != 0 {
 		t.Fatalf("gen to a pipe: exit %d: %s", r.code, r.stderr)

@@ -12,29 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// readFIFO opens the named pipe for reading in a goroutine and returns
-// what was written to it, once the writer closes it.
-func readFIFO(t *testing.T, path string) <-chan string {
-	t.Helper()
-	ch := make(chan string, 1)
-	go func() {
-		f, err := os.Open(path)
-		if err != nil {
-			ch <- "open: " + err.Error()
-			return
-		}
-		defer f.Close()
-		b, err := io.ReadAll(f)
-		if err != nil {
-			ch <- "read: " + err.Error()
-			return
-		}
-		ch <- string(b)
-	}()
-	return ch
-}
+	"github.com/dojo-rl/dojo/dojotest"
+)
 
 func waitString(t *testing.T, ch <-chan string) string {
 	t.Helper()
@@ -44,13 +24,6 @@ func waitString(t *testing.T, ch <-chan string) string {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the reader of the pipe got nothing in 20s")
 		return ""
-	}
-}
-
-func mkfifo(t *testing.T, path string) {
-	t.Helper()
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
 	}
 }
 
@@ -66,8 +39,7 @@ func isFIFO(t *testing.T, path string) bool {
 func TestWriteFIFOInPlace(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe")
-	mkfifo(t, fifo)
-	got := readFIFO(t, fifo)
+	got := dojotest.FIFOReader(t, fifo)
 	errc := make(chan error, 1)
 	go func() { errc <- WriteFile(fifo, []byte("hello\n")) }()
 	if s := waitString(t, got); s != "hello\n" {
@@ -85,12 +57,11 @@ func TestWriteFIFOInPlace(t *testing.T) {
 func TestWriteSymlinkToFIFO(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe")
-	mkfifo(t, fifo)
+	got := dojotest.FIFOReader(t, fifo)
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink(fifo, link); err != nil {
 		t.Fatal(err)
 	}
-	got := readFIFO(t, fifo)
 	errc := make(chan error, 1)
 	go func() { errc <- WriteFile(link, []byte("through the link\n")) }()
 	if s := waitString(t, got); s != "through the link\n" {
