@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -104,8 +105,9 @@ func (l *loop) add(s *session) error {
 }
 
 // run ticks every session once a Period at its phase and serves answers
-// until end.
-func (l *loop) run(measureFrom, end time.Time) {
+// until end, or until ctx is canceled (as the goroutine engine's sessions
+// stop).
+func (l *loop) run(ctx context.Context, measureFrom, end time.Time) {
 	byFd := map[int32]*loopSession{}
 	for _, ls := range l.sessions {
 		if ls != nil {
@@ -121,7 +123,7 @@ func (l *loop) run(measureFrom, end time.Time) {
 	const slack = 500 * time.Microsecond // ticks this close are sent now: epoll waits in milliseconds
 	for {
 		now := time.Now()
-		if !now.Before(end) {
+		if !now.Before(end) || ctx.Err() != nil {
 			break
 		}
 		for {

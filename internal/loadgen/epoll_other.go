@@ -3,6 +3,7 @@
 package loadgen
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -19,4 +20,4 @@ func newLoop(*Config, *recorder) (*loop, error) {
 
 func (*loop) add(*session) error { return errors.New("the loop engine needs Linux's epoll") }
 
-func (*loop) run(measureFrom, end time.Time) {}
+func (*loop) run(ctx context.Context, measureFrom, end time.Time) {}

@@ -308,7 +308,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	wg.Wait()
 	if lp != nil {
-		lp.run(measureFrom, end)
+		lp.run(ctx, measureFrom, end)
 	}
 	cancel()
 	if progressDone != nil {

@@ -127,3 +127,38 @@ func TestRunCountsFailedSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestRunStopsWhenCanceled cancels a run meant to step for ten minutes:
+// on both engines it ends, with what it measured so far.
+func TestRunStopsWhenCanceled(t *testing.T) {
+	url := startServer(t, "")
+	for _, engine := range []string{"goroutines", "loop"} {
+		t.Run(engine, func(t *testing.T) {
+			if engine == "loop" && runtime.GOOS != "linux" {
+				t.Skip("the loop engine needs Linux's epoll")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			res := make(chan *loadgen.Result, 1)
+			go func() {
+				r, err := loadgen.Run(ctx, loadgen.Config{
+					URL: url, Sessions: 5, Engine: engine, Period: 20 * time.Millisecond,
+					Ramp: 10 * time.Millisecond, Settle: 10 * time.Millisecond, Duration: 10 * time.Minute,
+				})
+				if err != nil {
+					t.Error(err)
+				}
+				res <- r
+			}()
+			time.Sleep(500 * time.Millisecond)
+			cancel()
+			select {
+			case r := <-res:
+				if r != nil && r.Connected != 5 {
+					t.Errorf("%d of 5 sessions connected", r.Connected)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("the run went on a minute after its context was canceled")
+			}
+		})
+	}
+}
