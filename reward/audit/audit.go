@@ -337,16 +337,7 @@ func (m *Model) solve(gamma float64, p, sparse Profile) solution {
 			}
 			bestP, bestS, choice := math.Inf(-1), math.Inf(-1), 0
 			for a := range nA {
-				var qp, q2 float64
-				i := m.first[s*nA+a]
-				for k, o := range mdp.P[s][a] {
-					qp += o.Prob * r[i+k]
-					q2 += o.Prob * r2[i+k]
-					if !o.Terminated {
-						qp += o.Prob * gamma * vp[o.Next]
-						q2 += o.Prob * gamma * vs[o.Next]
-					}
-				}
+				qp, q2 := m.backup(s, a, gamma, r, vp), m.backup(s, a, gamma, r2, vs)
 				qs[a] = q2
 				if qp > bestP {
 					bestP, choice = qp, a

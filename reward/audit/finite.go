@@ -78,7 +78,7 @@ func (m *Model) FiniteDistance(r1, r2 StepReward, gamma float64) (float64, error
 // finitePass computes the canonicalised rewards of r1 and r2 at every
 // (s, t, a) by backward induction and calls f with each pair.
 func (m *Model) finitePass(r1, r2 StepReward, gamma float64, f func(c1, c2 float64)) {
-	mdp, T, nS, nA := m.MDP, m.Parts.MaxSteps, m.MDP.NS, m.MDP.NA
+	T, nS, nA := m.Parts.MaxSteps, m.MDP.NS, m.MDP.NA
 	steps := m.Parts.StateSteps
 	v1, v2 := make([]float64, nS), make([]float64, nS) // V at t+1
 	w1, w2 := make([]float64, nS), make([]float64, nS)
@@ -94,16 +94,7 @@ func (m *Model) finitePass(r1, r2 StepReward, gamma float64, f func(c1, c2 float
 			}
 			var m1, m2 float64
 			for a := range nA {
-				var x1, x2 float64
-				i := m.first[s*nA+a]
-				for k, o := range mdp.P[s][a] {
-					x1 += o.Prob * a1[i+k]
-					x2 += o.Prob * a2[i+k]
-					if !o.Terminated {
-						x1 += o.Prob * gamma * v1[o.Next]
-						x2 += o.Prob * gamma * v2[o.Next]
-					}
-				}
+				x1, x2 := m.backup(s, a, gamma, a1, v1), m.backup(s, a, gamma, a2, v2)
 				q1[a], q2[a] = x1, x2
 				m1 += x1
 				m2 += x2

@@ -44,6 +44,8 @@ func (m *Model) UniformValues(r []float64, gamma float64) ([]float64, error) {
 	for iter := 0; iter < 1_000_000; iter++ {
 		delta, scale := 0.0, 1.0
 		for s := range mdp.NS {
+			// One sum over every action's outcomes (in this order, for
+			// the same bits as ever).
 			var x float64
 			for a := range mdp.NA {
 				i := m.first[s*mdp.NA+a]
@@ -82,15 +84,7 @@ func (m *Model) Canonicalize(r []float64, gamma float64) ([]float64, error) {
 	c := make([]float64, mdp.NS*mdp.NA)
 	for s := range mdp.NS {
 		for a := range mdp.NA {
-			i := m.first[s*mdp.NA+a]
-			var x float64
-			for k, o := range mdp.P[s][a] {
-				x += o.Prob * r[i+k]
-				if !o.Terminated {
-					x += o.Prob * gamma * v[o.Next]
-				}
-			}
-			c[s*mdp.NA+a] = x - v[s]
+			c[s*mdp.NA+a] = m.backup(s, a, gamma, r, v) - v[s]
 		}
 	}
 	return c, nil
@@ -216,4 +210,19 @@ func (m *Model) TableRewards(t *Table) ([]float64, error) {
 		}
 	}
 	return r, nil
+}
+
+// backup is the expected one-step return of action a in state s: the
+// outcomes' rewards r (indexed as Rewards gives them) plus gamma times the
+// value v of the next state where the outcome does not end the episode.
+func (m *Model) backup(s, a int, gamma float64, r, v []float64) float64 {
+	i := m.first[s*m.MDP.NA+a]
+	var x float64
+	for k, o := range m.MDP.P[s][a] {
+		x += o.Prob * r[i+k]
+		if !o.Terminated {
+			x += o.Prob * gamma * v[o.Next]
+		}
+	}
+	return x
 }
